@@ -1,0 +1,19 @@
+"""Pure numpy/scipy statistics over mergeable per-group sufficient statistics.
+
+Nothing here knows about surveys. The kernel is a sparse *grouped histogram*: for every
+(group, value) cell the count, the sum of weights and the sum of squared weights. It
+merges by addition, so partitions of a large data set reduce independently (Dask) and
+the same finishing code produces every test:
+
+- moments -> paired/one-sample t, Welch t (:mod:`servgap.stats.tests`)
+- value counts -> Wilcoxon signed-rank and Mann-Whitney U with exact tie handling
+- multiplicity corrections per family, vectorised (:mod:`servgap.stats.multiplicity`)
+"""
+
+from .histogram import GroupedHistogram, histogram, merge
+from .moments import Moments, moments
+from .multiplicity import adjust
+from .tests import mann_whitney, t_test, welch_t, wilcoxon
+
+__all__ = ["GroupedHistogram", "histogram", "merge", "Moments", "moments", "adjust",
+           "t_test", "welch_t", "wilcoxon", "mann_whitney"]
