@@ -1,0 +1,296 @@
+"""GapAnalysis: the tidy result tables of :func:`servgap.analyze` and what hangs off them."""
+
+from __future__ import annotations
+
+import html
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataQualityWarning
+from .model import COMPARISONS
+from .stats import adjust
+from .survey import quality_frame
+
+MISSING_GAP_COLUMNS = ["gap", "name", "benchmark", "later", "reason"]
+
+
+def _finish(frames: list[pd.DataFrame], keys: list[str], by: list[str], correction: str, family: bool):
+    """Concatenate, adjust p within (gap, segment) families and order the columns."""
+    from .analysis import CORE_COLUMNS
+
+    if not frames:
+        return pd.DataFrame(columns=["gap", *keys, *by, *CORE_COLUMNS])
+    df = pd.concat(frames, ignore_index=True)
+    if family:
+        fam = df.groupby(["gap", *by], sort=False, dropna=False).ngroup().to_numpy()
+        df["p_adj"] = adjust(df["p"].to_numpy(), fam, correction)
+    else:
+        df["p_adj"] = df["p"].to_numpy()
+    df["n"] = df["n"].astype("int64")
+    return df[["gap", *keys, *by, *CORE_COLUMNS]]
+
+
+@dataclass
+class GapAnalysis:
+    """Result of :func:`servgap.analyze`.
+
+    Attributes
+    ----------
+    items, dimensions : pandas.DataFrame
+        One row per gap × item (dimension) × segment; columns ``gap``, ``dimension``,
+        (``item``), the ``by`` columns, ``n``, ``mean_gap``, ``sd_gap``, ``se``, ``ci_low``,
+        ``ci_high``, ``statistic``, ``df``, ``p``, ``p_adj``, ``effect``, ``test``,
+        ``paired``, ``mean_expected``, ``mean_perceived``, ``benchmark``, ``later``,
+        ``mean_benchmark``, ``mean_later``, ``n_eff``.
+    overall : pandas.DataFrame
+        Per gap and segment, ``measure`` ``"unweighted"`` (mean of dimension gaps) and,
+        with importance, ``"importance_weighted"``.
+    gaps : pandas.DataFrame
+        The dimension table of all gaps sorted by gap, dimension, segment, plus ``gap_name``.
+    quality : pandas.DataFrame
+        The data-quality ledger of this analysis (source, column, issue, count).
+    missing_gaps : pandas.DataFrame
+        Gaps that could not be measured, with the viewpoints they need and why.
+    """
+
+    items: pd.DataFrame
+    dimensions: pd.DataFrame
+    overall: pd.DataFrame
+    quality: pd.DataFrame
+    missing_gaps: pd.DataFrame
+    by: list
+    settings: dict
+    surveys: tuple = field(repr=False, default=())
+    tolerance_tests: dict = field(repr=False, default_factory=dict)
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def _build(cls, *, surveys, tables, by, seg, ledger, missing, settings):
+        corr = settings["correction"]
+        split, tol = {}, {}
+        for level, keys in (("item", ["dimension", "item"]), ("dimension", ["dimension"]), ("overall", ["measure"])):
+            split[level] = _finish(tables.get(("gaps", level), []), keys, by, corr, level != "overall")
+            if ("tolerance", level) in tables:
+                t = _finish(tables[("tolerance", level)], keys, by, corr, level != "overall")
+                tol[level] = t.rename(columns={"gap": "measure_key"})
+        for level in ("item", "dimension", "overall"):
+            df = split[level]
+            if len(df):
+                df["gap"] = df["gap"].astype("int64")
+        res = cls(items=split["item"], dimensions=split["dimension"], overall=split["overall"],
+                  quality=quality_frame(ledger), missing_gaps=pd.DataFrame(missing, columns=MISSING_GAP_COLUMNS),
+                  by=list(by), settings=settings, surveys=tuple(surveys), tolerance_tests=tol)
+        res._warn_thin_segments()
+        return res
+
+    def _warn_thin_segments(self):
+        d = self.dimensions
+        if d.empty:
+            return
+        thin = d[d["n"] < 2]
+        if thin.empty:
+            return
+        cols = ["gap", *self.by]
+        groups = thin[cols].drop_duplicates()
+        names = ["gap {} {}".format(r[0], "/".join(map(str, r[1:])) if len(r) > 1 else "(all respondents)")
+                 for r in groups.itertuples(index=False)]
+        warnings.warn(f"{len(names)} gap × segment combination(s) have fewer than 2 usable answers in some "
+                      f"dimension and keep NaN statistics: {', '.join(names[:10])}"
+                      f"{' ...' if len(names) > 10 else ''}.", DataQualityWarning, stacklevel=4)
+
+    # -- tables -------------------------------------------------------------------------
+    @property
+    def gaps(self) -> pd.DataFrame:
+        """All gaps per dimension (and segment), sorted by gap, dimension and segment."""
+        from .model import gap as gap_def
+
+        d = self.dimensions.copy()
+        if d.empty:
+            d.insert(1, "gap_name", pd.Series(dtype=object))
+            return d
+        inst = self.instrument
+        order = {k: i for i, k in enumerate(inst.dimension_ids)}
+        d["_o"] = d["dimension"].map(order)
+        d = d.sort_values(["gap", "_o", *self.by], kind="stable").drop(columns="_o").reset_index(drop=True)
+        d.insert(1, "gap_name", d["gap"].map(lambda g: gap_def(int(g)).label("en")))
+        return d
+
+    @property
+    def instrument(self):
+        return next(s.instrument for s in self.surveys if set(s.viewpoints) - {"rating"})
+
+    @property
+    def measured_gaps(self) -> list[int]:
+        return sorted(int(g) for g in self.dimensions["gap"].unique())
+
+    # -- hooks: each lives in its own module -------------------------------------------
+    @property
+    def tolerance(self) -> pd.DataFrame:
+        """Zone of tolerance per dimension (and item): MSA, MSS and where perception falls."""
+        from .fivegap import tolerance_table
+
+        return tolerance_table(self)
+
+    @property
+    def decomposition(self) -> pd.DataFrame:
+        """Gaps 1-4 beside gap 5 per dimension (and segment)."""
+        from .fivegap import decompose
+
+        return decompose(self)
+
+    @property
+    def constructs(self) -> pd.DataFrame:
+        """Extended-model construct scores from a staff survey rated on ``GAP_CONSTRUCTS``."""
+        from .constructs import construct_table
+
+        return construct_table(self)
+
+    @property
+    def construct_correlations(self) -> pd.DataFrame:
+        """Correlation of branch-level construct scores with branch-level measured gaps."""
+        from .constructs import construct_correlations
+
+        return construct_correlations(self)
+
+    def causes(self, top: int | None = 10, lang: str = "en", by=None, **kwargs) -> pd.DataFrame:
+        """Ranked root-cause suggestions traced to the source documents (see docs)."""
+        from .causes import rank_causes
+
+        return rank_causes(self, top=top, lang=lang, by=by, **kwargs)
+
+    @property
+    def plot(self):
+        """Plot accessor: ``res.plot.gaps()``, ``.snake()``, ``.model()``, ``.heatmap()`` ..."""
+        from .plotting import PlotAccessor
+
+        return PlotAccessor(self)
+
+    def to_html(self, path=None, lang: str = "en", **kwargs):
+        """Self-contained HTML report; returns the HTML text (and writes ``path`` if given)."""
+        from .report.html import to_html
+
+        return to_html(self, path, lang=lang, **kwargs)
+
+    def to_excel(self, path, **kwargs):
+        """Excel workbook, one sheet per table."""
+        from .report.excel import to_excel
+
+        return to_excel(self, path, **kwargs)
+
+    def to_dict(self) -> dict:
+        """Versioned, JSON-ready structure (schema: ``servgap/data/result.schema.json``)."""
+        from .report.jsonout import to_dict
+
+        return to_dict(self)
+
+    def to_json(self, path=None, **kwargs) -> str:
+        """JSON text of :meth:`to_dict` (written to ``path`` if given)."""
+        from .report.jsonout import to_json
+
+        return to_json(self, path, **kwargs)
+
+    @property
+    def reliability(self) -> pd.DataFrame:
+        """Cronbach's alpha per dimension for expected, perceived and gap scores."""
+        from .psychometrics import reliability_table
+
+        return reliability_table(self)
+
+    @property
+    def validity(self):
+        """Confirmatory factor analysis of the dimension structure (needs the ``sem`` extra)."""
+        from .psychometrics import validity
+
+        return validity(self)
+
+    @property
+    def importance(self) -> pd.DataFrame:
+        """Stated (100-point) and derived importance per dimension."""
+        from .drivers import importance_table
+
+        return importance_table(self)
+
+    @property
+    def ipa(self) -> pd.DataFrame:
+        """Importance-performance analysis: quadrant per dimension."""
+        from .drivers import ipa_table
+
+        return ipa_table(self)
+
+    def compare(self, by=None, **kwargs) -> pd.DataFrame:
+        """Are gap scores different across segments? ANOVA, Welch, Kruskal-Wallis, post-hoc pairs."""
+        from .compare import compare_segments
+
+        return compare_segments(self, by=by, **kwargs)
+
+    @property
+    def waves(self) -> pd.DataFrame:
+        """Change of each gap between consecutive waves (``analyze(..., wave=...)``)."""
+        from .compare import wave_changes
+
+        return wave_changes(self)
+
+    def significant(self, level: str = "dimension") -> pd.DataFrame:
+        """Rows whose adjusted p is below ``alpha`` (shortfalls and surpluses)."""
+        t = {"item": self.items, "dimension": self.dimensions, "overall": self.overall}[level]
+        return t[t["p_adj"] < self.settings["alpha"]]
+
+    # -- display ------------------------------------------------------------------------
+    def _headline(self) -> pd.DataFrame:
+        d = self.gaps
+        cols = ["gap", "dimension", *self.by, "n", "mean_gap", "ci_low", "ci_high", "p_adj"]
+        return d[cols]
+
+    @staticmethod
+    def _stars(p) -> str:
+        if not np.isfinite(p):
+            return ""
+        return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
+
+    def __repr__(self) -> str:
+        s = self.settings
+        lines = [f"GapAnalysis: gaps {', '.join(map(str, self.measured_gaps)) or 'none'} measured; "
+                 f"test={s['test']}, correction={s['correction']}"
+                 + (f", by {', '.join(self.by)}" if self.by else "")]
+        if not self.missing_gaps.empty:
+            lines.append("not measured: " + "; ".join(f"gap {r.gap} ({r.reason})"
+                                                      for r in self.missing_gaps.itertuples()))
+        h = self._headline().copy()
+        if len(h) > 40:
+            h = h.head(40)
+            lines.append("(first 40 rows of .gaps)")
+        h["sig"] = [self._stars(p) for p in h["p_adj"]]
+        lines.append(h.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        s = self.settings
+        h = self._headline()
+        if len(h) > 60:
+            h = h.head(60)
+        rows = []
+        for r in h.itertuples(index=False):
+            cells = []
+            for col, v in zip(h.columns, r):
+                if col in ("mean_gap", "ci_low", "ci_high"):
+                    style = ' style="color:#b2182b"' if (col == "mean_gap" and v < 0 and r.p_adj < s["alpha"]) else ""
+                    cells.append(f"<td{style}>{v:+.3f}</td>" if np.isfinite(v) else "<td>–</td>")
+                elif col == "p_adj":
+                    cells.append(f"<td>{v:.3g}&nbsp;{self._stars(v)}</td>" if np.isfinite(v) else "<td>–</td>")
+                else:
+                    cells.append(f"<td>{html.escape(str(v))}</td>")
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in h.columns)
+        miss = ""
+        if not self.missing_gaps.empty:
+            miss = "<p>Not measured: " + "; ".join(html.escape(f"gap {r.gap}: {r.reason}")
+                                                  for r in self.missing_gaps.itertuples()) + "</p>"
+        q = int(self.quality["count"].sum()) if len(self.quality) else 0
+        return (f"<div><strong>servgap GapAnalysis</strong> — gaps {', '.join(map(str, self.measured_gaps))}; "
+                f"test {html.escape(s['test'])}, correction {html.escape(s['correction'])}, "
+                f"α = {s['alpha']}; negative = shortfall; * p<.05, ** p<.01, *** p<.001 (adjusted)"
+                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{miss}"
+                f"<p>Data quality: {q:,} values recoded or excluded (see <code>.quality</code>).</p></div>")

@@ -1,0 +1,480 @@
+"""Survey: validated numeric matrices per viewpoint, with ids, segments, weights and a
+data-quality ledger of everything that was recoded or excluded.
+
+``read_survey`` turns files or DataFrames into a :class:`Survey`. Nothing is lost
+silently: every recoded or dropped value is counted in :attr:`Survey.quality`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import ColumnError, ConfigError, DataError, PairingError, where
+from .instruments import SERVQUAL22, Instrument, as_instrument
+from .io import long_to_wide, read_table, source_name
+from .model import check_viewpoint
+
+QUALITY_COLUMNS = ["source", "column", "issue", "count"]
+
+
+def quality_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Aggregate ledger rows into the tidy quality table (only non-zero counts)."""
+    df = pd.DataFrame(list(rows), columns=QUALITY_COLUMNS)
+    if df.empty:
+        return df.astype({"count": "int64"})
+    df = df.groupby(["source", "column", "issue"], sort=False, as_index=False)["count"].sum()
+    return df[df["count"] > 0].reset_index(drop=True).astype({"count": "int64"})
+
+
+def available_mask(counts: np.ndarray, sizes: np.ndarray, min_items: float) -> np.ndarray:
+    """``available >= min_items × items_in_dimension`` (the min-items rule)."""
+    return counts >= min_items * sizes - 1e-9
+
+
+def dimension_means(values: np.ndarray, item_dim: np.ndarray, n_dims: int, min_items: float):
+    """Per-respondent mean of the available items of each dimension.
+
+    Returns ``(means, available)``: ``means`` is NaN where fewer than ``min_items`` of the
+    dimension's items are available, ``available`` counts the available items.
+    """
+    ok = ~np.isnan(values)
+    sums = np.zeros((values.shape[0], n_dims))
+    counts = np.zeros((values.shape[0], n_dims))
+    for d in range(n_dims):  # a handful of dimensions; each step is vectorised over respondents
+        cols = item_dim == d
+        sums[:, d] = np.where(ok[:, cols], values[:, cols], 0.0).sum(axis=1)
+        counts[:, d] = ok[:, cols].sum(axis=1)
+    sizes = np.bincount(item_dim, minlength=n_dims)
+    keep = available_mask(counts, sizes, min_items) & (counts > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(keep, sums / np.where(counts > 0, counts, 1), np.nan)
+    return means, counts
+
+
+@dataclass
+class Survey:
+    """Validated survey data: one ``n × items`` float matrix per viewpoint.
+
+    Attributes
+    ----------
+    instrument : Instrument
+    data : dict[str, numpy.ndarray]
+        ``viewpoint -> (n, n_items)`` ratings (NaN = missing), reverse items recoded.
+    ids : pandas.Index
+        Respondent ids (numbered from 1 when the file had no id column).
+    segments : pandas.DataFrame
+        Segment columns (branch, customer segment, wave, ...), one row per respondent.
+    weights : numpy.ndarray or None
+        Survey weights.
+    importance : numpy.ndarray or None
+        ``(n, n_dimensions)`` importance allocations (e.g. 100 points over dimensions).
+    extra : pandas.DataFrame
+        Other columns kept with ``keep=`` (e.g. an overall satisfaction rating).
+    """
+
+    instrument: Instrument
+    data: dict[str, np.ndarray]
+    ids: pd.Index
+    segments: pd.DataFrame
+    weights: np.ndarray | None = None
+    importance: np.ndarray | None = None
+    extra: pd.DataFrame = field(default_factory=pd.DataFrame)
+    has_ids: bool = True
+    min_items: float = 0.5
+    source: str = "<survey>"
+    ledger: list = field(default_factory=list, repr=False)
+    metadata: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @property
+    def viewpoints(self) -> list[str]:
+        return list(self.data)
+
+    @property
+    def quality(self) -> pd.DataFrame:
+        """Data-quality ledger: one row per (source, column, issue) with its ``count``."""
+        return quality_frame(self.ledger + self._too_few_rows())
+
+    def _too_few_rows(self):
+        rows = []
+        inst = self.instrument
+        for vp, x in self.data.items():
+            means, counts = dimension_means(x, inst.item_dimension, len(inst.dimensions), self.min_items)
+            dropped = np.isnan(means).sum(axis=0)
+            rows += [dict(source=self.source, column=f"{vp}:{d.id}", issue="too_few_items", count=int(c))
+                     for d, c in zip(inst.dimensions, dropped)]
+        return rows
+
+    def dimension_scores(self, viewpoint: str, min_items: float | None = None) -> pd.DataFrame:
+        """Per-respondent dimension means of one viewpoint (NaN under the min-items rule)."""
+        if viewpoint not in self.data:
+            raise ConfigError(f"survey {self.source!r} has no viewpoint {viewpoint!r}; "
+                              f"it has {', '.join(self.viewpoints)}.")
+        m, _ = dimension_means(self.data[viewpoint], self.instrument.item_dimension,
+                               len(self.instrument.dimensions), self.min_items if min_items is None else min_items)
+        return pd.DataFrame(m, index=self.ids, columns=self.instrument.dimension_ids)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Wide DataFrame: one column per ``viewpoint:item`` plus segments and weight."""
+        parts = [pd.DataFrame(x, index=self.ids, columns=[f"{vp}:{i}" for i in self.instrument.item_ids])
+                 for vp, x in self.data.items()]
+        seg = self.segments.set_axis(self.ids)
+        out = pd.concat([seg, *parts], axis=1)
+        if self.weights is not None:
+            out["weight"] = self.weights
+        return out
+
+    def __repr__(self) -> str:
+        seg = f"; segments {', '.join(self.segments.columns)}" if len(self.segments.columns) else ""
+        w = "; weighted" if self.weights is not None else ""
+        return (f"Survey({self.source!r}: {self.n:,} respondents; {self.instrument.id}; "
+                f"viewpoints {', '.join(self.viewpoints)}{seg}{w})")
+
+
+class SurveySet(tuple):
+    """Several surveys analysed together (customers + managers/staff). See :func:`combine`."""
+
+    def viewpoint_map(self) -> dict[str, Survey]:
+        out: dict[str, Survey] = {}
+        for s in self:
+            for vp in s.viewpoints:
+                if vp in out:
+                    raise ConfigError(f"viewpoint {vp!r} is in two surveys ({out[vp].source!r} and "
+                                      f"{s.source!r}); give each viewpoint once, or join the files "
+                                      "with read_survey([file1, file2], id=...).")
+                out[vp] = s
+        return out
+
+
+def combine(*surveys: Survey) -> SurveySet:
+    """Analyse several surveys together, e.g. customers (E, P) and managers (M, S, D, C).
+
+    Examples
+    --------
+    >>> study = sg.combine(customers, managers)   # doctest: +SKIP
+    >>> sg.analyze(study, by="branch")             # doctest: +SKIP
+    """
+    flat: list[Survey] = []
+    for s in surveys:
+        flat.extend(s if isinstance(s, (SurveySet, list, tuple)) else [s])
+    if not flat or not all(isinstance(s, Survey) for s in flat):
+        raise ConfigError("combine() takes Survey objects made by sg.read_survey().")
+    insts = {s.instrument.id for s in flat}
+    if len(insts) > 1 and any(s.instrument != flat[0].instrument for s in flat
+                              if set(s.viewpoints) - {"rating"}):
+        raise ConfigError(f"the surveys use different instruments ({', '.join(sorted(insts))}); "
+                          "gaps compare the same items, so use one instrument.")
+    ss = SurveySet(flat)
+    ss.viewpoint_map()
+    return ss
+
+
+# ---------------------------------------------------------------------------------------
+# read_survey
+# ---------------------------------------------------------------------------------------
+
+def _suggest(name: str, columns: Sequence[str]) -> str:
+    close = difflib.get_close_matches(str(name), [str(c) for c in columns], n=3, cutoff=0.5)
+    return f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+
+
+def _require(df, col, name, what):
+    if col not in df.columns:
+        raise ColumnError(f"{where(file=name, column=col)}: the {what} column is not in the data."
+                          f"{_suggest(col, df.columns)} Columns are: {', '.join(map(str, df.columns[:30]))}.")
+
+
+def _resolve(spec, keys: list[str], placeholder: str, df_cols, name: str, what: str) -> list[str]:
+    """Column names for ``keys`` from a ``{item}``/``{dimension}`` pattern or a mapping."""
+    if isinstance(spec, Mapping):
+        missing_keys = [k for k in keys if str(k) not in {str(x) for x in spec}]
+        if missing_keys:
+            raise ColumnError(f"{where(file=name)}: the {what} mapping has no column for "
+                              f"{', '.join(missing_keys[:10])}; map every {placeholder}.")
+        lookup = {str(k): v for k, v in spec.items()}
+        cols = [str(lookup[str(k)]) for k in keys]
+    elif isinstance(spec, str):
+        if "{" + placeholder + "}" not in spec:
+            raise ConfigError(f"{what} pattern {spec!r} has no {{{placeholder}}} placeholder; "
+                              f"write e.g. 'E{{{placeholder}}}'.")
+        cols = [spec.replace("{" + placeholder + "}", str(k)) for k in keys]
+    else:
+        raise ConfigError(f"{what}: give a pattern with {{{placeholder}}} or a mapping, not {spec!r}.")
+    present = [c in df_cols for c in cols]
+    if not any(present):
+        raise ColumnError(f"{where(file=name)}: the {what} pattern {spec!r} matches no column "
+                          f"(looked for {', '.join(cols[:3])}, ...).{_suggest(cols[0], list(df_cols))} "
+                          f"Columns are: {', '.join(map(str, list(df_cols)[:30]))}.")
+    if not all(present):
+        miss = [c for c, p in zip(cols, present) if not p]
+        raise ColumnError(f"{where(file=name)}: {what} columns {', '.join(map(repr, miss[:10]))} are missing "
+                          f"({len(miss)} of {len(cols)}).{_suggest(miss[0], list(df_cols))}")
+    return cols
+
+
+def _numeric_block(df: pd.DataFrame, cols: list[str], name: str, missing, ledger, line_offset: int):
+    """Numeric matrix of ``cols`` with declared missing codes recoded; non-numeric -> error."""
+    block = df[cols]
+    codes = list(missing or [])
+    num_codes = [c for c in codes if isinstance(c, (int, float)) and not isinstance(c, bool)]
+    str_codes = {str(c).strip() for c in codes}
+    out = np.empty((len(df), len(cols)), dtype=np.float64)
+    for j, col in enumerate(cols):
+        s = block[col]
+        if pd.api.types.is_bool_dtype(s):
+            s = s.astype(object)
+        if pd.api.types.is_numeric_dtype(s):
+            x = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            code_hit = np.isin(x, num_codes) if num_codes else np.zeros(len(x), bool)
+            blank = np.isnan(x)
+        else:
+            txt = s.astype(object).where(s.notna(), None)
+            stripped = txt.map(lambda v: v.strip() if isinstance(v, str) else v)
+            blank = (stripped.isna() | (stripped == "")).to_numpy(dtype=bool)
+            str_hit = stripped.map(lambda v: v is not None and not (isinstance(v, float) and np.isnan(v))
+                                   and str(v) in str_codes).to_numpy(dtype=bool)
+            x = pd.to_numeric(stripped.where(~(blank | str_hit), None), errors="coerce").to_numpy(dtype=np.float64)
+            bad = np.isnan(x) & ~blank & ~str_hit
+            if bad.any():
+                rows = np.flatnonzero(bad)
+                r = int(rows[0])
+                raise DataError(f"{where(file=name, column=col, row=r + 1 + line_offset, value=s.iloc[r])}: "
+                                f"not a number ({len(rows)} such cells in this column). Clean the data, or "
+                                f"declare the code as missing, e.g. missing=[{s.iloc[r]!r}].")
+            code_hit = str_hit | (np.isin(x, num_codes) if num_codes else False)
+        n_code = int(np.count_nonzero(code_hit))
+        x = np.where(code_hit, np.nan, x)
+        ledger.append(dict(source=name, column=col, issue="missing_code", count=n_code))
+        ledger.append(dict(source=name, column=col, issue="missing", count=int(np.count_nonzero(blank & ~code_hit))))
+        out[:, j] = x
+    return out
+
+
+def _check_range(x, cols, inst, name, out_of_range, ledger, line_offset):
+    lo, hi = inst.scale_min, inst.scale_max
+    bad = (x < lo) | (x > hi)          # NaN compares False
+    if not bad.any():
+        return x
+    if out_of_range == "missing":
+        for j in np.flatnonzero(bad.any(axis=0)):
+            ledger.append(dict(source=name, column=cols[j], issue="out_of_range", count=int(bad[:, j].sum())))
+        return np.where(bad, np.nan, x)
+    r, j = np.argwhere(bad)[0]
+    total = int(bad.sum())
+    raise DataError(f"{where(file=name, column=cols[j], row=int(r) + 1 + line_offset, value=x[r, j])}: outside "
+                    f"the scale {lo:g}-{hi:g} ({total} such cell{'s' if total > 1 else ''} in all). Declare the "
+                    f"code as missing (missing=[{x[r, j]:g}]) or pass out_of_range=\"missing\" to treat such "
+                    "values as missing.")
+
+
+def _prepare_frame(sources, *, layout, long_columns, columns, id, keep_cols, encoding, sheet, ledger):
+    """Read every source, pivot long layouts, join several sources on the id."""
+    frames = []
+    metadata: dict = {}
+    for src in sources:
+        df, name, meta = read_table(src, encoding=encoding, sheet=sheet)
+        metadata.update(meta)
+        if layout == "long":
+            lc = {"id": "id", "item": "item", "viewpoint": "viewpoint", "value": "value", **(long_columns or {})}
+            if id is not None:
+                lc["id"] = id
+            codes = {vp: (spec if isinstance(spec, str) else vp) for vp, spec in columns.items()}
+            df = long_to_wide(df, id=lc["id"], item=lc["item"], viewpoint=lc["viewpoint"], value=lc["value"],
+                              codes=codes, keep=[c for c in keep_cols if c in df.columns], name=name)
+        frames.append((df, name))
+    if len(frames) == 1:
+        return frames[0][0], frames[0][1], metadata, 0 if layout == "long" else 1
+    if id is None:
+        raise ConfigError("joining several files needs the respondent id: pass id=\"<id column>\".")
+    indexed = []
+    for df, name in frames:
+        _require(df, id, name, "id")
+        _check_ids(df[id], name, id, 1)
+        indexed.append((df.set_index(id), name))
+    joined = indexed[0][0]
+    for df, _ in indexed[1:]:
+        joined = joined.combine_first(df)
+    all_ids = joined.index
+    for df, name in indexed:
+        ledger.append(dict(source=name, column=id, issue="unmatched_id",
+                           count=int((~all_ids.isin(df.index)).sum())))
+    names = " + ".join(n for _, n in frames)
+    return joined.reset_index(), names, metadata, 0
+
+
+def _check_ids(ids: pd.Series, name, col, line_offset):
+    na = ids.isna().to_numpy()
+    if na.any():
+        r = int(np.flatnonzero(na)[0])
+        raise DataError(f"{where(file=name, column=col, row=r + 1 + line_offset)}: the respondent id is empty "
+                        f"({int(na.sum())} such rows); every respondent needs an id.")
+    dup = ids.duplicated(keep=False).to_numpy()
+    if dup.any():
+        rows = np.flatnonzero(dup)
+        first = ids.iloc[rows[0]]
+        same = np.flatnonzero((ids == first).to_numpy()) + 1 + line_offset
+        raise DataError(f"{where(file=name, column=col, value=first)}: duplicate respondent id (rows "
+                        f"{', '.join(map(str, same[:5]))}; {int(ids.duplicated().sum())} duplicates in all). "
+                        "Ids must be unique: remove repeated submissions or fix the ids.")
+
+
+def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | None = None,
+                id: str | None = None, segments: str | Sequence[str] | None = None,
+                weight: str | None = None, importance=None, missing=None,
+                out_of_range: str = "error", min_items: float = 0.5, keep: Sequence[str] | None = None,
+                layout: str = "wide", long_columns: Mapping[str, str] | None = None,
+                encoding: str | None = None, sheet=0, name: str | None = None) -> Survey:
+    """Read and validate survey data.
+
+    Parameters
+    ----------
+    source : path, DataFrame, or list of them
+        CSV/Excel/Parquet/SPSS file or DataFrame. Several sources (e.g. expectations and
+        perceptions in two files) are joined on ``id``; ids found in only some of them
+        are counted as ``unmatched_id``.
+    instrument : Instrument, dict or YAML path
+        Default :data:`servgap.SERVQUAL22`.
+    columns : dict
+        ``viewpoint -> pattern`` with ``{item}`` (``{"expected": "E{item}"}``) or
+        ``viewpoint -> {item_id: column}``. With ``layout="long"``: ``viewpoint -> code``
+        used in the long table's viewpoint column.
+    id, weight : str
+        Respondent-id and survey-weight columns.
+    segments : str or list of str
+        Columns to split the analysis by (branch, customer segment, wave ...).
+    importance : str or dict
+        Importance allocation per dimension: pattern with ``{dimension}`` or mapping.
+    missing : list
+        Codes meaning "no answer" (e.g. ``[0, 9, -99, "NA"]``), in rating columns only.
+    out_of_range : {"error", "missing"}
+        Values outside the scale raise :class:`DataError` (default) or become missing.
+    min_items : float
+        Default share of a dimension's items that must be answered (0.5).
+    keep : list of str
+        Further columns to carry along (e.g. an overall satisfaction rating).
+    layout : {"wide", "long"}
+        ``long``: one row per (respondent, item, viewpoint); name the columns with
+        ``long_columns={"id": ..., "item": ..., "viewpoint": ..., "value": ...}``.
+    encoding, sheet : CSV encoding (e.g. ``"gbk"``) and Excel sheet.
+
+    Returns
+    -------
+    Survey
+
+    Examples
+    --------
+    >>> import servgap as sg
+    >>> cust = sg.read_survey(sg.example_path("customers"),                  # doctest: +SKIP
+    ...                       columns={"expected": "E{item}", "perceived": "P{item}"},
+    ...                       id="resp_id", segments="branch", importance="W_{dimension}", missing=[0])
+    """
+    inst = as_instrument(instrument)
+    if not columns:
+        raise ConfigError("columns= is required: map each viewpoint to a column pattern, e.g. "
+                          "columns={\"expected\": \"E{item}\", \"perceived\": \"P{item}\"}.")
+    for vp in columns:
+        check_viewpoint(vp, "columns=: ")
+    if out_of_range not in ("error", "missing"):
+        raise ConfigError(f"out_of_range={out_of_range!r}; use \"error\" or \"missing\".")
+    if layout not in ("wide", "long"):
+        raise ConfigError(f"layout={layout!r}; use \"wide\" or \"long\".")
+    if not 0 < min_items <= 1:
+        raise ConfigError(f"min_items={min_items!r} must be a share in (0, 1], e.g. 0.5.")
+    seg_cols = [segments] if isinstance(segments, str) else list(segments or [])
+    keep = list(keep or [])
+    imp_keep = list(importance.values()) if isinstance(importance, Mapping) else (
+        [importance.replace("{dimension}", d) for d in inst.dimension_ids] if isinstance(importance, str) else [])
+    ledger: list = []
+    sources = list(source) if isinstance(source, (list, tuple)) else [source]
+    df, fname, metadata, line_offset = _prepare_frame(
+        sources, layout=layout, long_columns=long_columns, columns=columns, id=id,
+        keep_cols=seg_cols + keep + ([weight] if weight else []) + imp_keep,
+        encoding=encoding, sheet=sheet, ledger=ledger)
+    fname = name or fname
+    if len(df) == 0:
+        raise DataError(f"{where(file=fname)}: the table has no rows.")
+
+    if id is not None:
+        _require(df, id, fname, "id")
+        _check_ids(df[id], fname, id, line_offset)
+        ids = pd.Index(df[id].to_numpy(), name=id)
+    else:
+        ids = pd.RangeIndex(1, len(df) + 1, name="respondent")
+    for c in seg_cols:
+        _require(df, c, fname, "segment")
+    for c in keep:
+        _require(df, c, fname, "keep")
+
+    data = {}
+    item_keys = inst.item_ids
+    for vp, spec in columns.items():
+        if layout == "long":
+            spec = {i: f"{vp}:{i}" for i in item_keys}
+            for c in spec.values():
+                if c not in df.columns:
+                    df[c] = np.nan
+        cols = _resolve(spec, item_keys, "item", df.columns, fname, f"{vp!r}")
+        x = _numeric_block(df, cols, fname, missing, ledger, line_offset)
+        x = _check_range(x, cols, inst, fname, out_of_range, ledger, line_offset)
+        if inst.reverse_mask.any():
+            rev = inst.reverse_mask
+            x[:, rev] = inst.scale_min + inst.scale_max - x[:, rev]
+            for j in np.flatnonzero(rev):
+                ledger.append(dict(source=fname, column=cols[j], issue="reverse_scored",
+                                   count=int(np.count_nonzero(~np.isnan(x[:, j])))))
+        data[vp] = x
+    w = None
+    if weight is not None:
+        _require(df, weight, fname, "weight")
+        w = pd.to_numeric(df[weight], errors="coerce").to_numpy(dtype=np.float64)
+        bad = ~np.isfinite(w) | (w < 0)
+        if bad.any():
+            r = int(np.flatnonzero(bad)[0])
+            raise DataError(f"{where(file=fname, column=weight, row=r + 1 + line_offset, value=df[weight].iloc[r])}: "
+                            f"weights must be non-negative numbers ({int(bad.sum())} bad cells); fix or drop them.")
+    imp = None
+    if importance is not None:
+        icols = _resolve(importance, inst.dimension_ids, "dimension", df.columns, fname, "importance")
+        imp = np.empty((len(df), len(icols)))
+        for j, c in enumerate(icols):
+            v = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=np.float64)
+            bad = np.isnan(v) & df[c].notna().to_numpy() | (v < 0)
+            if bad.any():
+                r = int(np.flatnonzero(bad)[0])
+                raise DataError(f"{where(file=fname, column=c, row=r + 1 + line_offset, value=df[c].iloc[r])}: "
+                                "importance must be a non-negative number (missing codes do not apply to it).")
+            ledger.append(dict(source=fname, column=c, issue="missing", count=int(np.isnan(v).sum())))
+            imp[:, j] = v
+    seg = df[seg_cols].reset_index(drop=True) if seg_cols else pd.DataFrame(index=range(len(df)))
+    for c in seg_cols:
+        ledger.append(dict(source=fname, column=c, issue="missing", count=int(seg[c].isna().sum())))
+    extra = df[keep].reset_index(drop=True) if keep else pd.DataFrame(index=range(len(df)))
+    no_answer = np.ones(len(df), bool)
+    for x in data.values():
+        no_answer &= np.isnan(x).all(axis=1)
+    ledger.append(dict(source=fname, column="*", issue="no_usable_answer", count=int(no_answer.sum())))
+    return Survey(instrument=inst, data=data, ids=ids, segments=seg, weights=w, importance=imp, extra=extra,
+                  has_ids=id is not None, min_items=min_items, source=fname, ledger=ledger, metadata=metadata)
+
+
+def as_surveys(obj) -> SurveySet:
+    """Accept a Survey, a SurveySet or a list of surveys."""
+    if isinstance(obj, SurveySet):
+        return obj
+    if isinstance(obj, Survey):
+        return SurveySet([obj])
+    if isinstance(obj, (list, tuple)):
+        return combine(*obj)
+    raise ConfigError(f"analyze() takes a Survey (from sg.read_survey) or a list of them, not {type(obj).__name__}.")
+
+
+__all__ = ["Survey", "SurveySet", "read_survey", "combine", "as_surveys", "dimension_means",
+           "quality_frame", "PairingError", "source_name"]
