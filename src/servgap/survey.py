@@ -167,9 +167,10 @@ def combine(*surveys: Survey) -> SurveySet:
         flat.extend(s if isinstance(s, (SurveySet, list, tuple)) else [s])
     if not flat or not all(isinstance(s, Survey) for s in flat):
         raise ConfigError("combine() takes Survey objects made by sg.read_survey().")
-    insts = {s.instrument.id for s in flat}
-    if len(insts) > 1 and any(s.instrument != flat[0].instrument for s in flat
-                              if set(s.viewpoints) - {"rating"}):
+    # gap viewpoints compare the same items: surveys other than pure "rating" surveys (such as a
+    # staff survey on GAP_CONSTRUCTS) must share one instrument
+    insts = {s.instrument.id: s.instrument for s in flat if set(s.viewpoints) - {"rating"}}
+    if len(set(insts.values())) > 1:
         raise ConfigError(f"the surveys use different instruments ({', '.join(sorted(insts))}); "
                           "gaps compare the same items, so use one instrument.")
     ss = SurveySet(flat)
