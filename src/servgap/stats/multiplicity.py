@@ -47,13 +47,22 @@ def adjust(p, family=None, method: str = "holm") -> np.ndarray:
     if method == "bonferroni":
         adj = np.minimum(1.0, m * ps)
     elif method == "holm":
-        raw = np.minimum(1.0, (m - j + 1) * ps)
-        adj = np.maximum.accumulate(raw + 2.0 * fs) - 2.0 * fs   # cummax within family
+        adj = _running(np.minimum(1.0, (m - j + 1) * ps), fs, np.maximum)
     else:  # fdr_bh
-        raw = np.minimum(1.0, m * ps / j)
-        rev = (raw + 2.0 * fs)[::-1]                          # cummin from the end, per family
-        adj = np.minimum.accumulate(rev)[::-1] - 2.0 * fs
+        adj = _running(np.minimum(1.0, m * ps / j), fs, np.minimum, reverse=True)
     res = np.empty_like(adj)
     res[order] = adj
     out[idx] = res
     return out
+
+
+def _running(values, family, op, reverse=False):
+    """Running max/min of ``values`` within each family (families sorted ascending).
+
+    Works on exact integer keys ``family × R + rank(value)`` so that one ufunc
+    accumulation never crosses a family boundary and loses no precision.
+    """
+    uniq, rank = np.unique(values, return_inverse=True)
+    key = family.astype(np.int64) * uniq.size + rank.ravel()
+    acc = op.accumulate(key[::-1])[::-1] if reverse else op.accumulate(key)
+    return uniq[acc - family.astype(np.int64) * uniq.size]
