@@ -45,7 +45,10 @@ class FontWarning(ServgapWarning):
 
 
 def where(file=None, column=None, row=None, value=None) -> str:
-    """Format a location as ``file 'x', column 'y', row 3, value 'z'``."""
+    """Format a location as ``file 'x', column 'y', row 3, value 'z'``.
+
+    ``row`` is the 1-based data row (the header line is not counted).
+    """
     parts = []
     if file is not None:
         parts.append(f"file {str(file)!r}")
@@ -54,5 +57,9 @@ def where(file=None, column=None, row=None, value=None) -> str:
     if row is not None:
         parts.append(f"row {row}")
     if value is not None:
+        if hasattr(value, "item"):          # numpy scalar -> Python scalar
+            value = value.item()
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         parts.append(f"value {value!r}")
     return ", ".join(parts)

@@ -292,7 +292,7 @@ def _prepare_frame(sources, *, layout, long_columns, columns, id, keep_cols, enc
                               codes=codes, keep=[c for c in keep_cols if c in df.columns], name=name)
         frames.append((df, name))
     if len(frames) == 1:
-        return frames[0][0], frames[0][1], metadata, 0 if layout == "long" else 1
+        return frames[0][0], frames[0][1], metadata, 0
     if id is None:
         raise ConfigError("joining several files needs the respondent id: pass id=\"<id column>\".")
     indexed = []
