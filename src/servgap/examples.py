@@ -141,3 +141,30 @@ def load_example(tolerance: bool = False):
                                                         "delivered": "D{item}", "communicated": "C{item}"},
                         id="staff_id", segments=["branch"])
     return cust, staff
+
+
+def load_example_constructs():
+    """Read the staff file's extended-model construct items as a survey on ``GAP_CONSTRUCTS``.
+
+    The bundled staff file also holds the 56 construct items (``MRO1`` ... ``PO3``, 1-5
+    scale, negative constructs reverse-scored on reading) under the single viewpoint
+    ``"rating"``; ``technology_job_fit`` and ``propensity_to_overpromise`` are planted low.
+    Analyse it with the gap surveys to get ``res.constructs``.
+
+    Examples
+    --------
+    >>> import servgap as sg
+    >>> from servgap.examples import load_example_constructs
+    >>> cust, staff = sg.load_example()
+    >>> con = load_example_constructs()
+    >>> con.n, con.instrument.id
+    (48, 'gap_constructs')
+    >>> res = sg.analyze([cust, staff, con], by="branch")
+    >>> res.constructs.columns[:3].tolist()
+    ['construct', 'gap', 'branch']
+    """
+    from .instruments import GAP_CONSTRUCTS
+    from .survey import read_survey
+
+    return read_survey(example_path("staff"), instrument=GAP_CONSTRUCTS, columns={"rating": "{item}"},
+                       id="staff_id", segments=["branch"], name="staff.csv (constructs)")
