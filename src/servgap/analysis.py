@@ -25,10 +25,11 @@ import numpy as np
 import pandas as pd
 
 from . import stats as st
-from .errors import ConfigError, DataQualityWarning, MethodWarning, PairingError
-from .model import COMPARISONS, Comparison
+from .errors import ConfigError, MethodWarning, PairingError
+from .kernel import Cell, Plan, block_partial, overall_scores, tree_merge  # noqa: F401 (overall_scores re-exported)
+from .model import COMPARISONS
 from .stats.multiplicity import METHODS
-from .survey import Survey, SurveySet, as_surveys, dimension_means
+from .survey import Survey, SurveySet, as_surveys
 
 TESTS = ("t", "wilcoxon")
 CORE_COLUMNS = ["n", "mean_gap", "sd_gap", "se", "ci_low", "ci_high", "statistic", "df", "p", "p_adj",
@@ -76,100 +77,6 @@ def segment(surveys: SurveySet, by: list[str]) -> Segmentation:
     return Segmentation(by, table, codes)
 
 
-def _unit_hist(M: np.ndarray, g: np.ndarray, G: int, w) -> st.GroupedHistogram:
-    """One histogram over all units (columns of ``M``): group = unit × G + segment."""
-    keep = g >= 0
-    M, g = M[keep], g[keep]
-    w = None if w is None else w[keep]
-    parts = [st.histogram(M[:, j], g, G, w) for j in range(M.shape[1])]
-    U = M.shape[1]
-    return st.GroupedHistogram(U * G, np.concatenate([p.group + j * G for j, p in enumerate(parts)]),
-                               np.concatenate([p.value for p in parts]), np.concatenate([p.count for p in parts]),
-                               np.concatenate([p.w for p in parts]), np.concatenate([p.w2 for p in parts]))
-
-
-def _unit_means(M: np.ndarray, g: np.ndarray, G: int, w) -> np.ndarray:
-    """Weighted mean of every column of ``M`` per segment (NaN ignored), flattened unit-major."""
-    keep = g >= 0
-    M, g = M[keep], g[keep]
-    w = np.ones(len(g)) if w is None else w[keep]
-    out = np.empty((M.shape[1], G))
-    for j in range(M.shape[1]):
-        ok = ~np.isnan(M[:, j])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[j] = (np.bincount(g[ok], weights=(w * M[:, j])[ok], minlength=G)
-                      / np.bincount(g[ok], weights=w[ok], minlength=G))
-    return out.ravel()
-
-
-def overall_scores(dim_gaps: np.ndarray, importance: np.ndarray | None):
-    """Per-respondent overall gap: unweighted mean of dimensions and importance-weighted sum.
-
-    A respondent needs at least half of the dimensions; importance is renormalised over
-    the available dimensions. Returns ``(unweighted, weighted_or_None, too_few_mask)``.
-    """
-    ok = ~np.isnan(dim_gaps)
-    k = ok.sum(axis=1)
-    enough = k >= dim_gaps.shape[1] / 2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        unweighted = np.where(enough, np.where(ok, dim_gaps, 0).sum(axis=1) / np.maximum(k, 1), np.nan)
-        weighted = None
-        if importance is not None:
-            imp = np.where(ok, importance, 0.0)
-            tot = imp.sum(axis=1)
-            weighted = np.where(enough & (tot > 0), (imp * np.where(ok, dim_gaps, 0)).sum(axis=1) / tot, np.nan)
-    return unweighted, weighted, ~enough
-
-
-class _Levels:
-    """Per-respondent values of one viewpoint comparison at item, dimension and overall level."""
-
-    def __init__(self, units: dict, labels: dict):
-        self.units, self.labels = units, labels
-
-
-def _paired_levels(s: Survey, comp: Comparison, min_items: float, ledger: list, valid: np.ndarray):
-    inst = s.instrument
-    B, L = s.data[comp.benchmark], s.data[comp.later]
-    D = L - B
-    incomplete = np.isnan(D) & ~(np.isnan(B) & np.isnan(L))
-    for j, iid in enumerate(inst.item_ids):
-        ledger.append(dict(source=s.source, column=f"gap{comp.gap or comp.key}:{iid}", issue="incomplete_pair",
-                           count=int((incomplete[:, j] & valid).sum())))
-    Bm, Lm = np.where(np.isnan(D), np.nan, B), np.where(np.isnan(D), np.nan, L)
-    nd = len(inst.dimensions)
-    dg, _ = dimension_means(D, inst.item_dimension, nd, min_items)
-    db, _ = dimension_means(Bm, inst.item_dimension, nd, min_items)
-    dl, _ = dimension_means(Lm, inst.item_dimension, nd, min_items)
-    for d, c in zip(inst.dimension_ids, (np.isnan(dg) & valid[:, None]).sum(axis=0)):
-        ledger.append(dict(source=s.source, column=f"{_tag(comp)}:{d}", issue="too_few_items", count=int(c)))
-    ou, ow, few = overall_scores(dg, s.importance)
-    ob, _, _ = overall_scores(db, None)
-    ol, _, _ = overall_scores(dl, None)
-    ledger.append(dict(source=s.source, column=f"{_tag(comp)}:overall", issue="too_few_dimensions",
-                       count=int((few & valid).sum())))
-    levels = {"item": (D, Bm, Lm), "dimension": (dg, db, dl), "overall": (ou[:, None], ob[:, None], ol[:, None])}
-    if ow is not None:
-        no_imp = ~np.isnan(ou) & np.isnan(ow)
-        ledger.append(dict(source=s.source, column=f"{_tag(comp)}:overall", issue="no_importance",
-                           count=int((no_imp & valid).sum())))
-        levels["overall"] = (np.column_stack([ou, ow]), np.column_stack([ob, ob * np.nan]),
-                             np.column_stack([ol, ol * np.nan]))
-    return levels
-
-
-def _tag(comp: Comparison) -> str:
-    return f"gap{comp.gap}" if comp.gap else comp.key
-
-
-def _single_levels(s: Survey, vp: str, min_items: float):
-    inst = s.instrument
-    X = s.data[vp]
-    dm, _ = dimension_means(X, inst.item_dimension, len(inst.dimensions), min_items)
-    ou, _, _ = overall_scores(dm, None)
-    return {"item": X, "dimension": dm, "overall": ou[:, None]}
-
-
 def _unit_index(inst, level: str, measures: int) -> pd.DataFrame:
     if level == "item":
         return pd.DataFrame({"dimension": [inst.dimensions[k].id for k in inst.item_dimension],
@@ -191,45 +98,35 @@ def _frame(comp, level, inst, seg: Segmentation, U, res, extra) -> pd.DataFrame:
     return df
 
 
-def _compute(comp, level, inst, seg, later, bench, paired, test, weighted, confidence, warn_rank):
-    """Tests of one comparison at one level, all units × segments at once."""
-    G = seg.G
+def _finish_cell(comp, level, inst, seg, later: Cell, bench: Cell | None, test, confidence, warn_rank):
+    """Moments, tests and the table of one comparison at one level from merged statistics."""
+    paired = bench is None
     if paired:
-        (s, D, Bm, Lm, valid_g) = later
-        w = s.weights if weighted else None
-        g = valid_g
-        h = _unit_hist(D, g, G, w)
-        m = st.moments(h)
+        m = st.moments(later.hist)
         r = st.t_test(m, confidence)
         out = dict(n=m.n, mean_gap=r["estimate"], sd_gap=r["sd"], se=r["se"], ci_low=r["ci_low"],
                    ci_high=r["ci_high"], statistic=r["statistic"], df=r["df"], p=r["p"], effect=r["effect"],
                    n_eff=m.n_eff)
         if test == "wilcoxon":
-            if w is not None:
+            if later.hist_u is not None:
                 warn_rank()
-            hw = _unit_hist(D, g, G, None) if w is not None else h
-            rk = st.wilcoxon(hw)
+            rk = st.wilcoxon(later.hist if later.hist_u is None else later.hist_u)
             out.update(statistic=rk["statistic"], df=np.full(len(m.n), np.nan), p=rk["p"], effect=rk["effect"])
-        mb, ml = _unit_means(Bm, g, G, w), _unit_means(Lm, g, G, w)
-        U = D.shape[1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mb, ml = later.sums[0] / later.sums[1], later.sums[2] / later.sums[3]
     else:
-        (sl, XL, gl), (sb, XB, gb) = later, bench
-        wl = sl.weights if weighted else None
-        wb = sb.weights if weighted else None
-        hl, hb = _unit_hist(XL, gl, G, wl), _unit_hist(XB, gb, G, wb)
-        ml_, mb_ = st.moments(hl), st.moments(hb)
+        ml_, mb_ = st.moments(later.hist), st.moments(bench.hist)
         r = st.welch_t(ml_, mb_, confidence)
         out = dict(n=ml_.n + mb_.n, mean_gap=r["estimate"], sd_gap=r["sd"], se=r["se"], ci_low=r["ci_low"],
                    ci_high=r["ci_high"], statistic=r["statistic"], df=r["df"], p=r["p"], effect=r["effect"],
                    n_eff=ml_.n_eff + mb_.n_eff)
         if test == "wilcoxon":
-            if wl is not None or wb is not None:
+            if later.hist_u is not None or bench.hist_u is not None:
                 warn_rank()
-            uh = lambda X, g, w, h: _unit_hist(X, g, G, None) if w is not None else h  # noqa: E731
-            rk = st.mann_whitney(uh(XL, gl, wl, hl), uh(XB, gb, wb, hb))
+            rk = st.mann_whitney(later.hist if later.hist_u is None else later.hist_u,
+                                 bench.hist if bench.hist_u is None else bench.hist_u)
             out.update(statistic=rk["statistic"], df=np.full(len(out["n"]), np.nan), p=rk["p"], effect=rk["effect"])
         mb, ml = mb_.mean, ml_.mean
-        U = XL.shape[1]
     out["mean_gap"] = np.where(out["n"] > 0, out["mean_gap"], np.nan)
     test_name = {("t", True): "t", ("t", False): "welch_t", ("wilcoxon", True): "wilcoxon",
                  ("wilcoxon", False): "mann_whitney"}[(test, paired)]
@@ -237,8 +134,29 @@ def _compute(comp, level, inst, seg, later, bench, paired, test, weighted, confi
                  mean_expected=mb if comp.benchmark == "expected" else (ml if comp.later == "expected" else np.nan),
                  mean_perceived=ml if comp.later == "perceived" else np.nan,
                  benchmark=comp.benchmark, later=comp.later, mean_benchmark=mb, mean_later=ml)
-    return _frame(comp, level, inst, seg, U, out, extra)
+    return _frame(comp, level, inst, seg, later.units, out, extra)
 
+
+def rows(s: Survey, sl: slice) -> Survey:
+    """A row block of an in-memory survey (views, no copies)."""
+    return Survey(instrument=s.instrument, data={vp: x[sl] for vp, x in s.data.items()}, ids=s.ids[sl],
+                  segments=s.segments.iloc[sl], weights=None if s.weights is None else s.weights[sl],
+                  importance=None if s.importance is None else s.importance[sl], has_ids=s.has_ids,
+                  min_items=s.min_items, source=s.source)
+
+
+#: Rows per block on the in-memory path (bounds the temporary arrays of the map step).
+BLOCK_ROWS = 1 << 17
+
+
+def survey_partial(s, seg: Segmentation, plan: Plan) -> dict:
+    """Reduce one survey to merged partial statistics (in memory: row blocks; Dask: partitions)."""
+    if hasattr(s, "dask_partial"):
+        return s.dask_partial(seg, plan)
+    g_all = seg.codes[id(s)]
+    parts = [block_partial(rows(s, slice(a, a + BLOCK_ROWS)), g_all[a:a + BLOCK_ROWS], plan)
+             for a in range(0, max(s.n, 1), BLOCK_ROWS)]
+    return tree_merge(parts)
 
 def analyze(survey, by=None, test: str = "t", correction: str = "holm", alpha: float = 0.05,
             confidence: float = 0.95, weighted: bool = True, min_items: float | None = None, gaps=None,
@@ -301,21 +219,8 @@ def analyze(survey, by=None, test: str = "t", correction: str = "holm", alpha: f
     vpmap = surveys.viewpoint_map()
     seg = segment(surveys, by)
     wanted = set(gaps) if gaps is not None else None
-    ledger: list = [dict(r) for s in surveys for r in s.ledger]
-    missing_rows, tables = [], {}
-    rank_warned = []
-
-    def warn_rank():
-        if not rank_warned:
-            warnings.warn("rank tests (Wilcoxon, Mann-Whitney) ignore survey weights; means and confidence "
-                          "intervals are still weighted.", MethodWarning, stacklevel=4)
-            rank_warned.append(True)
-
-    for s in surveys:
-        g = seg.codes.get(id(s))
-        if g is not None and by:
-            ledger.append(dict(source=s.source, column="+".join(by), issue="missing_segment",
-                               count=int((g < 0).sum())))
+    missing_rows, jobs = [], []
+    plans = {id(s): Plan(seg.G, [], [], weighted, test == "wilcoxon", by) for s in surveys if id(s) in seg.codes}
     for comp in COMPARISONS:
         if wanted is not None and comp.gap not in wanted:
             continue
@@ -340,18 +245,39 @@ def analyze(survey, by=None, test: str = "t", correction: str = "holm", alpha: f
                                    f"respondents, but they come from different surveys ({sl.source!r}, {sb.source!r}). "
                                    "Read them as one survey joined on the respondent id: "
                                    "read_survey([file1, file2], id=...).")
-            levels = _paired_levels(sb, comp, mi_b, ledger, seg.codes[id(sb)] >= 0)
-            for level, (V, Bm, Lm) in levels.items():
-                tables.setdefault((comp.table, level), []).append(_compute(
-                    comp, level, sb.instrument, seg, (sb, V, Bm, Lm, seg.codes[id(sb)]), None, True,
-                    test, weighted, confidence, warn_rank))
+            plans[id(sb)].paired.append((comp, mi_b))
         else:
             mi_l = sl.min_items if min_items is None else min_items
-            lv_l, lv_b = _single_levels(sl, comp.later, mi_l), _single_levels(sb, comp.benchmark, mi_b)
-            for level in ("item", "dimension", "overall"):
-                tables.setdefault((comp.table, level), []).append(_compute(
-                    comp, level, sb.instrument, seg, (sl, lv_l[level], seg.codes[id(sl)]),
-                    (sb, lv_b[level], seg.codes[id(sb)]), False, test, weighted, confidence, warn_rank))
+            for s, vp, mi in ((sl, comp.later, mi_l), (sb, comp.benchmark, mi_b)):
+                if vp not in [v for v, _ in plans[id(s)].single]:
+                    plans[id(s)].single.append((vp, mi))
+        jobs.append((comp, sb, sl))
+    # map + merge: one partial per survey (row blocks in memory, partitions with Dask)
+    partial = {id(s): survey_partial(s, seg, plans[id(s)]) for s in surveys if id(s) in plans}
+    # finish: the quality ledger in reading order, then moments, tests and tables
+    ledger: list = [dict(r) for s in surveys for r in s.ledger]
+    for key in [("ledger", "read"), ("ledger", "segment")] + [("ledger", c.key) for c, _, _ in jobs]:
+        for s in surveys:
+            for (src, col, issue), c in partial.get(id(s), {}).get(key, {}).items():
+                ledger.append(dict(source=src, column=col, issue=issue, count=int(c)))
+    rank_warned = []
+
+    def warn_rank():
+        if not rank_warned:
+            warnings.warn("rank tests (Wilcoxon, Mann-Whitney) ignore survey weights; means and confidence "
+                          "intervals are still weighted.", MethodWarning, stacklevel=4)
+            rank_warned.append(True)
+
+    tables: dict = {}
+    for comp, sb, sl in jobs:
+        for level in ("item", "dimension", "overall"):
+            if comp.paired:
+                later, bench = partial[id(sb)][("paired", comp.key, level)], None
+            else:
+                later = partial[id(sl)][("single", comp.later, level)]
+                bench = partial[id(sb)][("single", comp.benchmark, level)]
+            tables.setdefault((comp.table, level), []).append(
+                _finish_cell(comp, level, sb.instrument, seg, later, bench, test, confidence, warn_rank))
     return GapAnalysis._build(surveys=surveys, tables=tables, by=by, seg=seg, ledger=ledger,
                               missing=missing_rows, settings=dict(by=by, test=test, correction=correction,
                                                                   alpha=alpha, confidence=confidence,

@@ -1,0 +1,224 @@
+"""Partial statistics of one block of respondents: the map step of :func:`servgap.analyze`.
+
+``analyze()`` is *partial → merge → finish*:
+
+1. :func:`block_partial` turns one block of rows (a whole in-memory :class:`Survey`, or
+   one partition of a Dask survey) into mergeable statistics. Everything respondent-level
+   is row-local (item gaps, dimension gaps under the min-items rule, overall scores), so a
+   block reduces on its own to, per comparison × level:
+
+   - a grouped histogram of the unit values, group = ``unit × G + segment``
+     (:func:`servgap.stats.histogram`; weighted when survey weights are used, plus an
+     unweighted one for the rank tests),
+   - for paired gaps, the grouped weighted sums ``Σ w·benchmark``, ``Σ w``,
+     ``Σ w·later``, ``Σ w`` behind ``mean_benchmark``/``mean_later``,
+   - the data-quality counts (``incomplete_pair``, ``too_few_items`` ...).
+
+2. :func:`merge_partials` adds partials of disjoint blocks (histograms merge by
+   re-aggregation, sums and counts by addition); it is associative, so Dask can reduce
+   in a tree.
+
+3. ``analysis._finish_tables`` turns the merged statistics into moments, tests and tables.
+
+The in-memory path is the one-block case, so both paths share every formula.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import stats as st
+from .model import Comparison
+from .survey import dimension_means
+
+
+@dataclass
+class Plan:
+    """What to reduce from the blocks of one survey.
+
+    ``paired``: comparisons whose both viewpoints come from this survey (gaps 2-5, zone
+    of tolerance); ``single``: viewpoints compared with another survey (gap 1).
+    """
+
+    G: int
+    paired: list            # [(Comparison, min_items)]
+    single: list            # [(viewpoint, min_items)]
+    weighted: bool
+    rank: bool              # rank tests requested: keep an unweighted histogram as well
+    by: list                # segment columns (count respondents without a segment)
+
+
+@dataclass
+class Cell:
+    """Mergeable statistics of one comparison (or viewpoint) at one level."""
+
+    hist: st.GroupedHistogram               # weighted when weights are used
+    hist_u: st.GroupedHistogram | None      # unweighted, for rank tests on weighted data
+    sums: np.ndarray | None                 # (4, units × G): Σw·B, Σw(B), Σw·L, Σw(L); paired only
+    units: int
+
+
+def unit_hist(M: np.ndarray, g: np.ndarray, G: int, w) -> st.GroupedHistogram:
+    """One histogram over all units (columns of ``M``): group = unit × G + segment."""
+    keep = g >= 0
+    if not keep.all():
+        M, g = M[keep], g[keep]
+        w = None if w is None else w[keep]
+    U = M.shape[1]
+    if not M.size:
+        e = np.zeros(0)
+        return st.GroupedHistogram(U * G, np.zeros(0, np.intp), e, np.zeros(0, np.int64), e, e)
+    # all units at once: column j gets groups j*G .. j*G+G-1 (one bincount / sort in all)
+    gg = (g[:, None] + np.arange(U) * G).ravel()
+    ww = None if w is None else np.repeat(w, U)
+    return st.histogram(M.ravel(), gg, U * G, ww)
+
+
+def unit_sums(M: np.ndarray, g: np.ndarray, G: int, w) -> np.ndarray:
+    """``(Σ w·x, Σ w)`` over the non-missing values of every column per segment, unit-major."""
+    keep = g >= 0
+    M, g = M[keep], g[keep]
+    w = np.ones(len(g)) if w is None else w[keep]
+    U = M.shape[1]
+    out = np.zeros((2, U * G))
+    for j in range(U):
+        ok = ~np.isnan(M[:, j])
+        out[0, j * G:(j + 1) * G] = np.bincount(g[ok], weights=(w * M[:, j])[ok], minlength=G)
+        out[1, j * G:(j + 1) * G] = np.bincount(g[ok], weights=w[ok], minlength=G)
+    return out
+
+
+def overall_scores(dim_gaps: np.ndarray, importance: np.ndarray | None):
+    """Per-respondent overall gap: unweighted mean of dimensions and importance-weighted sum.
+
+    A respondent needs at least half of the dimensions; importance is renormalised over
+    the available dimensions: ``Σ_d w_d gap_d / Σ_d w_d`` (weighted SERVQUAL score,
+    Parasuraman, Zeithaml & Berry 1988). Returns ``(unweighted, weighted_or_None, too_few_mask)``.
+    """
+    ok = ~np.isnan(dim_gaps)
+    k = ok.sum(axis=1)
+    enough = k >= dim_gaps.shape[1] / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        unweighted = np.where(enough, np.where(ok, dim_gaps, 0).sum(axis=1) / np.maximum(k, 1), np.nan)
+        weighted = None
+        if importance is not None:
+            imp = np.where(ok, importance, 0.0)
+            tot = imp.sum(axis=1)
+            weighted = np.where(enough & (tot > 0), (imp * np.where(ok, dim_gaps, 0)).sum(axis=1) / tot, np.nan)
+    return unweighted, weighted, ~enough
+
+
+def tag(comp: Comparison) -> str:
+    return f"gap{comp.gap}" if comp.gap else comp.key
+
+
+def _count(ledger: dict, source, column, issue, n: int):
+    key = (source, column, issue)
+    ledger[key] = ledger.get(key, 0) + int(n)
+
+
+def paired_levels(s, comp: Comparison, min_items: float, ledger: dict, valid: np.ndarray) -> dict:
+    """Per-respondent ``(gap, benchmark, later)`` matrices at item, dimension and overall level."""
+    inst = s.instrument
+    B, L = s.data[comp.benchmark], s.data[comp.later]
+    D = L - B
+    nan_d = np.isnan(D)
+    incomplete = nan_d & ~(np.isnan(B) & np.isnan(L))
+    for iid, c in zip(inst.item_ids, (incomplete & valid[:, None]).sum(axis=0)):
+        _count(ledger, s.source, f"gap{comp.gap or comp.key}:{iid}", "incomplete_pair", c)
+    Bm, Lm = np.where(nan_d, np.nan, B), np.where(nan_d, np.nan, L)
+    nd = len(inst.dimensions)
+    dg, _ = dimension_means(D, inst.item_dimension, nd, min_items)
+    db, _ = dimension_means(Bm, inst.item_dimension, nd, min_items)
+    dl, _ = dimension_means(Lm, inst.item_dimension, nd, min_items)
+    for d, c in zip(inst.dimension_ids, (np.isnan(dg) & valid[:, None]).sum(axis=0)):
+        _count(ledger, s.source, f"{tag(comp)}:{d}", "too_few_items", c)
+    ou, ow, few = overall_scores(dg, s.importance)
+    ob, _, _ = overall_scores(db, None)
+    ol, _, _ = overall_scores(dl, None)
+    _count(ledger, s.source, f"{tag(comp)}:overall", "too_few_dimensions", (few & valid).sum())
+    levels = {"item": (D, Bm, Lm), "dimension": (dg, db, dl), "overall": (ou[:, None], ob[:, None], ol[:, None])}
+    if ow is not None:
+        no_imp = ~np.isnan(ou) & np.isnan(ow)
+        _count(ledger, s.source, f"{tag(comp)}:overall", "no_importance", (no_imp & valid).sum())
+        levels["overall"] = (np.column_stack([ou, ow]), np.column_stack([ob, ob * np.nan]),
+                             np.column_stack([ol, ol * np.nan]))
+    return levels
+
+
+def single_levels(s, vp: str, min_items: float) -> dict:
+    """Per-respondent values of one viewpoint at item, dimension and overall level."""
+    inst = s.instrument
+    X = s.data[vp]
+    dm, _ = dimension_means(X, inst.item_dimension, len(inst.dimensions), min_items)
+    ou, _, _ = overall_scores(dm, None)
+    return {"item": X, "dimension": dm, "overall": ou[:, None]}
+
+
+def _cell(V, g, G, w, rank, sums=None) -> Cell:
+    h = unit_hist(V, g, G, w)
+    hu = unit_hist(V, g, G, None) if (rank and w is not None) else None
+    return Cell(h, hu, sums, V.shape[1])
+
+
+def block_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None) -> dict:
+    """Partial statistics of one block of respondents of survey ``s``.
+
+    ``g`` holds the segment code of every row (``-1``: not in any segment). Returns a dict
+    with ledgers ``("ledger", "read" | "segment" | comparison key)`` (each
+    ``{(source, column, issue): count}``) and one :class:`Cell` per ``("paired", comparison key, level)`` and
+    ``("single", viewpoint, level)``.
+    """
+    read: dict = {}
+    for r in read_ledger or []:
+        _count(read, r["source"], r["column"], r["issue"], r["count"])
+    out: dict = {("ledger", "read"): read, ("ledger", "segment"): {}}
+    valid = g >= 0
+    w = s.weights if plan.weighted else None
+    if plan.by:
+        _count(out[("ledger", "segment")], s.source, "+".join(plan.by), "missing_segment", (~valid).sum())
+    for comp, mi in plan.paired:
+        ledger = out[("ledger", comp.key)] = {}
+        for level, (V, Bm, Lm) in paired_levels(s, comp, mi, ledger, valid).items():
+            sums = np.concatenate([unit_sums(Bm, g, plan.G, w), unit_sums(Lm, g, plan.G, w)])
+            out[("paired", comp.key, level)] = _cell(V, g, plan.G, w, plan.rank, sums)
+    for vp, mi in plan.single:
+        for level, X in single_levels(s, vp, mi).items():
+            out[("single", vp, level)] = _cell(X, g, plan.G, w, plan.rank)
+    return out
+
+
+def _merge_cells(a: Cell, b: Cell) -> Cell:
+    return Cell(st.merge(a.hist, b.hist), None if a.hist_u is None else st.merge(a.hist_u, b.hist_u),
+                None if a.sums is None else a.sums + b.sums, a.units)
+
+
+def merge_partials(a: dict, b: dict) -> dict:
+    """Merge two partials of disjoint blocks (associative and commutative up to rounding)."""
+    out = {}
+    for k in list(a) + [k for k in b if k not in a]:
+        if k not in b:
+            out[k] = a[k]
+        elif k not in a:
+            out[k] = b[k]
+        elif isinstance(a[k], dict):          # ledger counts: add, keep first-seen order
+            led = dict(a[k])
+            for key, c in b[k].items():
+                led[key] = led.get(key, 0) + c
+            out[k] = led
+        else:
+            out[k] = _merge_cells(a[k], b[k])
+    return out
+
+
+def tree_merge(parts: list) -> dict:
+    """Merge a list of partials pairwise (the same tree Dask reduces)."""
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return {}
+    while len(parts) > 1:
+        parts = [merge_partials(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
+                 for i in range(0, len(parts), 2)]
+    return parts[0]
