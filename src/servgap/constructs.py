@@ -214,7 +214,7 @@ def construct_correlations(res) -> pd.DataFrame:
         gk = None if reason else _gap_by_segment(res, k)
         for c in constructs:
             if gk is None:
-                rows.append(dict(construct=c, gap=k, n_segments=0, r=np.nan, p=np.nan))
+                rows.append({"construct": c, "gap": k, "n_segments": 0, "r": np.nan, "p": np.nan})
                 continue
             cm = table.loc[table["construct"] == c, [*by, "mean"]]
             both = cm.merge(gk, on=by, how="inner")
@@ -226,7 +226,7 @@ def construct_correlations(res) -> pd.DataFrame:
             elif np.ptp(x) > 0 and np.ptp(y) > 0:
                 res_r = sps.pearsonr(x, y)
                 r, p = float(res_r.statistic), float(res_r.pvalue)
-            rows.append(dict(construct=c, gap=k, n_segments=int(ok.sum()), r=r, p=p))
+            rows.append({"construct": c, "gap": k, "n_segments": int(ok.sum()), "r": r, "p": p})
     if reason:
         warnings.warn(f"construct correlations need segment-level scores: {reason}; r and p are NaN.",
                       MethodWarning, stacklevel=3)
@@ -238,5 +238,11 @@ def construct_correlations(res) -> pd.DataFrame:
     return out.astype({"gap": "int64", "n_segments": "int64"})
 
 
-__all__ = ["construct_table", "construct_correlations", "construct_survey", "CONSTRUCT_COLUMNS",
-           "CORRELATION_COLUMNS", "MIN_SEGMENTS"]
+__all__ = [
+    "CONSTRUCT_COLUMNS",
+    "CORRELATION_COLUMNS",
+    "MIN_SEGMENTS",
+    "construct_correlations",
+    "construct_survey",
+    "construct_table",
+]

@@ -171,4 +171,4 @@ def decompose(res) -> pd.DataFrame:
     return out[[*keys, *value_cols, "sum_gaps_1_4", "not_measured"]]
 
 
-__all__ = ["tolerance_table", "decompose", "zone_of", "TOLERANCE_COLUMNS"]
+__all__ = ["TOLERANCE_COLUMNS", "decompose", "tolerance_table", "zone_of"]
