@@ -14,8 +14,12 @@ evaluated again here):
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
+
+from .errors import DataQualityWarning
 
 TOLERANCE_COLUMNS = ["level", "dimension", "item", "n", "mean_adequate", "mean_desired", "mean_perceived",
                      "msa", "msa_ci_low", "msa_ci_high", "msa_p_adj", "mss", "mss_ci_low", "mss_ci_high",
@@ -69,7 +73,9 @@ def tolerance_table(res) -> pd.DataFrame:
     ``mss_ci_low``, ``mss_ci_high``, ``mss_p_adj``, ``zone``. ``mean_adequate`` and
     ``mean_perceived`` are over the MSA pairs, ``mean_desired`` over the MSS pairs, and
     ``n`` is the smaller of the two pair counts; in the three-column format, where each
-    respondent answers all three ratings, the pairs coincide. Empty (with these columns)
+    respondent answers all three ratings, the pairs coincide. Rows with fewer than 2
+    pairs (e.g. a wave in which the zone was not asked) are kept with NaN statistics and
+    ``zone`` and a DataQualityWarning names their segments. Empty (with these columns)
     when desired and adequate ratings were not measured.
 
     Reference: Parasuraman, A., Zeithaml, V. A. & Berry, L. L. (1994). Alternating
@@ -116,6 +122,12 @@ def tolerance_table(res) -> pd.DataFrame:
                              for c in cols})
     out = pd.concat(frames, ignore_index=True)
     out["n"] = out["n"].fillna(0).astype("int64")
+    thin = out[out["n"] < 2]
+    if len(thin):
+        where = sorted({"/".join(map(str, r)) for r in thin[by].itertuples(index=False)}) if by else ["all"]
+        warnings.warn(f"{len(thin)} zone-of-tolerance row(s) have fewer than 2 complete answer pairs and keep NaN "
+                      f"statistics (segments: {', '.join(where[:10])}{' ...' if len(where) > 10 else ''}); were "
+                      "desired and adequate asked there?", DataQualityWarning, stacklevel=3)
     return out[cols]
 
 
