@@ -90,15 +90,15 @@ class GapAnalysis:
         d = self.dimensions
         if d.empty:
             return
-        thin = d[d["n"] < 2]
+        thin = d[(d["n"] < 2) | d["p"].isna()]     # gap 1: n counts both samples, so also look at p
         if thin.empty:
             return
         cols = ["gap", *self.by]
         groups = thin[cols].drop_duplicates()
         names = ["gap {} {}".format(r[0], "/".join(map(str, r[1:])) if len(r) > 1 else "(all respondents)")
                  for r in groups.itertuples(index=False)]
-        warnings.warn(f"{len(names)} gap × segment combination(s) have fewer than 2 usable answers in some "
-                      f"dimension and keep NaN statistics: {', '.join(names[:10])}"
+        warnings.warn(f"{len(names)} gap × segment combination(s) have too few usable answers (fewer than 2 "
+                      f"per sample) in some dimension and keep NaN statistics: {', '.join(names[:10])}"
                       f"{' ...' if len(names) > 10 else ''}.", DataQualityWarning, stacklevel=4)
 
     # -- tables -------------------------------------------------------------------------
