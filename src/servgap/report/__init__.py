@@ -1,0 +1,332 @@
+"""Exports of a :class:`~servgap.GapAnalysis`: HTML report, Excel workbook, JSON.
+
+- :func:`to_html` — one self-contained HTML file (jinja2 template, inline images).
+- :func:`to_excel` — one sheet per table, typed numbers, frozen headers.
+- :func:`to_dict` / :func:`to_json` — a versioned structure with a JSON Schema
+  (``servgap/data/result.schema.json``).
+
+This module also holds what the exporters share: the language check, the optional
+tables (zone of tolerance, constructs, IPA, causes) that exist only when the data and
+the modules allow them, and figure rendering that skips a plot with a note instead of
+failing the whole report.
+
+Examples
+--------
+>>> import servgap as sg
+>>> res = sg.analyze(list(sg.load_example()), by="branch")   # doctest: +SKIP
+>>> html = res.to_html("report.html", lang="zh")              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError, ServgapError, ServgapWarning
+
+LANGS = ("en", "zh")
+
+#: Optional tables: name -> how to get it from a result (the hook on GapAnalysis).
+OPTIONAL_TABLES = {
+    "tolerance": lambda res, lang: res.tolerance,
+    "constructs": lambda res, lang: res.constructs,
+    "ipa": lambda res, lang: res.ipa,
+    "causes": lambda res, lang: res.causes(lang=lang),
+}
+
+#: Figures of the report in display order: kind -> keyword arguments of ``res.plot.<kind>``.
+PLOT_KINDS = ("model", "gaps", "snake", "heatmap", "tolerance", "ipa", "radar", "causes")
+
+
+def check_lang(lang) -> str:
+    """Return ``lang`` when it is ``"en"`` or ``"zh"``, else raise :class:`ConfigError`."""
+    if lang not in LANGS:
+        raise ConfigError(f"lang={lang!r} is not supported; use 'en' (English) or 'zh' (simplified Chinese).")
+    return lang
+
+
+def optional_table(res, name: str, lang: str = "en"):
+    """An optional result table, or ``(None, reason)`` when it is not available.
+
+    A table is unavailable when the module computing it is not installed or when the
+    analysis cannot produce it (a :class:`~servgap.errors.ServgapError`, e.g. no
+    desired/adequate ratings). Any other exception is a bug in that module: the table
+    is left out with a :class:`~servgap.errors.ServgapWarning` naming the error, so that
+    one broken extra does not sink a whole report or batch.
+
+    Returns
+    -------
+    (pandas.DataFrame or None, str or None)
+    """
+    try:
+        df = OPTIONAL_TABLES[name](res, lang)
+    except ModuleNotFoundError as exc:
+        return None, f"module {exc.name} is not available"
+    except ServgapError as exc:
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - see docstring
+        warnings.warn(f"the {name!r} table failed and was left out: {type(exc).__name__}: {exc}",
+                      ServgapWarning, stacklevel=3)
+        return None, f"{type(exc).__name__}: {exc}"
+    if df is None or len(df) == 0:
+        return None, "no data"
+    return df, None
+
+
+def _is_missing(v) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, (float, np.floating)) and not math.isfinite(v))
+
+
+def plain(v):
+    """Convert numpy/pandas scalars and containers to JSON-ready Python (NaN, inf -> None)."""
+    if isinstance(v, dict):
+        return {str(k): plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, np.ndarray, pd.Index, pd.Series)):
+        return [plain(x) for x in list(v)]
+    if _is_missing(v):
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return float(v)
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat()
+    return v
+
+
+def records(df: pd.DataFrame) -> list[dict]:
+    """DataFrame rows as a list of plain dicts (column order kept, NaN -> None)."""
+    cols = [str(c) for c in df.columns]
+    return [dict(zip(cols, (plain(v) for v in row))) for row in df.itertuples(index=False, name=None)]
+
+
+@dataclass
+class Figure:
+    """One report figure: ``kind``, the matplotlib figure (or ``None``) and a note."""
+
+    kind: str
+    figure: object = None
+    note: str | None = None
+
+
+def make_figure(res, kind: str, lang: str = "en", **kwargs) -> Figure:
+    """Draw ``res.plot.<kind>(lang=lang)``; a missing plot or an inapplicable one becomes a note.
+
+    The plot is skipped (``figure=None`` and a ``note`` saying why) when
+    :mod:`servgap.plotting` or the plot function is not available, or when the plot
+    raises a :class:`~servgap.errors.ServgapError` (e.g. a heatmap without segments).
+    Any other failure is a bug in the plot: it is skipped too, with a
+    :class:`~servgap.errors.ServgapWarning` naming the error.
+    """
+    if kind == "heatmap" and not res.by:
+        return Figure(kind, note="no segments (by=) in this analysis")
+    try:
+        accessor = res.plot
+    except ModuleNotFoundError as exc:
+        return Figure(kind, note=f"plotting is not available ({exc.name})")
+    fn = getattr(accessor, kind, None)
+    if fn is None:
+        return Figure(kind, note=f"the plot '{kind}' is not available in this version")
+    import matplotlib.pyplot as plt
+
+    before = set(plt.get_fignums())
+    try:
+        ax = fn(lang=lang, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - one broken figure must not sink the whole report
+        for num in set(plt.get_fignums()) - before:   # close only the half-drawn figure
+            plt.close(num)
+        if isinstance(exc, ModuleNotFoundError):
+            return Figure(kind, note=f"module {exc.name} is not available")
+        if isinstance(exc, ServgapError):
+            return Figure(kind, note=str(exc))
+        warnings.warn(f"the {kind!r} plot failed and was left out of the report: {type(exc).__name__}: {exc}",
+                      ServgapWarning, stacklevel=3)
+        return Figure(kind, note=f"{type(exc).__name__}: {exc}")
+    fig = ax.figure if hasattr(ax, "figure") else ax
+    return Figure(kind, figure=fig)
+
+
+def figure_bytes(fig, fmt: str = "svg", dpi: int = 144) -> bytes:
+    """Render a matplotlib figure to SVG or PNG bytes and close it."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight", metadata=_metadata(fmt))
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _metadata(fmt: str) -> dict:
+    # no creation date, so identical results give identical files
+    if fmt == "svg":
+        return {"Date": None, "Creator": None}
+    if fmt == "png":
+        return {"Software": None}
+    return {}
+
+
+def data_uri(data: bytes, fmt: str) -> str:
+    """``data:`` URI of image bytes (``svg`` or ``png``)."""
+    mime = {"svg": "image/svg+xml", "png": "image/png"}[fmt]
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def to_html(res, path=None, lang: str = "en", **kwargs) -> str:
+    """See :func:`servgap.report.html.to_html`."""
+    from .html import to_html as _f
+
+    return _f(res, path, lang=lang, **kwargs)
+
+
+def to_excel(res, path, **kwargs):
+    """See :func:`servgap.report.excel.to_excel`."""
+    from .excel import to_excel as _f
+
+    return _f(res, path, **kwargs)
+
+
+def to_dict(res, **kwargs) -> dict:
+    """See :func:`servgap.report.jsonout.to_dict`."""
+    from .jsonout import to_dict as _f
+
+    return _f(res, **kwargs)
+
+
+def to_json(res, path=None, **kwargs) -> str:
+    """See :func:`servgap.report.jsonout.to_json`."""
+    from .jsonout import to_json as _f
+
+    return _f(res, path, **kwargs)
+
+
+__all__ = ["to_html", "to_excel", "to_dict", "to_json", "check_lang", "optional_table", "make_figure",
+           "figure_bytes", "data_uri", "records", "plain", "LANGS", "PLOT_KINDS"]
+
+
+#: UI strings of the report and the CLI summary, per language.
+STRINGS = {
+    "en": {
+        "title": "Service quality gap report", "generated": "servgap {version}", "contents": "Contents",
+        "summary": "Summary", "quality": "Data quality", "figures": "Pictures", "gap_tables": "Gaps in detail",
+        "overall": "Overall scores", "causes": "Likely root causes", "extra": "More results",
+        "method": "Methodology", "respondents": "respondents", "all": "all respondents",
+        "kpi_overall": "Overall gap 5 (mean of dimensions)", "kpi_weighted": "Importance-weighted gap 5",
+        "kpi_sig": "Significant shortfalls", "kpi_sig_of": "of {n} dimension gaps", "kpi_n": "Respondents",
+        "range": "from {lo} ({lo_seg}) to {hi} ({hi_seg})",
+        "worst": "Largest significant shortfalls",
+        "lead": "The largest shortfall: {dimension}{segment} — {later} falls {size} points short of "
+                "{benchmark} ({gap}; {conf:.0%} CI {lo} to {hi}, adjusted p {p}).",
+        "lead_none": "No gap falls significantly short at α = {alpha} after {correction} correction.",
+        "at": " at {segment}", "sign": "Every gap is later stage minus benchmark: negative numbers are shortfalls "
+        "(shaded red when significant), positive numbers surpluses (blue).",
+        "not_measured": "Not measured", "not_measured_note": "These gaps need viewpoints the data do not have:",
+        "gap": "Gap", "dimension": "Dimension", "item": "Item", "segment": "Segment", "n": "n",
+        "mean_gap": "Gap", "ci": "{conf:.0%} CI", "p_adj": "adj. p", "effect": "Effect", "measure": "Measure",
+        "benchmark_mean": "Mean {name}", "test": "Test", "by_dim": "Mean gap by dimension and segment",
+        "all_items": "All items ({n} rows)", "full_table": "Full table ({n} rows)",
+        "definition": "{later} minus {benchmark}", "figure_skipped": "Figure not drawn: {why}",
+        "source": "Source", "column": "Column", "issue": "Issue", "count": "Count",
+        "quality_intro": "Everything recoded or excluded on the way from the files to the numbers.",
+        "quality_none": "Nothing was recoded or excluded.", "reason": "Reason", "name": "Name",
+        "rank": "#", "score": "Score", "basis": "Basis", "evidence": "Evidence", "remedies": "What to do",
+        "sources_q": "Sources", "causes_note": "Causes are ranked by the measured gaps they would explain; "
+        "'inferred' means the data cannot confirm the upstream gap (it was not measured).",
+        "causes_unavailable": "Root causes are not available: {why}",
+        "unweighted": "unweighted", "importance_weighted": "importance-weighted",
+        "sig_legend": "* p < .05, ** p < .01, *** p < .001 (adjusted)",
+        "fig": {"model": "The five-gap model with the measured gaps",
+                "gaps": "Gap per dimension with confidence intervals",
+                "snake": "Expected and perceived service per item",
+                "heatmap": "Gap by segment and dimension", "tolerance": "Zone of tolerance",
+                "ipa": "Importance-performance analysis", "radar": "Expected vs perceived per dimension",
+                "causes": "Top-ranked root causes"},
+        "issues": {"missing_code": "missing-value code set to missing",
+                   "incomplete_pair": "item pairs with one side missing (left out of the paired gap)",
+                   "reverse_scored": "reverse-worded items recoded",
+                   "too_few_items": "dimension scores left out (too few items answered)",
+                   "out_of_range": "out-of-range values set to missing", "unmatched_id": "ids found in only one file",
+                   "no_answer": "respondents without any usable answer"},
+        "method_items": [
+            ("Gaps", "Every gap is a later stage minus its benchmark (gap 5 = perceived − expected; gap 1 = "
+                     "management perception − customer expectation; gaps 2–4 on the staff side). Negative = "
+                     "shortfall. A respondent's dimension score is the mean of the dimension's answered items "
+                     "when at least {min_items} of them are answered; the overall score is the mean of the "
+                     "dimension gaps, and with importance points Σ w_d · gap_d, w normalised to 1."),
+            ("Tests", "{test_text} Confidence intervals are t-based at {conf:.0%}, whatever the test."),
+            ("Multiple testing", "p-values are adjusted with the {correction} method across the items (and "
+                                 "separately the dimensions) of one gap within one segment; significance means "
+                                 "adjusted p < {alpha}."),
+            ("Weights", "{weight_text}"),
+            ("Limits", "Difference scores are less reliable than their parts; small segments give wide "
+                       "intervals; root causes are suggestions ranked from the measured gaps, not proof."),
+        ],
+        "test_t": "Paired t-test on the differences (gaps 2–5); Welch's t-test for gap 1 (different respondents).",
+        "test_wilcoxon": "Wilcoxon signed-rank test (normal approximation, tie correction; gaps 2–5); "
+                         "Mann–Whitney U for gap 1.",
+        "weights_on": "Survey weights are used: weighted means, weighted SD (reliability weights) and Kish's "
+                      "effective sample size n_eff = (Σw)² / Σw² for the tests.",
+        "weights_off": "No survey weights were used.",
+        "cli_worst": "Largest significant shortfalls:", "cli_files": "Files written:",
+    },
+    "zh": {
+        "title": "服务质量差距报告", "generated": "servgap {version}", "contents": "目录",
+        "summary": "摘要", "quality": "数据质量", "figures": "图表", "gap_tables": "差距明细",
+        "overall": "总体得分", "causes": "可能的根本原因", "extra": "更多结果",
+        "method": "方法说明", "respondents": "名受访者", "all": "全部受访者",
+        "kpi_overall": "总体差距5（各维度均值）", "kpi_weighted": "按重要性加权的差距5",
+        "kpi_sig": "显著不足", "kpi_sig_of": "共 {n} 个维度差距", "kpi_n": "受访者",
+        "range": "从 {lo}（{lo_seg}）到 {hi}（{hi_seg}）",
+        "worst": "最大的显著不足",
+        "lead": "最大的不足：{dimension}{segment}——{later}比{benchmark}低 {size} 分"
+                "（{gap}；{conf:.0%} 置信区间 {lo} 至 {hi}，校正后 p {p}）。",
+        "lead_none": "经 {correction} 校正后，在 α = {alpha} 水平上没有显著的不足。",
+        "at": "（{segment}）", "sign": "所有差距均为后一环节减去基准：负数表示不足（显著时标红），正数表示超出（蓝色）。",
+        "not_measured": "未测量", "not_measured_note": "以下差距需要数据中没有的视角：",
+        "gap": "差距", "dimension": "维度", "item": "题项", "segment": "分组", "n": "样本数",
+        "mean_gap": "差距", "ci": "{conf:.0%} 置信区间", "p_adj": "校正 p", "effect": "效应量", "measure": "指标",
+        "benchmark_mean": "{name}均值", "test": "检验", "by_dim": "各维度、各分组的平均差距",
+        "all_items": "全部题项（{n} 行）", "full_table": "完整表格（{n} 行）",
+        "definition": "{later}减去{benchmark}", "figure_skipped": "未绘制此图：{why}",
+        "source": "来源", "column": "列", "issue": "问题", "count": "数量",
+        "quality_intro": "从文件到结果的过程中被重新编码或排除的全部数据。",
+        "quality_none": "没有数据被重新编码或排除。", "reason": "原因", "name": "名称",
+        "rank": "#", "score": "得分", "basis": "依据", "evidence": "证据", "remedies": "改进建议",
+        "sources_q": "出处", "causes_note": "原因按其能解释的已测差距排序；“推断”表示上游差距未测量，数据无法证实。",
+        "causes_unavailable": "无法给出根本原因：{why}",
+        "unweighted": "不加权", "importance_weighted": "重要性加权",
+        "sig_legend": "* p < .05，** p < .01，*** p < .001（校正后）",
+        "fig": {"model": "差距模型及实测差距", "gaps": "各维度差距及置信区间", "snake": "各题项的期望与感知",
+                "heatmap": "各分组、各维度的差距", "tolerance": "容忍区间", "ipa": "重要性—绩效分析",
+                "radar": "各维度的期望与感知", "causes": "排名靠前的根本原因"},
+        "issues": {"missing_code": "缺失值代码，已设为缺失", "incomplete_pair": "题项只有一方作答（不计入配对差距）",
+                   "reverse_scored": "反向题已重新计分", "too_few_items": "作答题项过少，维度得分未计入",
+                   "out_of_range": "超出量表范围，已设为缺失", "unmatched_id": "仅在一个文件中出现的编号",
+                   "no_answer": "没有任何有效作答的受访者"},
+        "method_items": [
+            ("差距", "每个差距都是后一环节减去其基准（差距5 = 感知 − 期望；差距1 = 管理者认知 − 顾客期望；"
+                     "差距2–4 来自员工一方）。负数表示不足。受访者在某维度的得分为该维度已作答题项的均值，"
+                     "要求至少作答 {min_items} 的题项；总体得分为各维度差距的均值，有重要性分配时为 Σ w_d · gap_d"
+                     "（权重归一化为 1）。"),
+            ("检验", "{test_text}无论采用何种检验，置信区间均基于 t 分布，置信水平 {conf:.0%}。"),
+            ("多重比较", "在同一分组、同一差距内，对各题项（以及另行对各维度）的 p 值采用 {correction} 方法校正；"
+                         "显著指校正后 p < {alpha}。"),
+            ("权重", "{weight_text}"),
+            ("局限", "差值得分的信度低于其组成部分；样本较小的分组置信区间较宽；根本原因是根据实测差距排序的建议，"
+                     "而非证明。"),
+        ],
+        "test_t": "差距2–5 采用配对 t 检验；差距1（受访者不同）采用 Welch t 检验。",
+        "test_wilcoxon": "差距2–5 采用 Wilcoxon 符号秩检验（正态近似、结校正）；差距1 采用 Mann–Whitney U 检验。",
+        "weights_on": "使用了调查权重：加权均值、加权标准差（可靠性权重），检验采用 Kish 有效样本量 "
+                      "n_eff = (Σw)² / Σw²。",
+        "weights_off": "未使用调查权重。",
+        "cli_worst": "最大的显著不足：", "cli_files": "已写出的文件：",
+    },
+}

@@ -1,0 +1,180 @@
+"""Excel export: one sheet per result table, typed numbers, frozen headers, filters.
+
+Sheets: ``gaps`` (dimension level, all gaps), ``items``, ``overall``, then
+``tolerance``, ``constructs``, ``ipa`` and ``causes`` when the analysis has them,
+``quality``, ``missing_gaps`` and ``settings``. Numbers are written as numbers (3
+decimals; p-values 4), ``NaN`` as an empty cell. Rows with a significant shortfall
+(``mean_gap < 0`` and ``p_adj < alpha``) are shaded red by an Excel conditional format,
+significant surpluses green; on the ``tolerance`` sheet the same holds for ``msa``.
+
+Text cells from the data (segment names, column names, file names) that begin with
+``=``, ``+``, ``-``, ``@`` (or a tab / carriage return) are prefixed with ``'`` so that
+no spreadsheet program evaluates them as formulas (CSV/formula injection, OWASP).
+
+Examples
+--------
+>>> import servgap as sg
+>>> res = sg.analyze(list(sg.load_example()), by="branch")   # doctest: +SKIP
+>>> res.to_excel("results.xlsx")                              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError
+from . import OPTIONAL_TABLES, optional_table, plain
+
+INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+P_COLUMNS = {"p", "p_adj", "msa_p_adj", "mss_p_adj"}
+INT_FORMAT, FLOAT_FORMAT, P_FORMAT = "0", "0.000", "0.0000"
+#: (value column, adjusted-p column) pairs whose significant negative values are shaded red
+SIGNIFICANCE_PAIRS = (("mean_gap", "p_adj"), ("msa", "msa_p_adj"))
+
+
+def neutralise(text: str) -> str:
+    """Prefix ``'`` to text a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``).
+
+    Examples
+    --------
+    >>> neutralise("=HYPERLINK(\\"x\\")")
+    '\\'=HYPERLINK("x")'
+    >>> neutralise("B01")
+    'B01'
+    """
+    return "'" + text if text.startswith(INJECTION_PREFIXES) else text
+
+
+def _text(v) -> str:
+    """Readable text of list/dict cells (e.g. cause remedies and sources)."""
+    if isinstance(v, dict):
+        if "quote" in v:
+            return f"{v.get('document', '')}: \u201c{v['quote']}\u201d"
+        return "; ".join(f"{k}: {_text(x)}" for k, x in v.items())
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return "; ".join(_text(x) for x in v)
+    return "" if v is None else str(v)
+
+
+def _col_format(name: str, s: pd.Series):
+    if name in P_COLUMNS:
+        return "p"
+    if pd.api.types.is_bool_dtype(s):
+        return "bool"
+    if pd.api.types.is_integer_dtype(s):
+        return "int"
+    if pd.api.types.is_float_dtype(s):
+        return "float"
+    return "text"
+
+
+def _letter(k: int) -> str:
+    out = ""
+    k += 1
+    while k:
+        k, r = divmod(k - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _write_sheet(wb, name: str, df: pd.DataFrame, fmts: dict, alpha: float):
+    ws = wb.add_worksheet(name)
+    cols = [str(c) for c in df.columns]
+    kinds = [_col_format(c, df[c]) for c, _ in zip(df.columns, cols)]
+    widths = [max(8, min(len(c) + 2, 40)) for c in cols]
+    for j, c in enumerate(cols):
+        ws.write_string(0, j, neutralise(c), fmts["header"])
+    for i, row in enumerate(df.itertuples(index=False, name=None), start=1):
+        for j, (v, kind) in enumerate(zip(row, kinds)):
+            v = plain(v) if not isinstance(v, (list, tuple, dict, np.ndarray)) else v
+            if v is None:
+                continue
+            if isinstance(v, bool):
+                ws.write_boolean(i, j, v)
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                if isinstance(v, float) and not math.isfinite(v):
+                    continue
+                ws.write_number(i, j, v, fmts[kind] if kind in ("int", "float", "p") else fmts["float"])
+            else:
+                text = neutralise(_text(v))
+                ws.write_string(i, j, text, fmts["wrap"] if len(text) > 60 else None)
+                widths[j] = max(widths[j], min(len(text) + 2, 60))
+    for j, w in enumerate(widths):
+        ws.set_column(j, j, w)
+    ws.freeze_panes(1, 0)
+    n = len(df)
+    ws.autofilter(0, 0, max(n, 1), max(len(cols) - 1, 0))
+    for value_col, p_col in SIGNIFICANCE_PAIRS:
+        if n and value_col in cols and p_col in cols:
+            v, p = _letter(cols.index(value_col)), _letter(cols.index(p_col))
+            sig = f"ISNUMBER(${p}2),${p}2<{alpha!r},ISNUMBER(${v}2)"
+            rng = (1, 0, n, len(cols) - 1)
+            ws.conditional_format(*rng, {"type": "formula", "criteria": f"=AND({sig},${v}2<0)",
+                                         "format": fmts["short"]})
+            ws.conditional_format(*rng, {"type": "formula", "criteria": f"=AND({sig},${v}2>0)",
+                                         "format": fmts["surplus"]})
+    return ws
+
+
+def _settings_frame(res) -> pd.DataFrame:
+    from .. import __version__
+
+    rows = [("servgap_version", __version__)]
+    rows += [(k, ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else plain(v))
+             for k, v in res.settings.items()]
+    for s in getattr(res, "surveys", ()):
+        rows.append(("survey", f"{s.source}: {s.n} respondents, {s.instrument.id}, {', '.join(s.viewpoints)}"))
+    rows.append(("sign", "gap = later stage - benchmark; negative = shortfall"))
+    return pd.DataFrame(rows, columns=["setting", "value"]).astype({"value": object})
+
+
+def sheets(res) -> dict[str, pd.DataFrame]:
+    """The tables written by :func:`to_excel`, by sheet name, in order."""
+    out = {"gaps": res.gaps, "items": res.items, "overall": res.overall}
+    for name in OPTIONAL_TABLES:
+        df, _ = optional_table(res, name, "en")
+        if df is not None:
+            out[name] = df
+    out["quality"] = res.quality
+    out["missing_gaps"] = res.missing_gaps
+    out["settings"] = _settings_frame(res)
+    return out
+
+
+def to_excel(res, path):
+    """Write the result tables to an Excel workbook (xlsxwriter).
+
+    Parameters
+    ----------
+    res : GapAnalysis
+    path : str, path-like or binary file object
+
+    Returns
+    -------
+    path
+
+    Examples
+    --------
+    >>> res.to_excel("results.xlsx")   # doctest: +SKIP
+    """
+    try:
+        import xlsxwriter
+    except ModuleNotFoundError:
+        raise ConfigError("Excel export needs xlsxwriter: pip install 'servgap[excel]'.") from None
+    alpha = float(res.settings.get("alpha", 0.05))
+    wb = xlsxwriter.Workbook(path if not hasattr(path, "__fspath__") else str(path))
+    fmts = {"header": wb.add_format({"bold": True, "bg_color": "#1f3a5f", "font_color": "#ffffff",
+                                     "text_wrap": True, "valign": "top", "border": 1}),
+            "int": wb.add_format({"num_format": INT_FORMAT}),
+            "float": wb.add_format({"num_format": FLOAT_FORMAT}),
+            "p": wb.add_format({"num_format": P_FORMAT}),
+            "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
+            "short": wb.add_format({"bg_color": "#f8d7da", "font_color": "#8a1c24"}),
+            "surplus": wb.add_format({"bg_color": "#d8efdc", "font_color": "#1d5e2c"})}
+    for name, df in sheets(res).items():
+        _write_sheet(wb, name, df, fmts, alpha)
+    wb.close()
+    return path
