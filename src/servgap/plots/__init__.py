@@ -1,0 +1,1 @@
+"""Plot implementations; the public entry is :mod:`servgap.plotting`."""
