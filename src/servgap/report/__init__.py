@@ -275,6 +275,8 @@ STRINGS = {
                       "effective sample size n_eff = (Σw)² / Σw² for the tests.",
         "weights_off": "No survey weights were used.",
         "cli_worst": "Largest significant shortfalls:", "cli_files": "Files written:",
+        "tests": {"t": "paired t-test", "welch_t": "Welch t-test", "wilcoxon": "Wilcoxon signed-rank test",
+                  "mann_whitney": "Mann–Whitney U test"},
     },
     "zh": {
         "title": "服务质量差距报告", "generated": "servgap {version}", "contents": "目录",
@@ -328,5 +330,7 @@ STRINGS = {
                       "n_eff = (Σw)² / Σw²。",
         "weights_off": "未使用调查权重。",
         "cli_worst": "最大的显著不足：", "cli_files": "已写出的文件：",
+        "tests": {"t": "配对 t 检验", "welch_t": "Welch t 检验", "wilcoxon": "Wilcoxon 符号秩检验",
+                  "mann_whitney": "Mann–Whitney U 检验"},
     },
 }

@@ -78,6 +78,11 @@ class _Builder:
         self.labels = self.inst.labels(lang)
         self.gaps = res.gaps
 
+    def vp_lower(self, vp) -> str:
+        """Viewpoint label inside an English sentence starts lower-case."""
+        text = viewpoint_label(vp, self.lang)
+        return text[:1].lower() + text[1:] if self.lang == "en" else text
+
     def dim_label(self, d) -> str:
         return self.labels.get(str(d), str(d))
 
@@ -142,8 +147,7 @@ class _Builder:
             seg = self.t["at"].format(segment=_segment(r, self.by)) if self.by else ""
             lead = self.t["lead"].format(dimension=self.dim_label(r["dimension"]), segment=seg,
                                          later=viewpoint_label(r["later"], self.lang),
-                                         benchmark=viewpoint_label(r["benchmark"], self.lang).lower()
-                                         if self.lang == "en" else viewpoint_label(r["benchmark"], self.lang),
+                                         benchmark=self.vp_lower(r["benchmark"]),
                                          size=fnum(-r["mean_gap"]), gap=gap_def(int(r["gap"])).label(self.lang),
                                          conf=self.conf, lo=fnum(r["ci_low"]), hi=fnum(r["ci_high"]), p=fp(r["p_adj"]))
         return lead, rows
@@ -169,8 +173,8 @@ class _Builder:
             out.append({
                 "id": f"gap{g}", "name": comp.label(self.lang),
                 "definition": self.t["definition"].format(later=viewpoint_label(comp.later, self.lang),
-                                                          benchmark=viewpoint_label(comp.benchmark, self.lang)),
-                "test": "" if first is None else f"{first['test']}", "segments": segs, "matrix": matrix,
+                                                          benchmark=self.vp_lower(comp.benchmark)),
+                "test": "" if first is None else self.t["tests"].get(first["test"], str(first["test"])), "segments": segs, "matrix": matrix,
                 "bench": viewpoint_label(comp.benchmark, self.lang), "later": viewpoint_label(comp.later, self.lang),
                 "dim_rows": self.rows(d, scale, level="dimension"), "item_rows": self.rows(it, scale, level="item")})
         return out
@@ -266,11 +270,14 @@ class _Builder:
         return [(h, body.format(**fill)) for h, body in t["method_items"]]
 
 
-def _figures(res, lang, image_format):
+def _figures(res, lang, image_format, plots_dir=None):
     out = []
     for kind in PLOT_KINDS:
         f = make_figure(res, kind, lang)
         title = STRINGS[lang]["fig"][kind]
+        if f.figure is not None and plots_dir is not None:
+            Path(plots_dir).mkdir(parents=True, exist_ok=True)
+            f.figure.savefig(Path(plots_dir) / f"{kind}.png", dpi=144, bbox_inches="tight", metadata={"Software": None})
         if f.figure is None:
             if kind == "heatmap" and not res.by:
                 continue
@@ -282,7 +289,8 @@ def _figures(res, lang, image_format):
     return out
 
 
-def render_context(res, lang: str = "en", title: str | None = None, image_format: str = "svg") -> dict:
+def render_context(res, lang: str = "en", title: str | None = None, image_format: str = "svg",
+                   plots_dir=None) -> dict:
     """Everything the template shows, as plain strings and numbers."""
     from .. import __version__
 
@@ -294,7 +302,7 @@ def render_context(res, lang: str = "en", title: str | None = None, image_format
     return {"t": t, "lang": lang, "title": title or t["title"], "version": __version__, "by": [str(x) for x in b.by],
             "settings": {k: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else plain(v)
                          for k, v in res.settings.items()},
-            "kpis": b.kpis(), "lead": lead, "worst": worst, "conf": b.conf, "figures": _figures(res, lang, image_format),
+            "kpis": b.kpis(), "lead": lead, "worst": worst, "conf": b.conf, "figures": _figures(res, lang, image_format, plots_dir),
             "gap_sections": b.gap_sections(), "overall": b.overall_rows(), "causes": causes,
             "causes_note": causes_note, "extra": b.extra_tables(), "quality_summary": summary,
             "quality_full": full, "missing": missing, "method": b.method(),
@@ -309,7 +317,8 @@ def _environment():
                               undefined=jinja2.StrictUndefined)
 
 
-def to_html(res, path=None, lang: str = "en", title: str | None = None, image_format: str = "svg") -> str:
+def to_html(res, path=None, lang: str = "en", title: str | None = None, image_format: str = "svg",
+            plots_dir=None) -> str:
     """Render the self-contained HTML report.
 
     Parameters
@@ -323,6 +332,8 @@ def to_html(res, path=None, lang: str = "en", title: str | None = None, image_fo
         Page title (default "Service quality gap report" / "服务质量差距报告").
     image_format : {"svg", "png"}
         How figures are embedded (as ``data:`` URIs).
+    plots_dir : str or path-like, optional
+        Also save every figure as ``<kind>.png`` in this folder (each is drawn once).
 
     Returns
     -------
@@ -338,7 +349,7 @@ def to_html(res, path=None, lang: str = "en", title: str | None = None, image_fo
     check_lang(lang)
     if image_format not in ("svg", "png"):
         raise ConfigError(f"image_format={image_format!r}; use 'svg' or 'png'.")
-    html = _environment().get_template("report.html.j2").render(**render_context(res, lang, title, image_format))
+    html = _environment().get_template("report.html.j2").render(**render_context(res, lang, title, image_format, plots_dir))
     if path is not None:
         Path(path).write_text(html, encoding="utf-8")
     return html
