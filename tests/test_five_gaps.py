@@ -92,51 +92,46 @@ def _vector(df, prefix, level, unit):
     return _dim(df, prefix, unit)
 
 
-@pytest.mark.parametrize("level", ["item", "dimension"])
-def test_gap1_welch_matches_scipy(frames, res_t, level):
+def _gap1_cases(frames, res, level):
+    """Per branch with managers and unit: the gap-1 row and the raw managers/customers vectors."""
     cust, staff = frames
-    table = res_t.items if level == "item" else res_t.dimensions
-    key = "item" if level == "item" else "dimension"
-    rows = table[table["gap"] == 1].set_index([key, "branch"])
+    table = res.items if level == "item" else res.dimensions
+    rows = table[table["gap"] == 1].set_index([level, "branch"])
     for b in STAFF_SIZES:
         cb, sb = cust[cust["branch"] == b], staff[staff["branch"] == b]
         for unit in (ITEMS if level == "item" else DIM_ITEMS):
             m = _vector(sb, "M", level, unit).dropna().to_numpy()
             e = _vector(cb, "E", level, unit).dropna().to_numpy()
-            r = stats.ttest_ind(m, e, equal_var=False)
-            ci = r.confidence_interval(0.95)
-            row = rows.loc[(unit, b)]
-            assert row["n"] == len(m) + len(e)
-            assert row["test"] == "welch_t" and not row["paired"]
-            assert (row["benchmark"], row["later"]) == ("expected", "management")
-            np.testing.assert_allclose(row["mean_gap"], m.mean() - e.mean(), rtol=RTOL)
-            np.testing.assert_allclose([row["statistic"], row["p"], row["df"]], [r.statistic, r.pvalue, r.df],
-                                       rtol=1e-9, atol=1e-12)
-            np.testing.assert_allclose([row["ci_low"], row["ci_high"]], [ci.low, ci.high], rtol=1e-9)
-            np.testing.assert_allclose([row["mean_later"], row["mean_benchmark"], row["mean_expected"]],
-                                       [m.mean(), e.mean(), e.mean()], rtol=RTOL)
+            yield rows.loc[(unit, b)], m, e
+
+
+@pytest.mark.parametrize("level", ["item", "dimension"])
+def test_gap1_welch_matches_scipy(frames, res_t, level):
+    for row, m, e in _gap1_cases(frames, res_t, level):
+        r = stats.ttest_ind(m, e, equal_var=False)
+        ci = r.confidence_interval(0.95)
+        assert row["n"] == len(m) + len(e)
+        assert row["test"] == "welch_t" and not row["paired"]
+        assert (row["benchmark"], row["later"]) == ("expected", "management")
+        np.testing.assert_allclose(row["mean_gap"], m.mean() - e.mean(), rtol=RTOL)
+        np.testing.assert_allclose([row["statistic"], row["p"], row["df"]], [r.statistic, r.pvalue, r.df],
+                                   rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose([row["ci_low"], row["ci_high"]], [ci.low, ci.high], rtol=1e-9)
+        np.testing.assert_allclose([row["mean_later"], row["mean_benchmark"], row["mean_expected"]],
+                                   [m.mean(), e.mean(), e.mean()], rtol=RTOL)
 
 
 @pytest.mark.parametrize("level", ["item", "dimension"])
 def test_gap1_mann_whitney_matches_scipy(frames, res_w, level):
-    cust, staff = frames
-    table = res_w.items if level == "item" else res_w.dimensions
-    key = "item" if level == "item" else "dimension"
-    rows = table[table["gap"] == 1].set_index([key, "branch"])
-    for b in STAFF_SIZES:
-        cb, sb = cust[cust["branch"] == b], staff[staff["branch"] == b]
-        for unit in (ITEMS if level == "item" else DIM_ITEMS):
-            m = _vector(sb, "M", level, unit).dropna().to_numpy()
-            e = _vector(cb, "E", level, unit).dropna().to_numpy()
-            r = stats.mannwhitneyu(m, e, method="asymptotic", use_continuity=False)
-            row = rows.loc[(unit, b)]
-            assert row["test"] == "mann_whitney" and np.isnan(row["df"])
-            np.testing.assert_allclose(row["statistic"], r.statistic, rtol=RTOL)   # U of the managers sample
-            np.testing.assert_allclose(row["p"], r.pvalue, rtol=1e-9)
-            np.testing.assert_allclose(row["effect"], 2 * r.statistic / (len(m) * len(e)) - 1, rtol=1e-9)
-            # the CI stays the Welch t interval whatever the test
-            ci = stats.ttest_ind(m, e, equal_var=False).confidence_interval(0.95)
-            np.testing.assert_allclose([row["ci_low"], row["ci_high"]], [ci.low, ci.high], rtol=1e-9)
+    for row, m, e in _gap1_cases(frames, res_w, level):
+        r = stats.mannwhitneyu(m, e, method="asymptotic", use_continuity=False)
+        assert row["test"] == "mann_whitney" and np.isnan(row["df"])
+        np.testing.assert_allclose(row["statistic"], r.statistic, rtol=RTOL)   # U of the managers sample
+        np.testing.assert_allclose(row["p"], r.pvalue, rtol=1e-9)
+        np.testing.assert_allclose(row["effect"], 2 * r.statistic / (len(m) * len(e)) - 1, rtol=1e-9)
+        # the CI stays the Welch t interval whatever the test
+        ci = stats.ttest_ind(m, e, equal_var=False).confidence_interval(0.95)
+        np.testing.assert_allclose([row["ci_low"], row["ci_high"]], [ci.low, ci.high], rtol=1e-9)
 
 
 def test_hedges_g_by_hand():
