@@ -60,34 +60,33 @@ class Cell:
     units: int
 
 
-def unit_hist(M: np.ndarray, g: np.ndarray, G: int, w) -> st.GroupedHistogram:
-    """One histogram over all units (columns of ``M``): group = unit × G + segment."""
-    keep = g >= 0
-    if not keep.all():
-        M, g = M[keep], g[keep]
-        w = None if w is None else w[keep]
+def unit_groups(g: np.ndarray, U: int, G: int) -> np.ndarray:
+    """Group of every cell of an ``n × U`` unit matrix: ``unit × G + segment`` (row-major)."""
+    return g[:, None] + np.arange(U, dtype=np.intp) * G
+
+
+def unit_hist(M: np.ndarray, gg: np.ndarray, G: int, w) -> st.GroupedHistogram:
+    """One histogram over all units (columns of ``M``); ``gg`` from :func:`unit_groups`."""
     U = M.shape[1]
     if not M.size:
         e = np.zeros(0)
         return st.GroupedHistogram(U * G, np.zeros(0, np.intp), e, np.zeros(0, np.int64), e, e)
-    # all units at once: column j gets groups j*G .. j*G+G-1 (one bincount / sort in all)
-    gg = (g[:, None] + np.arange(U) * G).ravel()
-    ww = None if w is None else np.repeat(w, U)
-    return st.histogram(M.ravel(), gg, U * G, ww)
+    ww = None if w is None else np.broadcast_to(w[:, None], M.shape).ravel()
+    return st.histogram(M.ravel(), gg.ravel(), U * G, ww)
 
 
-def unit_sums(M: np.ndarray, g: np.ndarray, G: int, w) -> np.ndarray:
-    """``(Σ w·x, Σ w)`` over the non-missing values of every column per segment, unit-major."""
-    keep = g >= 0
-    M, g = M[keep], g[keep]
-    w = np.ones(len(g)) if w is None else w[keep]
+def unit_sums(M: np.ndarray, gg: np.ndarray, G: int, w) -> np.ndarray:
+    """``(Σ w·x, Σ w)`` over the non-missing values of every column per segment, unit-major.
+
+    Missing cells add an exact 0, so each bin sums its rows in row order.
+    """
     U = M.shape[1]
-    out = np.zeros((2, U * G))
-    for j in range(U):
-        ok = ~np.isnan(M[:, j])
-        out[0, j * G:(j + 1) * G] = np.bincount(g[ok], weights=(w * M[:, j])[ok], minlength=G)
-        out[1, j * G:(j + 1) * G] = np.bincount(g[ok], weights=w[ok], minlength=G)
-    return out
+    nan = np.isnan(M)
+    wx = np.where(nan, 0.0, M if w is None else M * w[:, None])
+    wv = ~nan if w is None else np.where(nan, 0.0, w[:, None])
+    key = gg.ravel()
+    return np.stack([np.bincount(key, weights=wx.ravel(), minlength=U * G),
+                     np.bincount(key, weights=wv.ravel().astype(np.float64, copy=False), minlength=U * G)])
 
 
 def overall_scores(dim_gaps: np.ndarray, importance: np.ndarray | None):
@@ -157,9 +156,9 @@ def single_levels(s, vp: str, min_items: float) -> dict:
     return {"item": X, "dimension": dm, "overall": ou[:, None]}
 
 
-def _cell(V, g, G, w, rank, sums=None) -> Cell:
-    h = unit_hist(V, g, G, w)
-    hu = unit_hist(V, g, G, None) if (rank and w is not None) else None
+def _cell(V, gg, G, w, rank, sums=None) -> Cell:
+    h = unit_hist(V, gg, G, w)
+    hu = unit_hist(V, gg, G, None) if (rank and w is not None) else None
     return Cell(h, hu, sums, V.shape[1])
 
 
@@ -179,14 +178,26 @@ def block_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None)
     w = s.weights if plan.weighted else None
     if plan.by:
         _count(out[("ledger", "segment")], s.source, "+".join(plan.by), "missing_segment", (~valid).sum())
+    G, groups = plan.G, {}
+    sub = (lambda V: V) if valid.all() else (lambda V: V[valid])  # noqa: E731  rows in a segment
+    w, gv = None if w is None else sub(w), sub(g)
+
+    def gg(V):                           # unit × segment groups, shared by levels of equal width
+        if V.shape[1] not in groups:
+            groups[V.shape[1]] = unit_groups(gv, V.shape[1], G)
+        return groups[V.shape[1]]
+
     for comp, mi in plan.paired:
         ledger = out[("ledger", comp.key)] = {}
         for level, (V, Bm, Lm) in paired_levels(s, comp, mi, ledger, valid).items():
-            sums = np.concatenate([unit_sums(Bm, g, plan.G, w), unit_sums(Lm, g, plan.G, w)])
-            out[("paired", comp.key, level)] = _cell(V, g, plan.G, w, plan.rank, sums)
+            V, Bm, Lm = sub(V), sub(Bm), sub(Lm)
+            k = gg(V)
+            sums = np.concatenate([unit_sums(Bm, k, G, w), unit_sums(Lm, k, G, w)])
+            out[("paired", comp.key, level)] = _cell(V, k, G, w, plan.rank, sums)
     for vp, mi in plan.single:
         for level, X in single_levels(s, vp, mi).items():
-            out[("single", vp, level)] = _cell(X, g, plan.G, w, plan.rank)
+            X = sub(X)
+            out[("single", vp, level)] = _cell(X, gg(X), G, w, plan.rank)
     return out
 
 

@@ -43,14 +43,24 @@ class GroupedHistogram:
         return np.bincount(self.group, weights=self.count, minlength=self.n_groups).astype(np.int64)
 
 
-def _lattice(x: np.ndarray) -> int | None:
+def _lattice(x: np.ndarray):
+    """Smallest candidate ``L`` with ``x·L`` integral (within 1e-7), and ``rint(x·L)``; else ``(None, None)``.
+
+    A candidate is first tried on a prefix, so continuous data are rejected cheaply.
+    """
     if x.size == 0:
-        return 1
+        return 1, np.zeros(0)
+    head = x[:256]
     for L in _LATTICES:
+        y = head * L
+        if not np.all(np.abs(y - np.rint(y)) < 1e-7):
+            continue
         y = x * L
-        if np.all(np.abs(y - np.rint(y)) < 1e-7):
-            return L
-    return None
+        k = np.rint(y)
+        y -= k
+        if np.all(np.abs(y) < 1e-7):
+            return L, k
+    return None, None
 
 
 def _from_codes(keys, values, weights, n_groups):
@@ -97,13 +107,14 @@ def histogram(x, group=None, n_groups: int | None = None, weights=None) -> Group
     if not ok.all():
         x, group = x[ok], group[ok]
         weights = None if weights is None else weights[ok]
-    L = _lattice(x)
+    L, k = _lattice(x)
     if L is not None and x.size:
-        k = np.rint(x * L).astype(np.int64)
         lo, hi = int(k.min()), int(k.max())
         span = hi - lo + 1
         if span * n_groups <= _MAX_BINS:
-            key = group.astype(np.int64) * span + (k - lo)
+            key = group.astype(np.int64) * span     # a fresh array: the in-place steps below are safe
+            key += k.astype(np.int64)
+            key -= lo
             nbins = span * n_groups
             count = np.bincount(key, minlength=nbins)
             cells = np.flatnonzero(count)
