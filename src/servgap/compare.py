@@ -210,6 +210,8 @@ def compare_segments(res, by=None, gap: int = 5, level: str = "dimension", confi
     >>> cmp.query("kind == 'omnibus' and method == 'welch_anova'")[["dimension", "statistic", "p_adj"]]  # doctest: +SKIP
     """
     surveys, settings = _surveys(res)
+    if level not in ("dimension", "item"):
+        raise ConfigError(f"level={level!r}; use \"dimension\" or \"item\".")
     if by is None:
         by = [b for b in settings.get("by") or [] if b != settings.get("wave")] or settings.get("by")
         if not by:

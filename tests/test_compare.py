@@ -1,0 +1,204 @@
+"""Segment and wave comparisons of gap scores against scipy / statsmodels oracles."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.multicomp import pairwise_tukeyhsd
+
+import servgap as sg
+from servgap.compare import compare_segments, gap_scores, wave_changes
+from servgap.errors import ConfigError, DataQualityWarning, MethodWarning
+from servgap.stats import anova as av
+
+
+def pandas_gaps(raw: pd.DataFrame, dim: str) -> pd.Series:
+    """Respondent gap-5 score of one dimension, computed independently with pandas."""
+    ids = [i.id for i in sg.SERVQUAL22.dimension(dim).items]
+    G = pd.DataFrame({i: raw[f"P{i}"].replace(0, np.nan) - raw[f"E{i}"].replace(0, np.nan) for i in ids})
+    return G.mean(axis=1).where(G.notna().sum(axis=1) >= 0.5 * len(ids))
+
+
+@pytest.fixture(scope="module")
+def branch_cmp(example):
+    cust, _ = example
+    res = sg.analyze(cust, by="branch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MethodWarning)
+        return res.compare()
+
+
+def groups(raw, dim):
+    g = pandas_gaps(raw, dim)
+    ok = g.notna()
+    return {b: g[ok & (raw["branch"] == b)].to_numpy() for b in sorted(raw["branch"].unique())}
+
+
+@pytest.mark.parametrize("dim", ["responsiveness", "tangibles"])
+def test_omnibus_against_scipy(branch_cmp, example_frames, dim):
+    raw, _ = example_frames
+    gs = groups(raw, dim)
+    om = branch_cmp[(branch_cmp.kind == "omnibus") & (branch_cmp.dimension == dim)].set_index("method")
+    f = stats.f_oneway(*gs.values())
+    w = stats.f_oneway(*gs.values(), equal_var=False)
+    h = stats.kruskal(*gs.values())
+    assert om.loc["anova", "statistic"] == pytest.approx(f.statistic, rel=1e-10)
+    assert om.loc["anova", "p"] == pytest.approx(f.pvalue, rel=1e-8, abs=1e-300)
+    assert om.loc["welch_anova", "statistic"] == pytest.approx(w.statistic, rel=1e-10)
+    assert om.loc["welch_anova", "p"] == pytest.approx(w.pvalue, rel=1e-8, abs=1e-300)
+    assert om.loc["kruskal", "statistic"] == pytest.approx(h.statistic, rel=1e-10)
+    assert om.loc["kruskal", "p"] == pytest.approx(h.pvalue, rel=1e-8, abs=1e-300)
+    allx = np.concatenate(list(gs.values()))
+    ssb = sum(len(x) * (x.mean() - allx.mean()) ** 2 for x in gs.values())
+    assert om.loc["anova", "effect"] == pytest.approx(ssb / ((allx - allx.mean()) ** 2).sum(), rel=1e-10)
+    assert om.loc["kruskal", "effect"] == pytest.approx(h.statistic / (len(allx) - 1), rel=1e-10)
+    assert om.loc["anova", "n"] == len(allx)
+
+
+def test_tukey_against_statsmodels(branch_cmp, example_frames):
+    raw, _ = example_frames
+    g = pandas_gaps(raw, "responsiveness")
+    ok = g.notna()
+    tk = pairwise_tukeyhsd(g[ok].to_numpy(), raw.loc[ok, "branch"].to_numpy())
+    ref = pd.DataFrame(tk._results_table.data[1:], columns=tk._results_table.data[0])
+    ours = branch_cmp[(branch_cmp.method == "tukey_hsd") & (branch_cmp.dimension == "responsiveness")]
+    m = ours.merge(ref, on=["group1", "group2"])
+    assert len(m) == 15
+    # statsmodels reports group2 - group1 (rounded to 4 decimals in its table)
+    np.testing.assert_allclose(-m["estimate"], m["meandiff"].astype(float), atol=1e-4)
+    np.testing.assert_allclose(-m["ci_high"], m["lower"].astype(float), atol=2e-4)
+    np.testing.assert_allclose(m["p"], m["p-adj"].astype(float), atol=2e-3)
+    np.testing.assert_allclose(np.sort(ours["p"]), np.sort(tk.pvalues), atol=1e-4)
+
+
+def test_studentized_range_quadrature_against_scipy():
+    for k, df, q in [(2, 5.0, 3.1), (6, 40.0, 4.2), (6, 1193.0, 2.5), (10, 12.0, 5.5), (3, np.inf, 3.3)]:
+        assert av.ptukey_sf(q, k, df) == pytest.approx(stats.studentized_range.sf(q, k, df), rel=1e-5)
+    assert av.qtukey(0.95, 6, [30.0])[0] == pytest.approx(stats.studentized_range.ppf(0.95, 6, 30), abs=1e-5)
+
+
+def test_games_howell_two_groups_is_welch_and_dunn_by_hand():
+    rng = np.random.default_rng(11)
+    a, b, c = rng.normal(0, 1, 40), rng.normal(0.6, 2, 25), rng.normal(0.2, 1.5, 33)
+    x2, g2 = np.concatenate([a, b]), np.repeat([0, 1], [40, 25])
+    gh = av.games_howell(x2, g2, 2)
+    t = stats.ttest_ind(a, b, equal_var=False)
+    ci = t.confidence_interval()
+    assert gh["p"][0] == pytest.approx(t.pvalue, rel=1e-5)
+    assert gh["ci_low"][0] == pytest.approx(ci.low, abs=1e-5) and gh["ci_high"][0] == pytest.approx(ci.high, abs=1e-5)
+    x, g = np.round(np.concatenate([a, b, c]), 1), np.repeat([0, 1, 2], [40, 25, 33])
+    d = av.dunn(x, g, 3)
+    r = stats.rankdata(x)
+    N = len(x)
+    _, t_ = np.unique(x, return_counts=True)
+    s2 = N * (N + 1) / 12 - (t_ ** 3 - t_).sum() / (12 * (N - 1))
+    for (i, j), z in zip([(0, 1), (0, 2), (1, 2)], d["statistic"]):
+        ni, nj = (g == i).sum(), (g == j).sum()
+        assert z == pytest.approx((r[g == i].mean() - r[g == j].mean()) / np.sqrt(s2 * (1 / ni + 1 / nj)), rel=1e-12)
+    assert np.allclose(d["p"], 2 * stats.norm.sf(np.abs(d["statistic"])))
+
+
+def test_dunn_holm_and_planted_branch(branch_cmp):
+    dn = branch_cmp[(branch_cmp.method == "dunn") & (branch_cmp.dimension == "responsiveness")]
+    assert np.allclose(dn["p_adj"], multipletests(dn["p"], method="holm")[1])
+    gh = branch_cmp[(branch_cmp.method == "games_howell") & (branch_cmp.dimension == "responsiveness")]
+    b03 = gh[(gh.group1 == "B03") | (gh.group2 == "B03")]
+    assert len(b03) == 5 and (b03["p_adj"] < 1e-6).all()
+    # B03 has the lowest (most negative) responsiveness gap
+    worse = np.where(b03.group1 == "B03", b03.estimate, -b03.estimate)
+    assert (worse < -0.4).all()
+    om = branch_cmp[branch_cmp.kind == "omnibus"].set_index(["dimension", "method"])
+    assert om.loc[("responsiveness", "welch_anova"), "p_adj"] < 1e-20
+    assert om.loc[("tangibles", "welch_anova"), "p_adj"] > 0.05
+    assert {"overall"} <= set(branch_cmp["dimension"])
+
+
+def test_weights_warning_and_errors(example):
+    cust, _ = example
+    res = sg.analyze(cust, by="branch")
+    with pytest.warns(MethodWarning, match="ignore the survey weights"):
+        out = compare_segments(res, level="item")
+    assert out["item"].notna().sum() > 0 and len(out[out.level == "item"]) > len(out[out.level == "overall"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compare_segments(sg.analyze(cust, by="branch", weighted=False))
+    plain = sg.analyze(cust)
+    with pytest.raises(ConfigError, match="by="):
+        plain.compare()
+    with pytest.raises(ConfigError, match="not a segment"):
+        plain.compare(by="region")
+    with pytest.raises(ConfigError, match="different respondents"):
+        compare_segments(res, gap=1)
+    with pytest.raises(ConfigError, match="level"):
+        compare_segments(res, level="segment")
+
+
+def test_wave_change_welch_against_scipy(example, example_frames):
+    cust, _ = example
+    raw, _ = example_frames
+    res = sg.analyze(cust, wave="wave", weighted=False)
+    w = res.waves.set_index("dimension")
+    g = pandas_gaps(raw, "responsiveness")
+    q1 = g[(raw.wave == "2025Q1") & g.notna()]
+    q2 = g[(raw.wave == "2025Q2") & g.notna()]
+    t = stats.ttest_ind(q2, q1, equal_var=False)
+    ci = t.confidence_interval()
+    row = w.loc["responsiveness"]
+    assert row["change"] == pytest.approx(q2.mean() - q1.mean(), abs=1e-12)
+    assert row["statistic"] == pytest.approx(t.statistic, rel=1e-9)
+    assert row["p"] == pytest.approx(t.pvalue, rel=1e-6)
+    assert row["ci_low"] == pytest.approx(ci.low, abs=1e-9) and row["ci_high"] == pytest.approx(ci.high, abs=1e-9)
+    assert row["change"] > 0.15 and row["p_adj"] < 1e-6     # the planted improvement
+    assert not row["paired"] and row["test"] == "welch_t"
+    assert w.loc["tangibles", "p_adj"] > 0.05
+
+
+def test_wave_change_weighted_matches_analysis_means(example):
+    cust, _ = example
+    res = sg.analyze(cust, wave="wave")
+    w = res.waves
+    d = res.dimensions
+    for wave, col in (("2025Q1", "mean_from"), ("2025Q2", "mean_to")):
+        ref = d[(d.gap == 5) & (d.wave == wave)].set_index("dimension")["mean_gap"]
+        got = w[w.dimension != "overall"].set_index("dimension")[col]
+        np.testing.assert_allclose(got, ref.loc[got.index], atol=1e-10)
+    with pytest.raises(ConfigError, match="wave"):
+        sg.analyze(cust).waves
+
+
+def _panel(seed, n=50, ids=None):
+    df = pd.DataFrame({"id": ids if ids is not None else [f"R{i}" for i in range(n)]})
+    rng = np.random.default_rng(seed)
+    for i in sg.SERVQUAL22.item_ids:
+        df[f"E{i}"] = rng.integers(4, 8, len(df))
+        df[f"P{i}"] = rng.integers(1 + seed, 8, len(df))
+    return df
+
+
+def test_wave_change_paired_by_ids_and_pair_on():
+    cols = {"expected": "E{item}", "perceived": "P{item}"}
+    a, b = _panel(0), _panel(2)
+    sa, sb = (sg.read_survey(d, columns=cols, id="id") for d in (a, b))
+    out = wave_changes(sg.analyze(sa), other=sb).set_index("dimension")
+    ga, gb = gap_scores(sa)[1]["dimension"][0][:, 2], gap_scores(sb)[1]["dimension"][0][:, 2]
+    t = stats.ttest_rel(gb, ga)
+    assert out.loc["responsiveness", "paired"] and out.loc["responsiveness", "test"] == "t"
+    assert out.loc["responsiveness", "statistic"] == pytest.approx(t.statistic, rel=1e-9)
+    assert out.loc["responsiveness", "p"] == pytest.approx(t.pvalue, rel=1e-6)
+    # partial overlap: pairs the matched respondents, counts and reports the rest
+    c = sg.read_survey(_panel(2, ids=[f"R{i}" for i in range(10, 60)]), columns=cols, id="id")
+    with pytest.warns(DataQualityWarning, match="only one wave"):
+        part = wave_changes(sa, other=c)
+    assert (part["n_unmatched"] == 20).all() and (part["n_from"] == 40).all()
+    # one survey in long panel form: person id kept, wave as segment
+    long = pd.concat([a.assign(wave="w1", person=a["id"]), b.assign(wave="w2", person=b["id"])], ignore_index=True)
+    long["id"] = range(len(long))
+    s = sg.read_survey(long, columns=cols, id="id", segments=["wave"], keep=["person"])
+    pw = wave_changes(sg.analyze(s, wave="wave"), pair_on="person").set_index("dimension")
+    assert pw.loc["responsiveness", "statistic"] == pytest.approx(t.statistic, rel=1e-9)
+    ind = wave_changes(sg.analyze(s, wave="wave")).set_index("dimension")
+    assert ind.loc["responsiveness", "statistic"] == pytest.approx(
+        stats.ttest_ind(gb, ga, equal_var=False).statistic, rel=1e-9)
