@@ -217,9 +217,9 @@ def stated_ipa(res) -> pd.DataFrame:
 
     ``importance`` = mean share of the allocation per dimension in points of 100 (each
     respondent's allocation divided by its total, × 100; respondents allocating 0 in
-    total are left out), ``performance`` = mean perceived dimension score and ``gap`` = mean
-    perceived − expected dimension score, all weighted with the survey weights when
-    present. Quadrants split at the mean importance and the mean performance (Martilla &
+    total are left out; survey weights when present), ``performance`` = gap-5
+    ``mean_perceived`` and ``gap`` = gap-5 ``mean_gap`` of ``res.dimensions``
+    (n-weighted over segments). Quadrants split at the mean importance and the mean performance (Martilla &
     James 1977).
     """
     sv = next((s for s in getattr(res, "surveys", ()) if "perceived" in s.viewpoints and s.importance is not None),
@@ -230,13 +230,11 @@ def stated_ipa(res) -> pd.DataFrame:
     imp = np.asarray(sv.importance, float)
     tot = imp.sum(axis=1, keepdims=True)
     share = np.where(tot > 0, imp / np.where(tot > 0, tot, 1), np.nan)
-    perf = sv.dimension_scores("perceived").to_numpy(float)
+    dims = pool(one_gap(res, res.dimensions, 5), ["dimension"], ["mean_perceived", "mean_gap"])
+    dims = dims.set_index(dims["dimension"].astype(str)).reindex(sv.instrument.dimension_ids)
     out = pd.DataFrame({"dimension": sv.instrument.dimension_ids, "importance": 100 * _wmean(share, sv.weights),
-                        "importance_basis": "stated", "performance": _wmean(perf, sv.weights)})
-    if "expected" in sv.viewpoints:
-        out["gap"] = _wmean(perf - sv.dimension_scores("expected").to_numpy(float), sv.weights)
-    else:
-        out["gap"] = np.nan
+                        "importance_basis": "stated", "performance": dims["mean_perceived"].to_numpy(float),
+                        "gap": dims["mean_gap"].to_numpy(float)})
     out["quadrant"] = quadrants(out["importance"].to_numpy(), out["performance"].to_numpy())
     return out
 
