@@ -10,9 +10,10 @@ offered.
 
 Fit (``fit`` dict): ``chi2 = N · F_ML`` with its ``df`` and ``p``; CFI (bounded to [0, 1]) and TLI
 against the independence model (:func:`incremental_fit`);
-``rmsea = √(max(χ² − df, 0) / (df (N − 1)))`` with its CI from the noncentral χ²
+``rmsea = √(max(χ² − df, 0) / (df N))`` with its CI from the noncentral χ²
 (Browne & Cudeck 1993): ``λ_L``, ``λ_U`` solve ``P(χ²_df(λ) ≤ χ²) = (1 ± c)/2`` and
-``rmsea = √(λ / (df (N − 1)))``; SRMR from the observed and model-implied correlation
+``rmsea = √(λ / (df N))`` (``N`` as in lavaan, consistent with ``χ² = N · F``;
+semopy's own RMSEA divides by ``N − 1``); SRMR from the observed and model-implied correlation
 matrices ``r``, ``ρ̂`` (Hu & Bentler 1999)::
 
     SRMR = √( Σ_{i≤j} (r_ij − ρ̂_ij)² / (p (p + 1) / 2) )
@@ -82,7 +83,7 @@ def rmsea_ci(chi2: float, df: int, n: int, level: float = 0.90) -> tuple[float, 
     >>> round(r, 4), lo
     (0.0236, 0.0)
     """
-    point = float(np.sqrt(max(chi2 - df, 0.0) / (df * (n - 1)))) if df > 0 else np.nan
+    point = float(np.sqrt(max(chi2 - df, 0.0) / (df * n))) if df > 0 else np.nan
     if df <= 0 or not np.isfinite(chi2):
         return point, np.nan, np.nan
 
@@ -96,7 +97,7 @@ def rmsea_ci(chi2: float, df: int, n: int, level: float = 0.90) -> tuple[float, 
         return optimize.brentq(f, 0.0, hi, xtol=1e-10)
 
     lo, hi = lam((1 + level) / 2), lam((1 - level) / 2)
-    return point, float(np.sqrt(lo / (df * (n - 1)))), float(np.sqrt(hi / (df * (n - 1))))
+    return point, float(np.sqrt(lo / (df * n))), float(np.sqrt(hi / (df * n)))
 
 
 def incremental_fit(chi2: float, df: int, chi2_base: float, df_base: int) -> tuple[float, float]:
