@@ -270,9 +270,9 @@ class _Builder:
         return [(h, body.format(**fill)) for h, body in t["method_items"]]
 
 
-def _figures(res, lang, image_format, plots_dir=None):
+def _figures(res, lang, image_format, plots_dir=None, plots=True):
     out = []
-    for kind in PLOT_KINDS:
+    for kind in (PLOT_KINDS if plots else ()):
         f = make_figure(res, kind, lang)
         title = STRINGS[lang]["fig"][kind]
         if f.figure is not None and plots_dir is not None:
@@ -290,7 +290,7 @@ def _figures(res, lang, image_format, plots_dir=None):
 
 
 def render_context(res, lang: str = "en", title: str | None = None, image_format: str = "svg",
-                   plots_dir=None) -> dict:
+                   plots_dir=None, plots: bool = True) -> dict:
     """Everything the template shows, as plain strings and numbers."""
     from .. import __version__
 
@@ -302,7 +302,7 @@ def render_context(res, lang: str = "en", title: str | None = None, image_format
     return {"t": t, "lang": lang, "title": title or t["title"], "version": __version__, "by": [str(x) for x in b.by],
             "settings": {k: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else plain(v)
                          for k, v in res.settings.items()},
-            "kpis": b.kpis(), "lead": lead, "worst": worst, "conf": b.conf, "figures": _figures(res, lang, image_format, plots_dir),
+            "kpis": b.kpis(), "lead": lead, "worst": worst, "conf": b.conf, "figures": _figures(res, lang, image_format, plots_dir, plots),
             "gap_sections": b.gap_sections(), "overall": b.overall_rows(), "causes": causes,
             "causes_note": causes_note, "extra": b.extra_tables(), "quality_summary": summary,
             "quality_full": full, "missing": missing, "method": b.method(),
@@ -318,7 +318,7 @@ def _environment():
 
 
 def to_html(res, path=None, lang: str = "en", title: str | None = None, image_format: str = "svg",
-            plots_dir=None) -> str:
+            plots_dir=None, plots: bool = True) -> str:
     """Render the self-contained HTML report.
 
     Parameters
@@ -334,6 +334,8 @@ def to_html(res, path=None, lang: str = "en", title: str | None = None, image_fo
         How figures are embedded (as ``data:`` URIs).
     plots_dir : str or path-like, optional
         Also save every figure as ``<kind>.png`` in this folder (each is drawn once).
+    plots : bool
+        ``False`` leaves the figures out (a faster, tables-only report).
 
     Returns
     -------
@@ -349,7 +351,8 @@ def to_html(res, path=None, lang: str = "en", title: str | None = None, image_fo
     check_lang(lang)
     if image_format not in ("svg", "png"):
         raise ConfigError(f"image_format={image_format!r}; use 'svg' or 'png'.")
-    html = _environment().get_template("report.html.j2").render(**render_context(res, lang, title, image_format, plots_dir))
+    html = _environment().get_template("report.html.j2").render(
+        **render_context(res, lang, title, image_format, plots_dir, plots))
     if path is not None:
         Path(path).write_text(html, encoding="utf-8")
     return html
