@@ -1,0 +1,184 @@
+"""English and simplified-Chinese wording of the cause ranking (:mod:`servgap.causes`).
+
+Only text lives here: number formatting, the evidence line and the one- or
+two-sentence explanation of every ranked cause, and the notes attached to the result
+(``DataFrame.attrs["note"]``). The numbers themselves come from
+:func:`servgap.causes.cause_scores`.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .model import gap as gap_def
+
+MINUS = "\u2212"
+
+#: Which data would measure a gap of the gap model (used when a cause is only inferred).
+CONFIRM = {
+    1: {"en": "a management survey of what customers expect (viewpoint 'management'), compared with the "
+              "customers' expectations",
+        "zh": "管理者对顾客期望认知的调查（management 视角），与顾客期望对比"},
+    2: {"en": "a manager survey of the service standards (viewpoints 'management' and 'specification')",
+        "zh": "管理者对服务标准的调查（management 与 specification 视角）"},
+    3: {"en": "a staff survey or audit of delivery against the standards (viewpoints 'specification' and "
+              "'delivered')",
+        "zh": "员工问卷或服务稽核，对照服务标准评价实际服务传递（specification 与 delivered 视角）"},
+    4: {"en": "a staff or marketing survey of delivery against what is promised (viewpoints 'delivered' "
+              "and 'communicated')",
+        "zh": "员工或营销部门问卷，对照对外承诺评价实际服务传递（delivered 与 communicated 视角）"},
+    5: {"en": "a customer survey of expected and perceived service (viewpoints 'expected' and 'perceived')",
+        "zh": "顾客对期望与感知服务的调查（expected 与 perceived 视角）"},
+}
+
+_W = {
+    "en": {
+        "sep": "; ", "list": ", ", "and": " and ", "more": "(+{n} more)",
+        "gap": "gap {g}", "worst": "worst {seg} {val}",
+        "construct": "{name} {mean} below midpoint {mid}, {p}",
+        "unmeasured": "{gaps} not measured",
+        "no_short": "no significant shortfall in {dims}",
+        "measured": "Measured: {facts}.",
+        "measured_more": " {gaps} not measured; {survey} would add evidence.",
+        "inferred": "Customers perceive less than they expect in {dims} (gap 5), which this cause would "
+                    "explain; {gaps} not measured, so it is a hypothesis: {survey} would confirm or rule it out.",
+        "ruled_out": "Customers perceive a shortfall in {dims}, but {gaps} measured no significant shortfall "
+                     "there, so the data point to other causes.",
+        "none": "No significant shortfall in the dimensions this cause affects ({dims}).",
+        "f_gap": "{gap} falls significantly short in {dims}",
+        "f_cons": "staff rate {names} below the scale midpoint",
+        "f_g5": "customers perceive less than they expect in {dims}",
+        "construct_survey": "the staff construct survey ({names})",
+        "note_none": "No measured gap shows a significant shortfall (adjusted p < {alpha}), so no root "
+                     "causes are suggested.",
+        "note_uncovered": "Significant shortfalls exist, but no catalog cause covers their dimensions.",
+        "note_segments": "No significant shortfall, hence no suggestions, in: {segs}.",
+        "note_inferred": "Gaps {gaps} were not measured: causes of these gaps are inferred from the gaps that "
+                         "were measured and are hypotheses until confirmed.",
+    },
+    "zh": {
+        "sep": "；", "list": "、", "and": "和", "more": "（另有{n}项）",
+        "gap": "差距{g}", "worst": "最差 {seg} {val}",
+        "construct": "{name} {mean}，低于中点 {mid}，{p}",
+        "unmeasured": "{gaps}未测量",
+        "no_short": "{dims}无显著不足",
+        "measured": "已测量：{facts}。",
+        "measured_more": "{gaps}未测量；{survey}可提供更多证据。",
+        "inferred": "顾客在{dims}上的感知低于期望（差距5），此原因可以解释这一不足；但{gaps}未测量，因此只是假设："
+                    "{survey}可以证实或排除。",
+        "ruled_out": "顾客在{dims}上感知不足，但{gaps}经测量在这些维度上无显著不足，数据指向其他原因。",
+        "none": "此原因影响的维度（{dims}）无显著不足。",
+        "f_gap": "{gap}在{dims}上显著不足",
+        "f_cons": "员工对{names}的评分低于量表中点",
+        "f_g5": "顾客在{dims}上的感知低于期望",
+        "construct_survey": "员工组织因素问卷（{names}）",
+        "note_none": "没有任何已测量的差距显示显著不足（校正后 p < {alpha}），因此不提出根本原因。",
+        "note_uncovered": "存在显著不足，但原因目录中没有覆盖这些维度的原因。",
+        "note_segments": "以下分组无显著不足，因此没有建议：{segs}。",
+        "note_inferred": "差距{gaps}未测量：这些差距的原因是根据已测量的差距推断的，在得到证实之前只是假设。",
+    },
+}
+
+
+def words(lang: str) -> dict:
+    """The phrase table of ``lang`` (``"en"`` or ``"zh"``)."""
+    return _W[lang]
+
+
+def num(x: float, digits: int = 2) -> str:
+    """``-0.853`` -> ``"−0.85"`` (typographic minus sign)."""
+    if x is None or not math.isfinite(x):
+        return "NA"
+    return f"{x:.{digits}f}".replace("-", MINUS)
+
+
+def pval(p: float) -> str:
+    """``p<0.001``, ``p=0.012``, ``p=0.34`` or ``p=NA``."""
+    if p is None or not math.isfinite(p):
+        return "p=NA"
+    if p < 0.001:
+        return "p<0.001"
+    return f"p={p:.3f}" if p < 0.01 else f"p={p:.2f}"
+
+
+def gap_short(g: int, lang: str) -> str:
+    """``gap 3`` / ``差距3``."""
+    return _W[lang]["gap"].format(g=g)
+
+
+def gap_name(g: int, lang: str) -> str:
+    """``gap 3 (service delivery gap)`` / ``差距3（服务传递差距）``."""
+    label = gap_def(g).label(lang)
+    name = label.split("：" if lang == "zh" else ": ", 1)[-1]
+    return f"差距{g}（{name}）" if lang == "zh" else f"gap {g} ({name})"
+
+
+def gap_list(gaps, lang: str) -> str:
+    """``gap 3`` / ``gaps 2 and 3`` / ``差距2和3``."""
+    gaps = list(gaps)
+    if lang == "zh":
+        return "差距" + "和".join(str(g) for g in gaps)
+    if len(gaps) == 1:
+        return f"gap {gaps[0]}"
+    return "gaps " + ", ".join(str(g) for g in gaps[:-1]) + f" and {gaps[-1]}"
+
+
+def join(parts, lang: str) -> str:
+    return _W[lang]["list"].join(parts)
+
+
+def dim_fact(label: str, g: int, row: dict, lang: str, worst=None) -> str:
+    """``responsiveness gap 5 −0.85 [−0.90, −0.81], p<0.001; worst branch B03 −1.90``."""
+    text = (f"{label} {gap_short(g, lang)} {num(row['mean'])} [{num(row['lo'])}, {num(row['hi'])}], "
+            f"{pval(row['p'])}")
+    if worst is not None:
+        seg, val = worst
+        text += _W[lang]["sep"] + _W[lang]["worst"].format(seg=seg, val=num(val))
+    return text
+
+
+def construct_fact(label: str, row: dict, lang: str) -> str:
+    return _W[lang]["construct"].format(name=label, mean=num(row["mean"]), mid=num(row["mid"]),
+                                        p=pval(row["p"]))
+
+
+def confirm(gaps, constructs: list[str], lang: str) -> str:
+    """Which surveys would measure ``gaps`` (and the named constructs)."""
+    parts = [CONFIRM[g][lang] for g in gaps]
+    if constructs:
+        parts.append(_W[lang]["construct_survey"].format(names=join(constructs, lang)))
+    return _W[lang]["and"].join(parts) if lang == "en" else "以及".join(parts)
+
+
+def explanation(basis: str, *, lang: str, short_gaps: dict, weak_constructs: list[str], g5_dims: list[str],
+                unmeasured: list[int], clear_gaps: list[int], all_dims: list[str],
+                unmeasured_constructs: list[str]) -> str:
+    """One or two sentences saying why a cause is (not) suggested.
+
+    ``short_gaps`` maps an upstream gap with a significant shortfall to the labels of the
+    dimensions that fall short; ``g5_dims`` are the cause's dimensions short in gap 5;
+    ``unmeasured`` its gaps without data; ``clear_gaps`` its gaps measured without shortfall.
+    """
+    w = _W[lang]
+    if basis == "measured":
+        facts = [w["f_gap"].format(gap=gap_name(g, lang), dims=join(d, lang)) for g, d in short_gaps.items()]
+        if weak_constructs:
+            facts.append(w["f_cons"].format(names=join(weak_constructs, lang)))
+        if g5_dims and 5 not in short_gaps:
+            facts.append(w["f_g5"].format(dims=join(g5_dims, lang)))
+        text = w["measured"].format(facts=w["sep"].join(facts))
+        if unmeasured:
+            more = w["measured_more"].format(gaps=gap_list(unmeasured, lang),
+                                             survey=confirm(unmeasured, unmeasured_constructs, lang))
+            text += more[0].upper() + more[1:] if lang == "en" else more
+        return text
+    if basis == "inferred":
+        return w["inferred"].format(dims=join(g5_dims, lang), gaps=gap_list(unmeasured, lang),
+                                    survey=confirm(unmeasured, unmeasured_constructs, lang))
+    if g5_dims and clear_gaps:
+        return w["ruled_out"].format(dims=join(g5_dims, lang), gaps=gap_list(clear_gaps, lang))
+    return w["none"].format(dims=join(all_dims, lang))
+
+
+def segment_label(values, lang: str) -> str:
+    return "/".join(str(v) for v in values)
