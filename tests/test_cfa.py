@@ -111,12 +111,10 @@ def test_small_n_warns_and_errors(monkeypatch):
     s = sg.read_survey(simulate(120, seed=4), instrument=INST, columns={"perceived": "P{item}"})
     with pytest.warns(MethodWarning, match="below the usual minimum"):
         cfa_mod.cfa(s)
-    with pytest.raises(ConfigError, match="listwise"):
-        cfa_mod.cfa(s, missing="fiml")
-    with pytest.raises(ConfigError, match="viewpoint"):
-        cfa_mod.cfa(s, viewpoint="expected")
-    with pytest.raises(ConfigError, match="expected and perceived"):
-        cfa_mod.cfa(s, viewpoint="gap")
+    for kwargs, words in [({"missing": "fiml"}, "listwise"), ({"viewpoint": "expected"}, "viewpoint"),
+                          ({"viewpoint": "gap"}, "expected and perceived")]:
+        with pytest.raises(ConfigError, match=words):
+            cfa_mod.cfa(s, **kwargs)
     monkeypatch.setitem(sys.modules, "semopy", None)
     with pytest.raises(ImportError, match="pip install"):
         cfa_mod.cfa(s)

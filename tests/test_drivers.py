@@ -111,12 +111,11 @@ def test_gap_predictors_outcome_choice_and_errors(example):
     cust, _ = example
     g = drivers.importance(cust, predictors="gap")
     assert (g["predictors"] == "gap").all() and g["shapley"].sum() == pytest.approx(g["r2"].iloc[0])
-    with pytest.raises(ConfigError, match="keep="):
-        drivers.importance(cust, outcome="loyalty")
-    with pytest.raises(ConfigError, match="predictors"):
-        drivers.importance(cust, predictors="expected")
-    with pytest.raises(ConfigError, match="basis"):
-        drivers.ipa(cust, basis="both")
+    for call, kwargs, words in [(drivers.importance, {"outcome": "loyalty"}, "keep="),
+                                (drivers.importance, {"predictors": "expected"}, "predictors"),
+                                (drivers.ipa, {"basis": "both"}, "basis")]:
+        with pytest.raises(ConfigError, match=words):
+            call(cust, **kwargs)
     df = pd.DataFrame({"id": range(1, 21)})
     rng = np.random.default_rng(0)
     for i in sg.SERVQUAL22.item_ids:
