@@ -13,18 +13,18 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib as mpl  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.colors import TwoSlopeNorm  # noqa: E402
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.colors import TwoSlopeNorm
 
-import servgap as sg  # noqa: E402
-from servgap import fonts, plotting  # noqa: E402
-from servgap.errors import ConfigError, FontWarning  # noqa: E402
+import servgap as sg
+from servgap import fonts, plotting
+from servgap.errors import ConfigError, FontWarning
 
 INST = sg.SERVQUAL22
 HAS_CJK = fonts.find_cjk_font() is not None
@@ -203,7 +203,7 @@ def test_radar_polygon(res, lang):
     np.testing.assert_allclose(ln.get_ydata(), [*d["mean_perceived"], d["mean_perceived"].iloc[0]], atol=1e-12)
     labels = [t.get_text().split("\n")[0] for t in ax.get_xticklabels()]
     assert labels == [x.label(lang) for x in INST.dimensions]
-    fig, cart = plt.subplots()
+    _, cart = plt.subplots()
     with pytest.raises(ConfigError, match="polar"):
         plotting.radar(res, ax=cart)
 
@@ -331,7 +331,7 @@ def test_ipa_fallback_matches_drivers_and_hand(res, monkeypatch):
     ax = plotting.ipa(res, lang="zh")
     pts = next(c for c in ax.collections if c.get_gid() == "dimensions").get_offsets()
     np.testing.assert_allclose(pts[:, 1], hand, atol=1e-9)
-    assert [t.get_text() for t in ax.texts if t.get_gid() == "quadrant_label"][0] == "重点改进"
+    assert next(t.get_text() for t in ax.texts if t.get_gid() == "quadrant_label") == "重点改进"
 
 
 def test_ipa_without_importance():

@@ -88,4 +88,4 @@ class PlotAccessor:
     del _k
 
 
-__all__ = ["PlotAccessor", "KINDS", *KINDS]
+__all__ = ["KINDS", "PlotAccessor", "causes", "gaps", "heatmap", "ipa", "model", "radar", "snake", "tolerance"]

@@ -8,9 +8,33 @@ from matplotlib.patches import Patch
 
 from ..errors import ConfigError
 from ..model import gap as gap_def
-from .common import (BLUE, GREY, GREY_DARK, INK, RED, by_of, dim_labels, footnote, gap_colour, instrument_of,
-                     item_label, one_gap, n_segments, need_columns, new_axes, num, plot_function,
-                     segment_name, select_segment, settings_of, stars, style_axes, table_of, title, tr)
+from .common import (
+    BLUE,
+    GREY,
+    GREY_DARK,
+    INK,
+    RED,
+    by_of,
+    dim_labels,
+    footnote,
+    gap_colour,
+    instrument_of,
+    item_label,
+    n_segments,
+    need_columns,
+    new_axes,
+    num,
+    one_gap,
+    plot_function,
+    segment_name,
+    select_segment,
+    settings_of,
+    stars,
+    style_axes,
+    table_of,
+    title,
+    tr,
+)
 
 
 def _rows(df: pd.DataFrame, key: str, by: list[str], base: dict, value: str | None, sort: bool, inst):
@@ -107,7 +131,9 @@ def gaps(res, ax=None, lang: str = "en", *, level: str = "dimension", gap: int =
         x = (h_ if np.isfinite(h_) else a) if right else (l_ if np.isfinite(l_) else a)
         ax.text(x + (0.012 if right else -0.012) * span, y, f"{num(a)} {stars(pp)}".strip(),
                 ha="left" if right else "right", va="center", fontsize=8.5, color=INK, gid="value")
-    ax.set_xlim(ends.min() - 0.2 * span, ends.max() + 0.2 * span)
+    pad_lo = 0.3 * span if np.nanmin(v) < 0 else 0.08 * span
+    pad_hi = 0.3 * span if np.nanmax(v) > 0 else 0.08 * span
+    ax.set_xlim(ends.min() - pad_lo, ends.max() + pad_hi)
     ax.set_yticks(d["_y"], d["_label"])
     ax.set_ylim(-0.7, len(d) - 0.3)
     ax.set_xlabel(tr(lang, "mean_gap"), fontsize=9, color="#424242")
@@ -255,7 +281,7 @@ def causes(res, ax=None, lang: str = "en", *, top: int = 10, segment=None, **kw)
     ax.barh(y, score, height=0.6, color=[BASIS_COLOURS.get(b, GREY) for b in basis], gid="scores", zorder=2)
     smax = np.nanmax(score) if len(score) and np.isfinite(score).any() else 1.0
     for yy, s, r in zip(y, score, t.itertuples(index=False)):
-        gtxt = _gap_text(getattr(r, "gap"), lang)
+        gtxt = _gap_text(r.gap, lang)
         ax.text((s if np.isfinite(s) else 0) + 0.015 * smax, yy, f"{num(s, signed=False)}  ·  {gtxt}",
                 va="center", ha="left", fontsize=8.5, color=INK, gid="value")
     ax.set_xlim(0, smax * 1.28)

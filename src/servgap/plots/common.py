@@ -20,7 +20,7 @@ from ..instruments import LANGS
 TEXT = {
     "en": {
         "mean_gap": "Mean gap (negative = shortfall)",
-        "sig_note": "* p < .05   ** p < .01   *** p < .001 (adjusted)   pale: not significant   whiskers: {conf} CI",
+        "sig_note": "* p < .05   ** p < .01   *** p < .001 (adjusted)\npale: not significant; whiskers: {conf} CI",
         "all": "all respondents", "pooled": "all segments (n-weighted means)",
         "shortfall": "shortfall", "surplus": "surplus", "ns": "not significant",
         "rating": "Mean rating", "item": "Item",
@@ -46,7 +46,7 @@ TEXT = {
     },
     "zh": {
         "mean_gap": "平均差距（负值 = 不足）",
-        "sig_note": "* p < .05   ** p < .01   *** p < .001（校正后）   浅色：不显著   误差线：{conf} 置信区间",
+        "sig_note": "* p < .05   ** p < .01   *** p < .001（校正后）\n浅色：不显著；误差线：{conf} 置信区间",
         "all": "全部受访者", "pooled": "全部分组（按样本量加权）",
         "shortfall": "不足", "surplus": "超出", "ns": "不显著",
         "rating": "平均评分", "item": "题项",
@@ -296,7 +296,7 @@ def title(ax, main: str, sub: str | None = None) -> None:
 
 
 def footnote(ax, text: str) -> None:
-    ax.annotate(text, xy=(0, 0), xycoords="axes fraction", xytext=(0, -30), textcoords="offset points",
+    ax.annotate(text, xy=(0, 0), xycoords="axes fraction", xytext=(0, -32), textcoords="offset points",
                 fontsize=7.5, color=GREY_DARK, va="top", ha="left", annotation_clip=False)
 
 

@@ -19,11 +19,31 @@ import pandas as pd
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Patch, Rectangle
 from matplotlib.path import Path
 
+from ..errors import ConfigError
 from ..model import gap as gap_def
 from ..model import viewpoint_label
-from .common import (BLUE, BLUE_PALE, GREY, GREY_DARK, INK, RED, RED_PALE, by_of, dim_labels, gap_colour,
-                     instrument_of, is_result, n_segments, new_axes, num, plot_function, segment_name,
-                     select_segment, settings_of, stars, tr)
+from .common import (
+    BLUE,
+    BLUE_PALE,
+    GREY,
+    GREY_DARK,
+    INK,
+    RED,
+    RED_PALE,
+    by_of,
+    dim_labels,
+    gap_colour,
+    instrument_of,
+    n_segments,
+    new_axes,
+    num,
+    plot_function,
+    segment_name,
+    select_segment,
+    settings_of,
+    stars,
+    tr,
+)
 
 CX, W, H = 58.0, 31.0, 8.0                      # centre column, box width and height
 Y = {"expected": 75.0, "perceived": 59.0, "delivered": 39.0, "specification": 23.0, "management": 7.0}
@@ -60,13 +80,9 @@ def _source_table(res, dimension):
             t = t[t["measure"] == "unweighted"]
     if dimension is not None:
         if "dimension" not in t.columns:
-            from ..errors import ConfigError
-
             raise ConfigError(f"dimension={dimension!r} needs a table with a 'dimension' column (res.dimensions).")
         t = t[t["dimension"].astype(str) == str(dimension)]
         if t.empty:
-            from ..errors import ConfigError
-
             known = sorted(set(map(str, (res if isinstance(res, pd.DataFrame) else res.dimensions)["dimension"])))
             raise ConfigError(f"dimension {dimension!r} is not in the results; known: {', '.join(known)}.")
     return t
@@ -156,11 +172,11 @@ def _card(ax, g, gv, xy, ha, lang, conf, wrap, edge):
         ci = f"[{num(gv.low)}, {num(gv.high)}]" if np.isfinite(gv.low) else ""
         body = f"{num(gv.value)}  {stars(gv.p)}".rstrip() + (f"\n{conf} CI {ci}" if ci else "")
         if np.isfinite(gv.p):
-            body += f"   p = {gv.p:.3g}" if gv.p >= 0.001 else "   p < 0.001"
+            body += f"   p = {gv.p:.3f}" if gv.p >= 0.001 else "   p < 0.001"
     colour = INK if gv.measured else GREY_DARK
     ax.annotate(f"{head}\n{body}", xy=xy, ha=ha, va="center", ma="left", fontsize=8.6, color=colour, zorder=6,
                 linespacing=1.3, gid=f"gap{g}",
-                bbox=dict(boxstyle="round,pad=0.5", fc="white", ec=edge, lw=1.1, alpha=0.97))
+                bbox={"boxstyle": "round,pad=0.5", "fc": "white", "ec": edge, "lw": 1.1, "alpha": 0.97})
 
 
 def _badge(ax, g, xy, colour, measured):

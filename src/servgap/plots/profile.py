@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
@@ -9,10 +11,35 @@ from matplotlib.colors import TwoSlopeNorm
 from ..errors import ConfigError
 from ..model import gap as gap_def
 from ..model import viewpoint_label
-from .common import (BLUE, DIVERGING_CMAP, EXPECTED_C, GREY, GREY_DARK, INK, PERCEIVED_C, RED, by_of,
-                     dim_labels, instrument_of, is_result, n_segments, need_columns, new_axes, num, one_gap,
-                     order_dimensions, plot_function, pool, segment_name, select_segment, settings_of, stars,
-                     style_axes, table_of, title, tr)
+from .common import (
+    BLUE,
+    DIVERGING_CMAP,
+    EXPECTED_C,
+    GREY,
+    GREY_DARK,
+    INK,
+    PERCEIVED_C,
+    RED,
+    by_of,
+    dim_labels,
+    instrument_of,
+    n_segments,
+    need_columns,
+    new_axes,
+    num,
+    one_gap,
+    order_dimensions,
+    plot_function,
+    pool,
+    segment_name,
+    select_segment,
+    settings_of,
+    stars,
+    style_axes,
+    table_of,
+    title,
+    tr,
+)
 
 
 def _expected_perceived(res, attr: str, keys: list[str], segment):
@@ -70,7 +97,7 @@ def snake(res, ax=None, lang: str = "en", *, segment=None, instrument=None):
     labels = dim_labels(inst, lang)
     dims = df["dimension"].astype(str).to_numpy()
     starts = [0, *[k for k in range(1, len(dims)) if dims[k] != dims[k - 1]], len(dims)]
-    for j, (a, b) in enumerate(zip(starts[:-1], starts[1:])):
+    for j, (a, b) in enumerate(itertools.pairwise(starts)):
         ax.axvspan(x[a] - 0.5, x[b - 1] + 0.5, color="#eceff1" if j % 2 == 0 else "#f7f9fa", zorder=0, lw=0)
         ax.text((x[a] + x[b - 1]) / 2, 0.985, labels.get(dims[a], dims[a]), transform=ax.get_xaxis_transform(),
                 ha="center", va="top", fontsize=9, color=GREY_DARK, fontweight="bold", gid="band_label")
