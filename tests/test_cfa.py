@@ -43,7 +43,7 @@ def own_ml(X):
 
     def F(t):
         Sg = sigma(t)
-        sign, logdet = np.linalg.slogdet(Sg)
+        _, logdet = np.linalg.slogdet(Sg)
         return logdet + np.trace(S @ np.linalg.inv(Sg)) - np.linalg.slogdet(S)[1] - p
 
     t0 = np.r_[np.full(6, 0.7), np.full(6, np.log(0.4)), 0.3]

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.multicomp import pairwise_tukeyhsd
+from statsmodels.stats.multitest import multipletests
 
 import servgap as sg
 from servgap.compare import compare_segments, gap_scores, wave_changes
@@ -166,7 +166,7 @@ def test_wave_change_weighted_matches_analysis_means(example):
         got = w[w.dimension != "overall"].set_index("dimension")[col]
         np.testing.assert_allclose(got, ref.loc[got.index], atol=1e-10)
     with pytest.raises(ConfigError, match="wave"):
-        sg.analyze(cust).waves
+        _ = sg.analyze(cust).waves
 
 
 def _panel(seed, n=50, ids=None):

@@ -11,7 +11,11 @@ from statsmodels.stats.anova import anova_lm
 import servgap as sg
 from servgap import psychometrics as ps
 from servgap.errors import ConfigError, MethodWarning
-from servgap.stats.reliability import cronbach_alpha, difference_reliability, item_analysis
+from servgap.stats.reliability import (
+    cronbach_alpha,
+    difference_reliability,
+    item_analysis,
+)
 
 TINY = np.array([[1, 2, 2], [2, 3, 3], [3, 3, 4], [4, 5, 4]], float)
 
@@ -90,7 +94,7 @@ def test_reliability_on_example_against_pandas(example, example_frames):
     Pm, Em = both.iloc[:, :k].mean(axis=1), both.iloc[:, k:].mean(axis=1)
     g = rel[(rel.scores == "gap") & (rel.dimension == "responsiveness")].iloc[0]
     assert g["gap"] == 5 and g["n"] == len(both)
-    a = lambda M: k / (k - 1) * (1 - M.var().sum() / M.sum(axis=1).var())  # noqa: E731
+    a = lambda M: k / (k - 1) * (1 - M.var().sum() / M.sum(axis=1).var())
     aP, aE, r = a(both.iloc[:, :k]), a(both.iloc[:, k:]), Pm.corr(Em)
     sp, se = Pm.std(), Em.std()
     expect = (sp ** 2 * aP + se ** 2 * aE - 2 * r * sp * se) / (sp ** 2 + se ** 2 - 2 * r * sp * se)

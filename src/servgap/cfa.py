@@ -88,7 +88,7 @@ def rmsea_ci(chi2: float, df: int, n: int, level: float = 0.90) -> tuple[float, 
         return point, np.nan, np.nan
 
     def lam(prob):
-        f = lambda L: _st.ncx2.cdf(chi2, df, L) - prob if L > 0 else _st.chi2.cdf(chi2, df) - prob  # noqa: E731
+        f = lambda L: _st.ncx2.cdf(chi2, df, L) - prob if L > 0 else _st.chi2.cdf(chi2, df) - prob
         if f(0.0) < 0:
             return 0.0
         hi = max(chi2, 1.0)
@@ -215,7 +215,7 @@ def cfa(survey, viewpoint: str = "perceived", missing: str = "listwise", rmsea_l
     inv_fac = {v: k for k, v in facs.items()}
     ld = est[est["op"] == "~"]
     ld = ld[ld["rval"].isin(inv_fac)]
-    num = lambda s: pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)  # noqa: E731
+    num = lambda s: pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
     loadings = pd.DataFrame(dict(dimension=ld["rval"].map(inv_fac).to_numpy(),
                                  item=ld["lval"].map(inv_item).to_numpy(), estimate=num(ld["Estimate"]),
                                  std_loading=num(ld["Est. Std"]), se=num(ld["Std. Err"]), z=num(ld["z-value"]),

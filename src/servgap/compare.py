@@ -209,7 +209,7 @@ def compare_segments(res, by=None, gap: int = 5, level: str = "dimension", confi
     >>> cmp = res.compare()
     >>> cmp.query("kind == 'omnibus' and method == 'welch_anova'")[["dimension", "statistic", "p_adj"]]  # doctest: +SKIP
     """
-    surveys, settings = _surveys(res)
+    _, settings = _surveys(res)
     if level not in ("dimension", "item"):
         raise ConfigError(f"level={level!r}; use \"dimension\" or \"item\".")
     if by is None:
@@ -323,7 +323,7 @@ def wave_changes(res, other=None, wave: str | None = None, pair_on: str | None =
     >>> res = sg.analyze(cust, wave="wave")
     >>> res.waves[["dimension", "wave_from", "wave_to", "change", "p_adj"]]  # doctest: +SKIP
     """
-    surveys, settings = _surveys(res)
+    _, settings = _surveys(res)
     confidence = settings.get("confidence", 0.95) if confidence is None else confidence
     correction = settings.get("correction", "holm") if correction is None else correction
     weighted = settings.get("weighted", True)

@@ -39,7 +39,7 @@ def group_moments(x, g, k):
 
 def oneway(x, g, k) -> dict:
     """Classical one-way ANOVA with η²."""
-    n, m, v = group_moments(x, g, k)
+    n, m, _ = group_moments(x, g, k)
     N = n.sum()
     grand = x.mean()
     ssb = float((n * (m - grand) ** 2).sum())

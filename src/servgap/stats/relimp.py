@@ -63,7 +63,7 @@ def shapley_r2(R: np.ndarray) -> np.ndarray:
         raise ValueError(f"exact Shapley decomposition needs k <= {MAX_K} predictors, got {k}")
     r2 = subset_r2(R)
     masks = np.arange(2 ** k)
-    size = np.array([bin(m).count("1") for m in masks])
+    size = np.array([int(m).bit_count() for m in masks])
     wsize = np.array([factorial(s) * factorial(k - s - 1) / factorial(k) if s < k else 0.0 for s in range(k + 1)])
     phi = np.empty(k)
     for j in range(k):
