@@ -12,7 +12,11 @@ branches are compared with one consistent multiplicity correction.
 Usage::
 
     python examples/batch_analysis.py data/*.csv --out results/
+    python examples/batch_analysis.py data/*.csv --config survey.yaml --out results/
     python examples/batch_analysis.py --demo --out results/     # split the bundled example first
+
+``--config`` takes the survey configuration YAML of the ``servgap`` command line (write
+a template with ``servgap init``); without it the settings in ``SPEC`` below are used.
 
 Outputs in ``--out``: ``per_file_dimensions.csv``, ``per_file_overall.csv``,
 ``pooled_dimensions.csv``, ``failures.csv`` (and ``combined.xlsx`` when openpyxl is
@@ -58,14 +62,27 @@ def split_example(folder: Path) -> list[Path]:
     return paths
 
 
-def analyse_file(path: Path, test: str, weighted: bool) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Gap-5 dimension and overall rows of one file, labelled with the file, branch and wave."""
+def _read_raw(path: Path, spec: dict) -> pd.DataFrame:
+    """The file as a table (any format servgap reads), before validation."""
+    from servgap.io import read_table
+
+    df, _, _ = read_table(path, encoding=spec.get("encoding"), sheet=spec.get("sheet", 0))
+    return df
+
+
+def segment_columns(spec: dict) -> list[str]:
+    seg = spec.get("segments") or []
+    return [seg] if isinstance(seg, str) else list(seg)
+
+
+def analyse_file(path: Path, spec: dict, test: str, weighted: bool):
+    """Gap-5 dimension and overall rows of one file, labelled with the file and its segments."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ServgapWarning)
-        survey = sg.read_survey(path, **SPEC)
+        survey = sg.read_survey(path, **spec)
         res = sg.analyze(survey, gaps=[5], test=test, weighted=weighted)
     labels = {"file": path.name}
-    for col in ("branch", "wave"):
+    for col in segment_columns(spec):              # e.g. the branch and wave of this file
         values = survey.segments[col].dropna().unique()
         labels[col] = values[0] if len(values) == 1 else "mixed"
     dims = res.dimensions[KEEP].assign(**labels)
@@ -78,11 +95,18 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("files", nargs="*", help="survey files or glob patterns")
     ap.add_argument("--out", default="batch-results", help="output folder")
+    ap.add_argument("--config", help="survey configuration YAML (see `servgap init`)")
     ap.add_argument("--demo", action="store_true", help="split the bundled example into files first")
     ap.add_argument("--test", default="t", choices=["t", "wilcoxon"])
     ap.add_argument("--unweighted", action="store_true", help="ignore the survey weights")
     args = ap.parse_args(argv)
 
+    spec = dict(SPEC)
+    if args.config:
+        from servgap.config import load_config
+
+        spec = load_config(args.config).survey
+    segs = segment_columns(spec)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     paths = [Path(p) for pattern in args.files for p in (sorted(glob.glob(pattern)) or [pattern])]
@@ -94,7 +118,7 @@ def main(argv=None) -> int:
     dims, overall, failures = [], [], []
     for k, path in enumerate(paths, 1):
         try:
-            d, o, notes = analyse_file(path, args.test, not args.unweighted)
+            d, o, notes = analyse_file(path, spec, args.test, not args.unweighted)
         except (ServgapError, OSError) as exc:       # report the bad file and go on
             failures.append({"file": path.name, "error": type(exc).__name__, "reason": str(exc)})
             print(f"[{k}/{len(paths)}] {path.name}: FAILED - {exc}", file=sys.stderr)
@@ -105,7 +129,7 @@ def main(argv=None) -> int:
             print(f"[{k}/{len(paths)}] {path.name}: warning - {note}", file=sys.stderr)
         print(f"[{k}/{len(paths)}] {path.name}: n = {int(d['n'].max())}")
 
-    front = ["file", "branch", "wave"]
+    front = ["file", *segs]
     if dims:
         table = pd.concat(dims, ignore_index=True)
         table = table[front + [c for c in table.columns if c not in front]]
@@ -114,14 +138,15 @@ def main(argv=None) -> int:
         ov = ov[front + [c for c in ov.columns if c not in front]]
         ov.to_csv(out / "per_file_overall.csv", index=False)
 
-        # pooled: all good files in one survey, analysed by branch and wave
-        frames = [pd.read_csv(p) for p in paths if p.name in set(table["file"])]
-        pooled = sg.read_survey(pd.concat(frames, ignore_index=True), name="pooled", **SPEC)
+        # pooled: all good files in one survey, analysed by their segments (branch and wave)
+        good = [p for p in paths if p.name in set(table["file"])]
+        # the raw tables are stacked and read once, so respondent ids must be unique across files
+        raw = pd.concat([_read_raw(p, spec) for p in good], ignore_index=True)
+        pooled = sg.read_survey(raw, name="pooled", **{k: v for k, v in spec.items() if k != "name"})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ServgapWarning)
-            res = sg.analyze(pooled, by=["branch", "wave"], gaps=[5], test=args.test,
-                             weighted=not args.unweighted)
-        res.dimensions[["branch", "wave", *KEEP]].to_csv(out / "pooled_dimensions.csv", index=False)
+            res = sg.analyze(pooled, by=segs, gaps=[5], test=args.test, weighted=not args.unweighted)
+        res.dimensions[[*segs, *KEEP]].to_csv(out / "pooled_dimensions.csv", index=False)
         try:
             with pd.ExcelWriter(out / "combined.xlsx") as xl:
                 table.to_excel(xl, sheet_name="per file", index=False)

@@ -113,6 +113,27 @@ def test_batch_reports_bad_file_and_continues(tmp_path, customers):
     assert "broken.csv: FAILED" in proc.stderr
 
 
+def test_batch_reads_settings_from_a_config_file(tmp_path, customers):
+    # a servgap survey configuration without weights: means are plain means
+    cfg = tmp_path / "survey.yaml"
+    cfg.write_text('columns: {expected: "E{item}", perceived: "P{item}"}\n'
+                   "id: resp_id\nsegments: [wave]\nmissing: [0]\n", encoding="utf-8")
+    data = tmp_path / "all.csv"
+    customers.to_csv(data, index=False)
+    proc = run("batch_analysis.py", data, "--config", cfg, "--out", tmp_path / "out", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(tmp_path / "out" / "per_file_dimensions.csv")
+    assert table["wave"].unique().tolist() == ["mixed"] and "branch" not in table.columns
+    pooled = pd.read_csv(tmp_path / "out" / "pooled_dimensions.csv")
+    dims = oracle_dimension_gaps(customers)
+    for wave, part in customers.groupby("wave"):
+        for dim in dims.columns:
+            x = dims.loc[part.index, dim].dropna()
+            row = pooled[(pooled.wave == wave) & (pooled.dimension == dim)].iloc[0]
+            assert row["n"] == len(x) and row["mean_gap"] == pytest.approx(x.mean(), abs=1e-12)
+            assert row["p"] == pytest.approx(stats.ttest_1samp(x, 0.0).pvalue, rel=1e-9, abs=1e-300)
+
+
 def test_api_client_alerts_match_oracle(tmp_path, customers):
     pytest.importorskip("servgap.report.jsonout")
     proc = run("api_client.py", "--out", tmp_path, cwd=tmp_path)
