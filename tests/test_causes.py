@@ -185,7 +185,7 @@ def test_customer_only_data_never_claims_measured(delivery):
     assert all("survey" in x and "not measured" in x for x in upstream["explanation"])
     g36 = out.set_index("cause").loc["G3-6"]
     assert "'delivered'" in g36["explanation"] and "construct survey" in g36["explanation"]
-    assert re.search(r"Gaps 1, 2, 3, 4 were not measured", out.attrs["note"])
+    assert re.search(r"Gaps 1, 2, 3 and 4 were not measured", out.attrs["note"])
     # the top cause is the one whose only dimension is the short one
     assert out["cause"].iloc[0] == "B-long-queues"
 

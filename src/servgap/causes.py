@@ -262,8 +262,9 @@ def cause_scores(dimensions: pd.DataFrame, constructs: pd.DataFrame | None = Non
     >>> from servgap.causes import cause_scores
     >>> dims = pd.DataFrame({"gap": [5], "dimension": ["responsiveness"], "mean_gap": [-1.0],
     ...                      "ci_low": [-1.2], "ci_high": [-0.8], "p_adj": [1e-6]})
-    >>> cause_scores(dims).set_index("cause").loc["B-long-queues", ["score", "basis"]].tolist()
-    [1.0, 'inferred']
+    >>> row = cause_scores(dims).set_index("cause").loc["B-long-queues"]
+    >>> float(row["score"]), row["basis"]
+    (1.0, 'inferred')
     """
     ev = _Evidence(dimensions, constructs, alpha)
     rows = []
@@ -419,13 +420,22 @@ def _row(entry: Mapping, a: dict, ev: _Evidence, lang: str, labels: dict) -> dic
     if a["unmeasured"]:
         facts.append(w["unmeasured"].format(gaps=tx.gap_list(a["unmeasured"], lang)))
     explanation = tx.explanation(
-        a["basis"], lang=lang, short_gaps={g: lab(d) for g, d in a["short"].items()}, weak_constructs=lab(a["weak"]),
-        g5_dims=lab(a["g5_dims"]), unmeasured=[g for g in a["unmeasured"] if g in tx.CONFIRM],
+        a["basis"], lang=lang, short_gaps={g: _top_dims(lab, d, g, ev, w) for g, d in a["short"].items()}, weak_constructs=lab(a["weak"]),
+        g5_dims=_top_dims(lab, a["g5_dims"], 5, ev, w), unmeasured=[g for g in a["unmeasured"] if g in tx.CONFIRM],
         clear_gaps=a["clear"], all_dims=lab(dims), unmeasured_constructs=lab(a["unmeasured_cons"]))
     return dict(rank=0, cause=entry["id"], name=entry["name"][lang], gap=list(entry["gap"]), dimensions=dims,
                 score=float(a["score"]), basis=a["basis"], evidence=w["sep"].join(facts), explanation=explanation,
                 remedies=list(entry["remedies"][lang]),
                 sources=[{"document": s["document"], "quote": s["quote"]} for s in entry["sources"]])
+
+
+def _top_dims(lab, dims: list, g: int, ev: _Evidence, w: dict, most: int = 3) -> list:
+    """Labels of the (at most ``most``) largest shortfalls among ``dims`` in gap ``g``."""
+    dims = sorted(dims, key=lambda d: (-ev.dims[(g, d)]["s"], d))
+    out = lab(dims[:most])
+    if len(dims) > most:
+        out[-1] += " " + w["more"].format(n=len(dims) - most)
+    return out
 
 
 def _concat(frames: list, by_cols: list) -> pd.DataFrame:
@@ -445,7 +455,6 @@ def _note(out: pd.DataFrame, lang: str, alpha: float, any_short: bool, empty_seg
     elif empty_segs:
         parts.append(w["note_segments"].format(segs=tx.join(empty_segs, lang)))
     if not out.empty and unmeasured:
-        gaps = sorted(unmeasured)
-        parts.append(w["note_inferred"].format(gaps=", ".join(map(str, gaps)) if lang == "en" else "、".join(
-            map(str, gaps))))
+        text = w["note_inferred"].format(gaps=tx.gap_list(sorted(unmeasured), lang, verb=True))
+        parts.append(text[0].upper() + text[1:])
     return " ".join(parts)

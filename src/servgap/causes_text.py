@@ -33,17 +33,17 @@ CONFIRM = {
 
 _W = {
     "en": {
-        "sep": "; ", "list": ", ", "and": " and ", "more": "(+{n} more)",
+        "sep": "; ", "list": ", ", "more": "(+{n} more)",
         "gap": "gap {g}", "worst": "worst {seg} {val}",
         "construct": "{name} {mean} below midpoint {mid}, {p}",
         "unmeasured": "{gaps} not measured",
         "no_short": "no significant shortfall in {dims}",
         "measured": "Measured: {facts}.",
-        "measured_more": " {gaps} not measured; {survey} would add evidence.",
+        "measured_more": " {Gaps} not measured; {survey} would add evidence.",
         "inferred": "Customers perceive less than they expect in {dims} (gap 5), which this cause would "
                     "explain; {gaps} not measured, so it is a hypothesis: {survey} would confirm or rule it out.",
-        "ruled_out": "Customers perceive a shortfall in {dims}, but {gaps} measured no significant shortfall "
-                     "there, so the data point to other causes.",
+        "ruled_out": "Customers perceive a shortfall in {dims}, but measurements of {gaps} find no significant "
+                     "shortfall there, so the data point to other causes.",
         "none": "No significant shortfall in the dimensions this cause affects ({dims}).",
         "f_gap": "{gap} falls significantly short in {dims}",
         "f_cons": "staff rate {names} below the scale midpoint",
@@ -53,17 +53,17 @@ _W = {
                      "causes are suggested.",
         "note_uncovered": "Significant shortfalls exist, but no catalog cause covers their dimensions.",
         "note_segments": "No significant shortfall, hence no suggestions, in: {segs}.",
-        "note_inferred": "Gaps {gaps} were not measured: causes of these gaps are inferred from the gaps that "
+        "note_inferred": "{gaps} not measured: causes of these gaps are inferred from the gaps that "
                          "were measured and are hypotheses until confirmed.",
     },
     "zh": {
-        "sep": "；", "list": "、", "and": "和", "more": "（另有{n}项）",
+        "sep": "；", "list": "、", "more": "（另有{n}项）",
         "gap": "差距{g}", "worst": "最差 {seg} {val}",
         "construct": "{name} {mean}，低于中点 {mid}，{p}",
         "unmeasured": "{gaps}未测量",
         "no_short": "{dims}无显著不足",
         "measured": "已测量：{facts}。",
-        "measured_more": "{gaps}未测量；{survey}可提供更多证据。",
+        "measured_more": "{Gaps}未测量；{survey}可提供更多证据。",
         "inferred": "顾客在{dims}上的感知低于期望（差距5），此原因可以解释这一不足；但{gaps}未测量，因此只是假设："
                     "{survey}可以证实或排除。",
         "ruled_out": "顾客在{dims}上感知不足，但{gaps}经测量在这些维度上无显著不足，数据指向其他原因。",
@@ -75,7 +75,7 @@ _W = {
         "note_none": "没有任何已测量的差距显示显著不足（校正后 p < {alpha}），因此不提出根本原因。",
         "note_uncovered": "存在显著不足，但原因目录中没有覆盖这些维度的原因。",
         "note_segments": "以下分组无显著不足，因此没有建议：{segs}。",
-        "note_inferred": "差距{gaps}未测量：这些差距的原因是根据已测量的差距推断的，在得到证实之前只是假设。",
+        "note_inferred": "{gaps}未测量：这些差距的原因是根据已测量的差距推断的，在得到证实之前只是假设。",
     },
 }
 
@@ -113,14 +113,14 @@ def gap_name(g: int, lang: str) -> str:
     return f"差距{g}（{name}）" if lang == "zh" else f"gap {g} ({name})"
 
 
-def gap_list(gaps, lang: str) -> str:
-    """``gap 3`` / ``gaps 2 and 3`` / ``差距2和3``."""
+def gap_list(gaps, lang: str, verb: bool = False) -> str:
+    """``gap 3`` / ``gaps 2 and 3`` / ``差距2和3``; ``verb`` appends ``was``/``were`` (English)."""
     gaps = list(gaps)
     if lang == "zh":
         return "差距" + "和".join(str(g) for g in gaps)
     if len(gaps) == 1:
-        return f"gap {gaps[0]}"
-    return "gaps " + ", ".join(str(g) for g in gaps[:-1]) + f" and {gaps[-1]}"
+        return f"gap {gaps[0]}" + (" was" if verb else "")
+    return "gaps " + ", ".join(str(g) for g in gaps[:-1]) + f" and {gaps[-1]}" + (" were" if verb else "")
 
 
 def join(parts, lang: str) -> str:
@@ -147,7 +147,9 @@ def confirm(gaps, constructs: list[str], lang: str) -> str:
     parts = [CONFIRM[g][lang] for g in gaps]
     if constructs:
         parts.append(_W[lang]["construct_survey"].format(names=join(constructs, lang)))
-    return _W[lang]["and"].join(parts) if lang == "en" else "以及".join(parts)
+    if lang == "zh":
+        return "以及".join(parts)
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def explanation(basis: str, *, lang: str, short_gaps: dict, weak_constructs: list[str], g5_dims: list[str],
@@ -168,12 +170,12 @@ def explanation(basis: str, *, lang: str, short_gaps: dict, weak_constructs: lis
             facts.append(w["f_g5"].format(dims=join(g5_dims, lang)))
         text = w["measured"].format(facts=w["sep"].join(facts))
         if unmeasured:
-            more = w["measured_more"].format(gaps=gap_list(unmeasured, lang),
-                                             survey=confirm(unmeasured, unmeasured_constructs, lang))
-            text += more[0].upper() + more[1:] if lang == "en" else more
+            g = gap_list(unmeasured, lang, verb=True)
+            text += w["measured_more"].format(Gaps=g[0].upper() + g[1:],
+                                              survey=confirm(unmeasured, unmeasured_constructs, lang))
         return text
     if basis == "inferred":
-        return w["inferred"].format(dims=join(g5_dims, lang), gaps=gap_list(unmeasured, lang),
+        return w["inferred"].format(dims=join(g5_dims, lang), gaps=gap_list(unmeasured, lang, verb=True),
                                     survey=confirm(unmeasured, unmeasured_constructs, lang))
     if g5_dims and clear_gaps:
         return w["ruled_out"].format(dims=join(g5_dims, lang), gaps=gap_list(clear_gaps, lang))
