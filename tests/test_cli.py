@@ -1,0 +1,163 @@
+"""The ``servgap`` command and survey configuration files."""
+
+import json
+import warnings
+
+import openpyxl
+import pytest
+
+import servgap as sg
+from servgap.cli import main
+from servgap.config import TEMPLATE, load_config, parse_config
+from servgap.errors import ConfigError
+from test_report_html import survey_frame
+
+CONFIG = """\
+columns: {expected: "E{item}", perceived: "P{item}"}
+id: resp_id
+segments: [branch]
+missing: [0]
+analysis: {by: branch, test: t, correction: holm}
+"""
+
+
+@pytest.fixture
+def batch(tmp_path):
+    (tmp_path / "survey.yaml").write_text(CONFIG, encoding="utf-8")
+    survey_frame(segments=["A", "B"]).to_csv(tmp_path / "good.csv", index=False)
+    bad = survey_frame(segments=["A", "B"], seed=3)
+    bad.loc[3, "E5"] = 8                                  # out of the 1-7 scale
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    return tmp_path
+
+
+def test_demo_en(tmp_path, capsys):
+    out = tmp_path / "demo"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["demo", "--out", str(out)]) == 0
+    for name in ("report.html", "results.xlsx", "results.json", "plots/model.png", "plots/gaps.png"):
+        assert (out / name).stat().st_size > 1000, name
+    text = capsys.readouterr().out
+    # the summary names the planted worst gap (responsiveness in branch B03) and where the files are
+    first = next(line for line in text.splitlines() if line.strip().startswith("\u2212"))
+    assert "Responsiveness" in first and "B03" in first
+    assert str(out.resolve()) in text
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert data["measured_gaps"] == [1, 2, 3, 4, 5] and data["by"] == ["branch"]
+
+
+def test_demo_zh(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("servgap.report.html.PLOT_KINDS", ("model",))    # one figure keeps this test fast
+    out = tmp_path / "demo"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["demo", "--out", str(out), "--lang", "zh"]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "服务质量差距报告" in html and "响应性" in html
+    assert (out / "plots" / "model.png").exists()
+    assert "响应性" in capsys.readouterr().out
+
+
+def test_analyze_batch_with_a_bad_file(batch, capsys):
+    out = batch / "out"
+    code = main(["analyze", str(batch / "*.csv"), "--config", str(batch / "survey.yaml"), "--out", str(out),
+                 "--format", "xlsx,json"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "bad.csv" in err and "outside the scale" in err and "'E5'" in err
+    assert (out / "good" / "results.json").exists() and (out / "good" / "results.xlsx").exists()
+    assert not (out / "bad").exists() or not (out / "bad" / "results.json").exists()
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    status = {f["file"].rsplit("/", 1)[-1]: f["status"] for f in summary["files"]}
+    assert status == {"bad.csv": "failed", "good.csv": "ok"}
+    # the combined summary holds the good file's dimension gaps, identical to a direct analysis
+    cfg = load_config(batch / "survey.yaml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        direct = cfg.analyze([str(batch / "good.csv")]).gaps
+    rows = summary["dimension_gaps"]
+    assert len(rows) == len(direct)
+    assert [r["mean_gap"] for r in rows] == pytest.approx(direct["mean_gap"].tolist(), rel=1e-12)
+    assert (out / "summary.csv").read_text(encoding="utf-8").splitlines()[0].startswith("file,gap,gap_name")
+    wb = openpyxl.load_workbook(out / "good" / "results.xlsx")
+    assert "gaps" in wb.sheetnames
+
+
+def test_analyze_all_good(batch):
+    (batch / "bad.csv").unlink()
+    assert main(["analyze", str(batch / "good.csv"), "--config", str(batch / "survey.yaml"),
+                 "--out", str(batch / "o"), "--format", "json"]) == 0
+
+
+def test_validate(batch, capsys):
+    assert main(["validate", str(batch / "good.csv"), "--config", str(batch / "survey.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "missing_code" in out and "good.csv" in out
+    assert main(["validate", str(batch / "bad.csv"), "--config", str(batch / "survey.yaml")]) == 1
+    assert "outside the scale" in capsys.readouterr().err
+
+
+def test_report_from_saved_json(batch, monkeypatch):
+    monkeypatch.setattr("servgap.report.html.PLOT_KINDS", ("gaps",))
+    out = batch / "o"
+    assert main(["analyze", str(batch / "good.csv"), "--config", str(batch / "survey.yaml"),
+                 "--out", str(out), "--format", "json"]) == 0
+    assert main(["report", str(out / "good" / "results.json"), "--out", str(batch / "r.html"), "--lang", "zh"]) == 0
+    html = (batch / "r.html").read_text(encoding="utf-8")
+    assert "服务质量差距报告" in html and "响应性" in html
+
+
+def test_init_and_template(tmp_path, capsys):
+    path = tmp_path / "survey.yaml"
+    assert main(["init", str(path)]) == 0
+    assert path.read_text(encoding="utf-8") == TEMPLATE
+    cfg = load_config(path)
+    assert cfg.survey["columns"] == {"expected": "E{item}", "perceived": "P{item}"}
+    assert cfg.survey["instrument"] is sg.SERVQUAL22 and cfg.analysis["correction"] == "holm"
+    assert main(["init", str(path)]) == 2                   # no silent overwrite
+    assert "--force" in capsys.readouterr().err
+    assert main(["init", str(path), "--force"]) == 0
+
+
+def test_usage_errors(tmp_path, capsys):
+    assert main([]) == 2
+    assert main(["analyze", "x.csv"]) == 2                                    # --config missing
+    assert main(["demo", "--lang", "fr"]) == 2
+    assert main(["analyze", "x.csv", "--config", str(tmp_path / "nope.yaml")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    (tmp_path / "c.yaml").write_text(CONFIG)
+    assert main(["analyze", "x.csv", "--config", str(tmp_path / "c.yaml"), "--format", "pdf"]) == 2
+    assert main(["--version"]) == 0
+
+
+def test_config_errors(tmp_path):
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) 'segmnets' \(did you mean 'segments'\?\)"):
+        parse_config({"columns": {"expected": "E{item}"}, "segmnets": ["branch"]})
+    with pytest.raises(ConfigError, match="analysis: unknown key.*'tests'"):
+        parse_config({"columns": {"expected": "E{item}"}, "analysis": {"tests": "t"}})
+    with pytest.raises(ConfigError, match="'columns' is required"):
+        parse_config({"id": "resp_id"})
+    with pytest.raises(ConfigError, match="instrument file 'my.yaml' does not exist"):
+        parse_config({"columns": {"expected": "E{item}"}, "instrument": "my.yaml"}, base=tmp_path)
+    (tmp_path / "bad.yaml").write_text("columns: [unclosed")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(tmp_path / "bad.yaml")
+
+
+def test_config_staff_block_and_relative_files(tmp_path):
+    cust, staff = sg.example_path("customers"), sg.example_path("staff")
+    cfg = parse_config({"files": [cust], "columns": {"expected": "E{item}", "perceived": "P{item}"},
+                        "id": "resp_id", "segments": ["branch"], "missing": [0], "weight": "weight",
+                        "staff": {"files": staff, "id": "staff_id", "segments": ["branch"],
+                                  "columns": {"management": "M{item}", "specification": "S{item}",
+                                              "delivered": "D{item}", "communicated": "C{item}"}},
+                        "analysis": {"gaps": [1, 5]}}, base=tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = cfg.analyze()
+        ref = sg.analyze(list(sg.load_example()), gaps=[1, 5])
+    assert res.measured_gaps == [1, 5]
+    assert res.dimensions["mean_gap"].tolist() == pytest.approx(ref.dimensions["mean_gap"].tolist(), rel=1e-12)
+    rel = parse_config({"files": ["d/x.csv"], "columns": {"expected": "E{item}"}}, base=tmp_path)
+    assert rel.files == [str(tmp_path / "d" / "x.csv")]
