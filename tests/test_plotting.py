@@ -247,6 +247,11 @@ def test_model_customer_only(rcust, lang, word):
     ov = rcust.overall[(rcust.overall["measure"] == "unweighted")].set_index("gap")
     g5 = texts(ax, "gap5")[0].get_text()
     assert minus(ov.loc[5, "mean_gap"]) in g5 and word not in g5
+    from servgap.plots.common import RED
+
+    assert ov.loc[5, "mean_gap"] < 0 and ov.loc[5, "p_adj"] < 0.05      # so the gap-5 arrow is strong red
+    arrow5 = next(p for p in ax.patches if p.get_gid() == "gap5_arrow")
+    assert mpl.colors.to_hex(arrow5.get_edgecolor()) == RED
     assert sg.model.gap(5).label(lang) in g5.replace("\n", "")
 
 

@@ -233,8 +233,11 @@ def model(res, ax=None, lang: str = "en", *, dimension: str | None = None, segme
     ax.add_patch(Rectangle((0, DIVIDER), 120, 50, fc="#f7fafc", ec="none", zorder=0))
     ax.add_patch(Rectangle((0, -3), 120, DIVIDER + 3, fc="#fcfaf6", ec="none", zorder=0))
     ax.plot([0, 120], [DIVIDER, DIVIDER], ls=(0, (6, 4)), color="#90a4ae", lw=1.2, zorder=1)
-    ax.text(1.5, DIVIDER + 1.3, tr(lang, "customer"), fontsize=10.5, fontweight="bold", color=CUST_EDGE, va="bottom")
-    ax.text(1.5, DIVIDER - 1.3, tr(lang, "provider"), fontsize=10.5, fontweight="bold", color=PROV_EDGE, va="top")
+    for label, y, colour in ((tr(lang, "customer"), (DIVIDER + 96) / 2, CUST_EDGE),
+                             (tr(lang, "provider"), (DIVIDER - 3) / 2, PROV_EDGE)):
+        vertical = lang == "zh"       # CJK reads top-down, one character per line
+        ax.text(3.2, y, "\n".join(label) if vertical else label, fontsize=10.5, fontweight="bold", color=colour,
+                rotation=0 if vertical else 90, ha="center", va="center", alpha=0.85, linespacing=1.35)
 
     # -- customer side -----------------------------------------------------------------
     for k, key in enumerate(("wom", "needs", "past")):
