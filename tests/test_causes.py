@@ -364,3 +364,25 @@ def test_consequences_are_not_ranked(delivery):
     out = sg.analyze(read(cust, staff, constructs=False)).causes(top=None, include_not_significant=True)
     assert not out["cause"].str.startswith("G5-").any()
     assert out["sources"].map(lambda s: all({"document", "quote"} == set(x) for x in s) and len(s) > 0).all()
+
+
+@needs_constructs
+def test_worked_example_of_the_docs(example):
+    """docs/causes.md: B-weak-it on the bundled example, recomputed by hand from the tables."""
+    cust, staff = example
+    cons = sg.read_survey(sg.example_path("staff"), instrument=CONS, columns={"rating": "{item}"}, id="staff_id",
+                          segments=["branch"])
+    res = sg.analyze([cust, staff, cons])
+    d = res.dimensions.set_index(["gap", "dimension"])
+    c = res.constructs.set_index("construct").loc["technology_job_fit"]
+
+    def s(g, dim):
+        m, p = d.loc[(g, dim), "mean_gap"], d.loc[(g, dim), "p_adj"]
+        return max(0.0, -m) * (min(1.0, -np.log10(p) / 3) if p < 0.05 else 0.0) if p > 0 else max(0.0, -m)
+
+    hand = ((s(5, "responsiveness") + s(5, "reliability")) / 2 + 2 * (s(3, "responsiveness") + s(3, "reliability")) / 2
+            + 3 * (3 - c["mean"]))
+    top = res.causes(top=5)
+    assert top["cause"].iloc[0] == "B-weak-it"
+    assert top["score"].iloc[0] == pytest.approx(hand, rel=1e-12)
+    assert round(hand, 3) == 4.928

@@ -277,30 +277,23 @@ def cause_scores(dimensions: pd.DataFrame, constructs: pd.DataFrame | None = Non
 
 def rank_causes(res, top: int | None = 10, lang: str = "en", by=None, catalog=None, importance: bool = False,
                 include_not_significant: bool = False) -> pd.DataFrame:
-    r"""Ranked, explained root-cause suggestions from an analysis (``res.causes()``).
+    """Ranked, explained root-cause suggestions from an analysis (``res.causes()``).
 
-    For every cause *c* of the catalog with dimensions :math:`D_c`, own gaps :math:`G_c`
-    and constructs :math:`K_c`, and every segment:
+    For every cause of the catalog with dimensions ``D``, own gaps ``G`` and
+    constructs ``K``, in every segment::
 
-    .. math::
+        s_g(d) = max(0, -mean_gap[g, d]) * w(p_adj[g, d])
+        w(p)   = min(1, -log10(p) / 3)  if p < alpha, else 0
+        S5     = (1/|D|) * sum over d in D of m_d * s_5(d)
+        S_own  = max over measured g in G of (1/|D|) * sum over d in D of m_d * s_g(d)
+        S_con  = (1/|K|) * sum over k in K of [unfavourable_k] * max(0, midpoint_k - mean_k) * w(p_k)
+        score  = 1 * S5 + 2 * S_own + 3 * S_con * [S5 + S_own > 0]
 
-        s_g(d) = \max(0, -\bar g_{g,d}) \cdot w(p_{g,d}), \qquad
-        w(p) = \min\!\bigl(1, -\log_{10} p / 3\bigr)\,[p < \alpha]
-
-        S_5 = \frac{1}{|D_c|}\sum_{d \in D_c} m_d\, s_5(d), \qquad
-        S_{own} = \max_{g \in G_c \text{ measured}} \frac{1}{|D_c|}\sum_{d \in D_c} m_d\, s_g(d)
-
-        S_{con} = \frac{1}{|K_c|}\sum_{k \in K_c} [\text{unfavourable}_k]\,
-                  \max(0, \text{mid}_k - \bar x_k)\, w(p_k)
-
-        \text{score} = 1\cdot S_5 + 2\cdot S_{own} + 3\cdot S_{con}\,[S_5 + S_{own} > 0]
-
-    with :math:`\bar g` the dimension's mean gap and :math:`p` its adjusted p-value
-    (``res.dimensions``), :math:`\bar x_k` a construct's mean and :math:`p_k` its test
-    against the midpoint (``res.constructs``), and :math:`m_d = 1` (or, with
-    ``importance=True``, :math:`K` times the mean share of the customers' 100-point
-    importance allocation given to *d*). Averaging over :math:`D_c` and :math:`K_c`
-    rewards causes whose whole footprint falls short. The score is monotone: a larger or
+    ``mean_gap`` and ``p_adj`` come from ``res.dimensions``, the construct means and
+    their one-sample tests against the scale midpoint from ``res.constructs``;
+    ``m_d = 1``, or with ``importance=True`` the number of dimensions times the mean share
+    of the customers' 100-point importance allocation given to ``d``. Averaging over
+    ``D`` and ``K`` rewards causes whose whole footprint falls short. The score is monotone: a larger or
     more significant shortfall never lowers it. Ties are broken by cause id.
 
     ``basis`` is ``"measured"`` when an own gap of the cause shows a significant shortfall
