@@ -202,3 +202,18 @@ def test_wave_change_paired_by_ids_and_pair_on():
     ind = wave_changes(sg.analyze(s, wave="wave")).set_index("dimension")
     assert ind.loc["responsiveness", "statistic"] == pytest.approx(
         stats.ttest_ind(gb, ga, equal_var=False).statistic, rel=1e-9)
+
+
+def test_two_segment_columns_against_scipy(example, example_frames):
+    cust, _ = example
+    raw, _ = example_frames
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MethodWarning)
+        out = compare_segments(cust, by=["branch", "segment"])
+    g = pandas_gaps(raw, "empathy")
+    ok = g.notna()
+    parts = [x.to_numpy() for _, x in g[ok].groupby([raw.loc[ok, "branch"], raw.loc[ok, "segment"]])]
+    row = out[(out.dimension == "empathy") & (out.method == "anova")].iloc[0]
+    assert row["n_groups"] == len(parts) == 18 and row["by"] == "branch+segment"
+    assert row["statistic"] == pytest.approx(stats.f_oneway(*parts).statistic, rel=1e-10)
+    assert "B03/private" in set(out["group1"].dropna()) | set(out["group2"].dropna())

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import servgap as sg
 from servgap import drivers
@@ -134,3 +136,14 @@ def test_gap_predictors_outcome_choice_and_errors(example):
         warnings.simplefilter("ignore")
         with pytest.raises(ConfigError, match="stated"):
             drivers.ipa(s, basis="stated")
+
+
+@settings(max_examples=25, deadline=None)
+@given(k=st.integers(2, 7), seed=st.integers(0, 10_000))
+def test_shapley_sums_to_r2_property(k, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(60, k)) @ rng.normal(size=(k, k))
+    y = X @ rng.normal(size=k) + rng.normal(size=60)
+    phi = shapley_r2(weighted_corr(np.column_stack([X, y])))
+    assert phi.sum() == pytest.approx(ols_r2(y, X), abs=1e-9)
+    assert (phi > -1e-12).all()

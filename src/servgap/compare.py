@@ -126,10 +126,22 @@ def _segment_codes(s, by):
     if miss:
         raise ConfigError(f"by={miss[0]!r} is not a segment of survey {s.source!r}; its segments are "
                           f"{', '.join(s.segments.columns) or 'none'} (declare them with read_survey(segments=...)).")
-    seg = s.segments[by].astype(str).where(s.segments[by].notna())
-    lab = seg.iloc[:, 0] if len(by) == 1 else seg.apply(lambda r: "/".join(r) if r.notna().all() else None, axis=1)
-    codes, names = pd.factorize(lab, sort=True)
-    return np.asarray(codes), [str(x) for x in names], "+".join(by)
+    seg = s.segments[by]
+    complete = seg.notna().all(axis=1).to_numpy()
+    codes = np.full(len(seg), -1, np.intp)
+    parts = [pd.factorize(seg[c].astype(str).to_numpy()[complete], sort=True) for c in by]
+    mixed = np.zeros(int(complete.sum()), np.int64)
+    for c, u in parts:
+        mixed = mixed * len(u) + c
+    used, codes[complete] = np.unique(mixed, return_inverse=True)
+    names = []
+    for m in used:
+        labs = []
+        for c, u in reversed(parts):
+            m, r = divmod(int(m), len(u))
+            labs.append(str(u[r]))
+        names.append("/".join(reversed(labs)))
+    return codes, names, "+".join(by)
 
 
 def _warn_weights(s, settings, what):
