@@ -6,7 +6,6 @@ import subprocess
 import warnings
 
 import pytest
-
 from test_report_html import small_result
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
@@ -41,7 +40,7 @@ def report(tmp_path_factory):
 def run(browser, tmp, *extra):
     profile = tmp / f"profile{len(list(tmp.iterdir()))}"
     cmd = [browser, *FLAGS, f"--user-data-dir={profile}", *extra, (tmp / "report.html").as_uri()]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
 
 
 def page_errors(stderr: str) -> list[str]:

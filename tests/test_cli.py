@@ -5,12 +5,12 @@ import warnings
 
 import openpyxl
 import pytest
+from test_report_html import survey_frame
 
 import servgap as sg
 from servgap.cli import main
 from servgap.config import TEMPLATE, load_config, parse_config
 from servgap.errors import ConfigError
-from test_report_html import survey_frame
 
 CONFIG = """\
 columns: {expected: "E{item}", perceived: "P{item}"}

@@ -6,8 +6,9 @@ import pytest
 
 openpyxl = pytest.importorskip("openpyxl")
 
-from servgap.report.excel import neutralise  # noqa: E402
-from test_report_html import SEGMENTS, small_result  # noqa: E402
+from test_report_html import SEGMENTS, small_result
+
+from servgap.report.excel import neutralise
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,7 @@ def test_numbers_are_numbers(book):
 
 
 def test_formula_injection_neutralised(book):
-    res, wb = book
+    _, wb = book
     header, rows = _rows(wb["gaps"])
     seen = {r[header.index("branch")] for r in rows}
     for seg in SEGMENTS:
@@ -73,7 +74,7 @@ def test_formula_injection_neutralised(book):
 
 
 def test_significant_shortfalls_coloured(book):
-    res, wb = book
+    _, wb = book
     ws = wb["gaps"]
     header, rows = _rows(ws)
     mg, pa = header.index("mean_gap"), header.index("p_adj")

@@ -53,7 +53,7 @@ def html_en(res, tmp_path_factory):
 
 def test_no_network_references(html_en):
     text, _ = html_en
-    refs = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']""", text, flags=re.I)
+    refs = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']""", text, flags=re.IGNORECASE)
     assert refs, "the report should at least have its table-of-contents anchors"
     assert not [r for r in refs if r.lower().startswith(("http:", "https:", "//", "ftp:"))]
     assert not [r for r in refs if not r.startswith(("data:", "#"))]
@@ -63,7 +63,7 @@ def test_no_network_references(html_en):
 
 def test_images_are_inline(html_en):
     text, _ = html_en
-    imgs = re.findall(r"<img\b[^>]*>", text, flags=re.I)
+    imgs = re.findall(r"<img\b[^>]*>", text, flags=re.IGNORECASE)
     for tag in imgs:
         src = re.search(r'src="([^"]*)"', tag).group(1)
         assert src.startswith(("data:image/svg+xml;base64,", "data:image/png;base64,"))
@@ -96,7 +96,7 @@ def test_content_matches_tables(res, html_en):
     d = res.gaps[(res.gaps["mean_gap"] < 0) & (res.gaps["p_adj"] < 0.05)]
     worst = d.loc[d["mean_gap"].idxmin()]
     assert worst["dimension"] == "responsiveness"     # planted: -1 vs -0.3
-    lead = re.search(r'<p class="lead">(.*?)</p>', text, flags=re.S).group(1)
+    lead = re.search(r'<p class="lead">(.*?)</p>', text, flags=re.DOTALL).group(1)
     assert "Responsiveness" in lead and f"{-worst['mean_gap']:.2f}" in lead
     for section in ("summary", "figures", "gaps", "overall", "causes", "quality", "method"):
         assert f'id="{section}"' in text
@@ -124,7 +124,7 @@ def test_bad_language_and_format(res):
 
 def test_missing_plot_is_a_note(res, monkeypatch):
     """A plot function that is not there (or refuses) leaves a visible note, not a failure."""
-    import servgap.plotting as plotting
+    from servgap import plotting
 
     def refuse(self, **kw):
         raise ConfigError("this plot needs something the data do not have")
@@ -135,8 +135,8 @@ def test_missing_plot_is_a_note(res, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         text = res.to_html(lang="en")
-    snake = re.search(r'<figure id="fig-snake">(.*?)</figure>', text, flags=re.S).group(1)
-    radar = re.search(r'<figure id="fig-radar">(.*?)</figure>', text, flags=re.S).group(1)
+    snake = re.search(r'<figure id="fig-snake">(.*?)</figure>', text, flags=re.DOTALL).group(1)
+    radar = re.search(r'<figure id="fig-radar">(.*?)</figure>', text, flags=re.DOTALL).group(1)
     assert "<img" not in snake and "not available" in snake
     assert "<img" not in radar and "the data do not have" in radar
 

@@ -7,8 +7,9 @@ import pytest
 
 jsonschema = pytest.importorskip("jsonschema")
 
-from servgap.report import jsonout  # noqa: E402
-from test_report_html import small_result  # noqa: E402
+from test_report_html import small_result
+
+from servgap.report import jsonout
 
 
 @pytest.fixture(scope="module")

@@ -23,9 +23,10 @@ Examples
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import ConfigError
 from .instruments import read_yaml
@@ -234,4 +235,4 @@ def load_config(path) -> SurveyConfig:
     return parse_config(data, base=path.resolve().parent, source=repr(str(path)))
 
 
-__all__ = ["load_config", "parse_config", "SurveyConfig", "TEMPLATE"]
+__all__ = ["TEMPLATE", "SurveyConfig", "load_config", "parse_config"]

@@ -207,8 +207,21 @@ def to_json(res, path=None, **kwargs) -> str:
     return _f(res, path, **kwargs)
 
 
-__all__ = ["to_html", "to_excel", "to_dict", "to_json", "check_lang", "optional_table", "make_figure",
-           "figure_bytes", "data_uri", "records", "plain", "LANGS", "PLOT_KINDS"]
+__all__ = [
+    "LANGS",
+    "PLOT_KINDS",
+    "check_lang",
+    "data_uri",
+    "figure_bytes",
+    "make_figure",
+    "optional_table",
+    "plain",
+    "records",
+    "to_dict",
+    "to_excel",
+    "to_html",
+    "to_json",
+]
 
 
 #: UI strings of the report and the CLI summary, per language.

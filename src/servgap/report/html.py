@@ -21,8 +21,18 @@ from pathlib import Path
 
 import numpy as np
 
-from ..model import gap as gap_def, viewpoint_label
-from . import PLOT_KINDS, STRINGS, check_lang, data_uri, figure_bytes, make_figure, optional_table, plain
+from ..model import gap as gap_def
+from ..model import viewpoint_label
+from . import (
+    PLOT_KINDS,
+    STRINGS,
+    check_lang,
+    data_uri,
+    figure_bytes,
+    make_figure,
+    optional_table,
+    plain,
+)
 
 WORST_ROWS = 8
 
@@ -242,7 +252,7 @@ class _Builder:
         if isinstance(v, bool) or v is None or isinstance(v, str):
             return "–" if v is None else str(v)
         if isinstance(v, float):
-            return fp(v) if col.endswith("p") or col.endswith("p_adj") else fnum(v)
+            return fp(v) if col.endswith(("p", "p_adj")) else fnum(v)
         return str(v)
 
     def quality(self):
@@ -258,15 +268,19 @@ class _Builder:
                    for _, r in self.res.missing_gaps.iterrows()]
         return summary, full, missing
 
+    def has_weights(self) -> bool:
+        saved = getattr(self.res, "_saved", None)
+        if saved:
+            return any(x.get("weighted") for x in saved.get("surveys", []))
+        return any(x.weights is not None for x in self.res.surveys)
+
     def method(self):
         s, t = self.res.settings, self.t
         mi = s.get("min_items") or 0.5
         fill = {"min_items": f"{mi:.0%}", "conf": self.conf, "alpha": self.alpha,
                 "correction": s.get("correction", "holm"),
                 "test_text": t["test_wilcoxon"] if s.get("test") == "wilcoxon" else t["test_t"],
-                "weight_text": t["weights_on"] if s.get("weighted", True) and any(
-                    getattr(x, "weights", None) is not None for x in getattr(self.res, "surveys", ())) else
-                t["weights_off"]}
+                "weight_text": t["weights_on"] if s.get("weighted", True) and self.has_weights() else t["weights_off"]}
         return [(h, body.format(**fill)) for h, body in t["method_items"]]
 
 
@@ -358,4 +372,4 @@ def to_html(res, path=None, lang: str = "en", title: str | None = None, image_fo
     return html
 
 
-__all__ = ["to_html", "render_context"]
+__all__ = ["render_context", "to_html"]
