@@ -1,10 +1,5 @@
-"""Plots: artists match the result tables, labels in en/zh, CJK fonts, rcParams untouched.
-
-Oracles: the numbers drawn are read back from the artists (bar widths, whisker segments,
-line data, image arrays, scatter offsets, annotation texts) and compared with the result
-tables, with pandas pivots / numpy weighted means computed here, or with the drivers
-module's independent IPA table.
-"""
+"""Plots: artists match the result tables (or pandas/numpy oracles, or the drivers module's
+independent IPA table); en/zh labels; CJK glyphs render; rcParams untouched."""
 
 import io
 import warnings
@@ -27,7 +22,7 @@ from servgap import fonts, plotting
 from servgap.errors import ConfigError, FontWarning
 
 INST = sg.SERVQUAL22
-HAS_CJK = fonts.find_cjk_font() is not None
+needs_cjk = pytest.mark.skipif(fonts.find_cjk_font() is None, reason="no CJK font installed (fonts-noto-cjk)")
 
 
 @pytest.fixture(autouse=True)
@@ -36,32 +31,30 @@ def _close():
     plt.close("all")
 
 
-@pytest.fixture(scope="module")
-def res():
+def _analyze(surveys, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return sg.analyze(list(sg.load_example()))
+        return sg.analyze(surveys, **kw)
+
+
+@pytest.fixture(scope="module")
+def res():
+    return _analyze(list(sg.load_example()))
 
 
 @pytest.fixture(scope="module")
 def resb():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return sg.analyze(list(sg.load_example()), by="branch")
+    return _analyze(list(sg.load_example()), by="branch")
 
 
 @pytest.fixture(scope="module")
 def rcust():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return sg.analyze([sg.load_example()[0]])
+    return _analyze([sg.load_example()[0]])
 
 
 @pytest.fixture(scope="module")
 def rtol():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return sg.analyze([sg.load_example(tolerance=True)[0]])
+    return _analyze([sg.load_example(tolerance=True)[0]])
 
 
 CAUSES = pd.DataFrame({"rank": [2, 1, 3], "cause": ["G3-2", "B-long-queues", "G4-1"],
@@ -89,10 +82,6 @@ def ytick_map(ax):
 
 def texts(ax, gid=None):
     return [t for t in ax.texts if gid is None or t.get_gid() == gid]
-
-
-def call(kind, obj, **kw):
-    return getattr(plotting, kind)(obj, **kw)
 
 
 def kind_input(kind, res, rtol):
@@ -281,26 +270,19 @@ def test_tolerance_needs_desired_and_adequate(res):
 
 
 # -- heatmap ----------------------------------------------------------------------------
-def test_heatmap_array_is_the_pivot(resb):
-    ax = plotting.heatmap(resb)
+@pytest.mark.parametrize("gap, lang", [(5, "en"), (1, "zh")])
+def test_heatmap_array_is_the_pivot(resb, gap, lang):
+    ax = plotting.heatmap(resb, gap=gap, lang=lang)
     im = ax.images[0]
-    want = gap5(resb.dimensions).pivot(index="branch", columns="dimension", values="mean_gap")
+    t = resb.dimensions[resb.dimensions["gap"] == gap]
+    want = t.pivot(index="branch", columns="dimension", values="mean_gap")
     want = want.loc[sorted(want.index), INST.dimension_ids]
     np.testing.assert_allclose(np.asarray(im.get_array()), want.to_numpy(), atol=1e-12)
     assert isinstance(im.norm, TwoSlopeNorm) and im.norm.vcenter == 0
     assert im.norm.vmin == -im.norm.vmax == pytest.approx(-np.abs(want.to_numpy()).max())
     assert [t.get_text() for t in ax.get_yticklabels()] == list(want.index)
-    assert [t.get_text() for t in ax.get_xticklabels()] == [d.label("en") for d in INST.dimensions]
-    cells = [t.get_text() for t in texts(ax, "cell")]
-    assert cells[0].startswith(minus(want.iloc[0, 0]))
-
-
-def test_heatmap_other_gap_and_zh(resb):
-    ax = plotting.heatmap(resb, gap=1, lang="zh")
-    want = resb.dimensions[resb.dimensions["gap"] == 1].pivot(index="branch", columns="dimension",
-                                                              values="mean_gap")[INST.dimension_ids]
-    np.testing.assert_allclose(np.asarray(ax.images[0].get_array()), want.to_numpy(), atol=1e-12)
-    assert [t.get_text() for t in ax.get_xticklabels()] == [d.label("zh") for d in INST.dimensions]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [d.label(lang) for d in INST.dimensions]
+    assert texts(ax, "cell")[0].get_text().startswith(minus(want.iloc[0, 0]))
 
 
 # -- ipa --------------------------------------------------------------------------------
@@ -341,10 +323,8 @@ def test_ipa_fallback_matches_drivers_and_hand(res, monkeypatch):
 
 def test_ipa_without_importance():
     raw = pd.read_csv(sg.example_path("customers")).drop(columns=[f"W_{d}" for d in INST.dimension_ids])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        r = sg.analyze([sg.read_survey(raw, columns={"expected": "E{item}", "perceived": "P{item}"},
-                                        id="resp_id", missing=[0])])
+    r = _analyze([sg.read_survey(raw, columns={"expected": "E{item}", "perceived": "P{item}"}, id="resp_id",
+                                 missing=[0])])
     assert all(s.importance is None for s in r.surveys)
     with pytest.raises(ConfigError, match="importance"):
         plotting.ipa(r)
@@ -377,32 +357,32 @@ def test_every_kind_returns_axes_and_accepts_ax(kind, res, rtol):
     obj = kind_input(kind, res, rtol)
     fig = plt.figure()
     ax = fig.add_subplot(projection="polar" if kind == "radar" else None)
-    out = call(kind, obj, ax=ax)
+    out = getattr(plotting, kind)(obj, ax=ax)
     assert out is ax and isinstance(out, Axes)
-    out2 = call(kind, obj)
+    out2 = getattr(plotting, kind)(obj)
     assert isinstance(out2, Axes) and out2.figure is not fig
     with pytest.raises(ConfigError, match="lang='fr'"):
-        call(kind, obj, lang="fr")
+        getattr(plotting, kind)(obj, lang="fr")
 
 
 def _glyph_warnings(record):
     return [str(w.message) for w in record if "Glyph" in str(w.message) or "missing from" in str(w.message)]
 
 
-@pytest.mark.skipif(not HAS_CJK, reason="no CJK font installed (Debian: fonts-noto-cjk)")
+@needs_cjk
 @pytest.mark.parametrize("kind", plotting.KINDS)
 def test_zh_renders_without_missing_glyphs(kind, res, rtol):
     obj = kind_input(kind, res, rtol)
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
-        ax = call(kind, obj, lang="zh")
+        ax = getattr(plotting, kind)(obj, lang="zh")
         ax.figure.canvas.draw()
         ax.figure.savefig(io.BytesIO(), format="png")     # outside the rc_context
     assert not _glyph_warnings(rec)
     assert any(fonts.has_cjk(t.get_text()) for t in ax.figure.findobj(mpl.text.Text))
 
 
-@pytest.mark.skipif(not HAS_CJK, reason="no CJK font installed (Debian: fonts-noto-cjk)")
+@needs_cjk
 def test_glyph_check_can_fail_and_cjk_segment_names_are_stamped():
     # control: plain matplotlib with the default font does warn about CJK glyphs
     with warnings.catch_warnings(record=True) as rec:
@@ -426,14 +406,14 @@ def test_rcparams_unchanged(res, rtol):
     before = {k: (list(v) if isinstance(v, list) else v) for k, v in mpl.rcParams.items()}
     for kind in plotting.KINDS:
         for lang in ("en", "zh"):
-            ax = call(kind, kind_input(kind, res, rtol), lang=lang)
+            ax = getattr(plotting, kind)(kind_input(kind, res, rtol), lang=lang)
             ax.figure.canvas.draw()
     after = {k: (list(v) if isinstance(v, list) else v) for k, v in mpl.rcParams.items()}
     assert {k for k in before if before[k] != after[k]} == set()
 
 
 # -- fonts ------------------------------------------------------------------------------
-@pytest.mark.skipif(not HAS_CJK, reason="no CJK font installed")
+@needs_cjk
 def test_cjk_font_context_is_temporary():
     before = list(mpl.rcParams["font.sans-serif"])
     with fonts.cjk_font() as fams:
