@@ -89,22 +89,22 @@ def construct_oracle(staff: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def planted(seed, g5, staff_gaps, low_construct):
+    """Customers with a gap-5 shortfall and staff with an upstream shortfall and one low construct."""
+    rng = np.random.default_rng(seed)
+    return make_customers(rng, g5=g5), make_staff(rng, **staff_gaps, constructs={low_construct: 2.0})
+
+
 @pytest.fixture(scope="module")
 def delivery():
     """Planted: responsiveness falls short in gap 3 and gap 5; technology-job fit is low."""
-    rng = np.random.default_rng(11)
-    cust = make_customers(rng, g5={"responsiveness": -1.2})
-    staff = make_staff(rng, g3={"responsiveness": -1.0}, constructs={"technology_job_fit": 2.0})
-    return cust, staff
+    return planted(11, {"responsiveness": -1.2}, {"g3": {"responsiveness": -1.0}}, "technology_job_fit")
 
 
 @pytest.fixture(scope="module")
 def overpromise():
     """Planted: reliability over-promised (gap 4) and short in gap 5; propensity to over-promise high."""
-    rng = np.random.default_rng(12)
-    cust = make_customers(rng, g5={"reliability": -0.8})
-    staff = make_staff(rng, g4={"reliability": -1.0}, constructs={"propensity_to_overpromise": 2.0})
-    return cust, staff
+    return planted(12, {"reliability": -0.8}, {"g4": {"reliability": -1.0}}, "propensity_to_overpromise")
 
 
 # --------------------------------------------------------------------------- planted structure

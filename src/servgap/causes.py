@@ -40,7 +40,6 @@ CAUSE_COLUMNS = ["rank", "cause", "name", "gap", "dimensions", "score", "basis",
 WEIGHTS = {"gap5": 1.0, "own_gap": 2.0, "constructs": 3.0}
 #: ``-log10(p)`` at which the significance weight reaches 1 (p = 0.001).
 SATURATION = 3.0
-_SHOWN_DIMS = 2
 
 
 # --------------------------------------------------------------------------- the formula
@@ -106,7 +105,7 @@ class _Evidence:
                 continue
             i = int(np.argmin(grp["mean_gap"].to_numpy(float)))
             row = grp.iloc[i]
-            self.dims[key]["worst"] = (" ".join(map(str, finer_by)) + " " + tx.segment_label(
+            self.dims[key]["worst"] = ("/".join(map(str, finer_by)) + " " + tx.segment_label(
                 [row[c] for c in finer_by], "en"), float(row["mean_gap"]))
 
     def measured(self, g: int, dims) -> bool:
@@ -227,6 +226,15 @@ def _groups(table: pd.DataFrame | None, by: list[str]) -> dict:
     if not all(c in table.columns for c in by) or table[by].isna().all(axis=None):
         return {None: table}        # not split by these columns: the same rows for every segment
     return {(k if isinstance(k, tuple) else (k,)): g for k, g in table.groupby(by, sort=False)}
+
+
+def _concat(frames: list, by_cols: list) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in [*by_cols, *CAUSE_COLUMNS]}).astype(
+            {"rank": "int64", "score": "float64"})
+    out = pd.concat(frames, ignore_index=True)
+    return out.astype({"rank": "int64", "score": "float64"})
 
 
 # --------------------------------------------------------------------------- public API
@@ -352,7 +360,7 @@ def rank_causes(res, top: int | None = 10, lang: str = "en", by=None, catalog=No
     dim_groups = _groups(src.dimensions, by_cols)
     con_groups = _groups(_constructs(src), by_cols)
     finer_groups = _groups(res.dimensions, by_cols) if finer_by else {}
-    labels = _labels(res, lang)
+    labels = tx.labels(res.surveys, lang)
     frames, empty_segs, any_short, unmeasured = [], [], False, set()
     for key, dims in dim_groups.items():
         ev = _Evidence(dims, con_groups.get(key, con_groups.get(None)), alpha,
@@ -364,7 +372,7 @@ def rank_causes(res, top: int | None = 10, lang: str = "en", by=None, catalog=No
             a = _assess(e, ev, imp)
             if a["basis"] == "not significant" and not include_not_significant:
                 continue
-            rows.append(_row(e, a, ev, lang, labels))
+            rows.append(tx.cause_row(e, a, ev, lang, labels))
         if not any(r["basis"] != "not significant" for r in rows):
             empty_segs.append(tx.segment_label(key, lang))
         rows.sort(key=lambda r: (r["basis"] == "not significant", -round(r["score"], 10), r["cause"]))
@@ -377,77 +385,7 @@ def rank_causes(res, top: int | None = 10, lang: str = "en", by=None, catalog=No
         frames.append(df)
     out = _concat(frames, by_cols)
     out.attrs["lang"] = lang
-    note = _note(out, lang, alpha, any_short, empty_segs if by_cols else [], unmeasured)
+    note = tx.note(out.empty, lang, alpha, any_short, empty_segs if by_cols else [], unmeasured)
     if note:
         out.attrs["note"] = note
     return out
-
-
-# --------------------------------------------------------------------------- text assembly
-def _labels(res, lang: str) -> dict:
-    from . import instruments
-
-    labels = {d.id: d.label(lang) for d in instruments.GAP_CONSTRUCTS.dimensions}
-    for s in res.surveys:
-        labels.update({d.id: d.label(lang) for d in s.instrument.dimensions})
-    return labels
-
-
-def _row(entry: Mapping, a: dict, ev: _Evidence, lang: str, labels: dict) -> dict:
-    lab = lambda ids: [labels.get(i, i) for i in ids]  # noqa: E731
-    w = tx.words(lang)
-    dims = list(entry["dimensions"])
-    facts = []
-    for g in ([5] if a["g5_dims"] else []) + sorted(a["short"]):
-        ds = a["g5_dims"] if g == 5 else a["short"][g]
-        ds = sorted(ds, key=lambda d: (-ev.dims[(g, d)]["s"], d))
-        for d in ds[:_SHOWN_DIMS]:
-            facts.append(tx.dim_fact(labels.get(d, d), g, ev.dims[(g, d)], lang, ev.dims[(g, d)]["worst"]))
-        if len(ds) > _SHOWN_DIMS:
-            facts[-1] += " " + w["more"].format(n=len(ds) - _SHOWN_DIMS)
-    for c in a["weak"]:
-        facts.append(tx.construct_fact(labels.get(c, c), ev.constructs[c], lang))
-    if a["basis"] == "not significant":
-        shown = [d for d in dims if (5, d) in ev.dims] or dims
-        facts.append(w["no_short"].format(dims=tx.join(lab(shown), lang)))
-    if a["unmeasured"]:
-        facts.append(w["unmeasured"].format(gaps=tx.gap_list(a["unmeasured"], lang)))
-    explanation = tx.explanation(
-        a["basis"], lang=lang, short_gaps={g: _top_dims(lab, d, g, ev, w) for g, d in a["short"].items()}, weak_constructs=lab(a["weak"]),
-        g5_dims=_top_dims(lab, a["g5_dims"], 5, ev, w), unmeasured=[g for g in a["unmeasured"] if g in tx.CONFIRM],
-        clear_gaps=a["clear"], all_dims=lab(dims), unmeasured_constructs=lab(a["unmeasured_cons"]))
-    return dict(rank=0, cause=entry["id"], name=entry["name"][lang], gap=list(entry["gap"]), dimensions=dims,
-                score=float(a["score"]), basis=a["basis"], evidence=w["sep"].join(facts), explanation=explanation,
-                remedies=list(entry["remedies"][lang]),
-                sources=[{"document": s["document"], "quote": s["quote"]} for s in entry["sources"]])
-
-
-def _top_dims(lab, dims: list, g: int, ev: _Evidence, w: dict, most: int = 3) -> list:
-    """Labels of the (at most ``most``) largest shortfalls among ``dims`` in gap ``g``."""
-    dims = sorted(dims, key=lambda d: (-ev.dims[(g, d)]["s"], d))
-    out = lab(dims[:most])
-    if len(dims) > most:
-        out[-1] += " " + w["more"].format(n=len(dims) - most)
-    return out
-
-
-def _concat(frames: list, by_cols: list) -> pd.DataFrame:
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in [*by_cols, *CAUSE_COLUMNS]}).astype(
-            {"rank": "int64", "score": "float64"})
-    out = pd.concat(frames, ignore_index=True)
-    return out.astype({"rank": "int64", "score": "float64"})
-
-
-def _note(out: pd.DataFrame, lang: str, alpha: float, any_short: bool, empty_segs: list, unmeasured: set) -> str:
-    w = tx.words(lang)
-    parts = []
-    if out.empty:
-        parts.append(w["note_none"].format(alpha=alpha) if not any_short else w["note_uncovered"])
-    elif empty_segs:
-        parts.append(w["note_segments"].format(segs=tx.join(empty_segs, lang)))
-    if not out.empty and unmeasured:
-        text = w["note_inferred"].format(gaps=tx.gap_list(sorted(unmeasured), lang, verb=True))
-        parts.append(text[0].upper() + text[1:])
-    return " ".join(parts)

@@ -31,53 +31,48 @@ CONFIRM = {
         "zh": "顾客对期望与感知服务的调查（expected 与 perceived 视角）"},
 }
 
-_W = {
-    "en": {
-        "sep": "; ", "list": ", ", "more": "(+{n} more)",
-        "gap": "gap {g}", "worst": "worst {seg} {val}",
-        "construct": "{name} {mean} below midpoint {mid}, {p}",
-        "unmeasured": "{gaps} not measured",
-        "no_short": "no significant shortfall in {dims}",
-        "measured": "Measured: {facts}.",
-        "measured_more": " {Gaps} not measured; {survey} would add evidence.",
-        "inferred": "Customers perceive less than they expect in {dims} (gap 5), which this cause would "
-                    "explain; {gaps} not measured, so it is a hypothesis: {survey} would confirm or rule it out.",
-        "ruled_out": "Customers perceive a shortfall in {dims}, but measurements of {gaps} find no significant "
-                     "shortfall there, so the data point to other causes.",
-        "none": "No significant shortfall in the dimensions this cause affects ({dims}).",
-        "f_gap": "{gap} falls significantly short in {dims}",
-        "f_cons": "staff rate {names} below the scale midpoint",
-        "f_g5": "customers perceive less than they expect in {dims}",
-        "construct_survey": "the staff construct survey ({names})",
-        "note_none": "No measured gap shows a significant shortfall (adjusted p < {alpha}), so no root "
-                     "causes are suggested.",
-        "note_uncovered": "Significant shortfalls exist, but no catalog cause covers their dimensions.",
-        "note_segments": "No significant shortfall, hence no suggestions, in: {segs}.",
-        "note_inferred": "{gaps} not measured: causes of these gaps are inferred from the gaps that "
-                         "were measured and are hypotheses until confirmed.",
-    },
-    "zh": {
-        "sep": "；", "list": "、", "more": "（另有{n}项）",
-        "gap": "差距{g}", "worst": "最差 {seg} {val}",
-        "construct": "{name} {mean}，低于中点 {mid}，{p}",
-        "unmeasured": "{gaps}未测量",
-        "no_short": "{dims}无显著不足",
-        "measured": "已测量：{facts}。",
-        "measured_more": "{Gaps}未测量；{survey}可提供更多证据。",
-        "inferred": "顾客在{dims}上的感知低于期望（差距5），此原因可以解释这一不足；但{gaps}未测量，因此只是假设："
-                    "{survey}可以证实或排除。",
-        "ruled_out": "顾客在{dims}上感知不足，但{gaps}经测量在这些维度上无显著不足，数据指向其他原因。",
-        "none": "此原因影响的维度（{dims}）无显著不足。",
-        "f_gap": "{gap}在{dims}上显著不足",
-        "f_cons": "员工对{names}的评分低于量表中点",
-        "f_g5": "顾客在{dims}上的感知低于期望",
-        "construct_survey": "员工组织因素问卷（{names}）",
-        "note_none": "没有任何已测量的差距显示显著不足（校正后 p < {alpha}），因此不提出根本原因。",
-        "note_uncovered": "存在显著不足，但原因目录中没有覆盖这些维度的原因。",
-        "note_segments": "以下分组无显著不足，因此没有建议：{segs}。",
-        "note_inferred": "{gaps}未测量：这些差距的原因是根据已测量的差距推断的，在得到证实之前只是假设。",
-    },
+#: Every phrase as (English, simplified Chinese).
+_PHRASES = {
+    "sep": ("; ", "；"),
+    "list": (", ", "、"),
+    "more": ("(+{n} more)", "（另有{n}项）"),
+    "gap": ("gap {g}", "差距{g}"),
+    "worst": ("worst {seg} {val}", "最差 {seg} {val}"),
+    "construct": ("{name} {mean} below midpoint {mid}, {p}", "{name} {mean}，低于中点 {mid}，{p}"),
+    "unmeasured": ("{gaps} not measured", "{gaps}未测量"),
+    "no_short": ("no significant shortfall in {dims}", "{dims}无显著不足"),
+    "measured": ("Measured: {facts}.", "已测量：{facts}。"),
+    "measured_more": (" {Gaps} not measured; {survey} would add evidence.", "{Gaps}未测量；{survey}可提供更多证据。"),
+    "inferred": ("Customers perceive less than they expect in {dims} (gap 5), which this cause would explain; "
+                 "{gaps} not measured, so it is a hypothesis: {survey} would confirm or rule it out.",
+                 "顾客在{dims}上的感知低于期望（差距5），此原因可以解释这一不足；但{gaps}未测量，因此只是假设："
+                 "{survey}可以证实或排除。"),
+    "ruled_out": ("Customers perceive a shortfall in {dims}, but measurements of {gaps} find no significant "
+                  "shortfall there, so the data point to other causes.",
+                  "顾客在{dims}上感知不足，但{gaps}经测量在这些维度上无显著不足，数据指向其他原因。"),
+    "none": ("No significant shortfall in the dimensions this cause affects ({dims}).",
+             "此原因影响的维度（{dims}）无显著不足。"),
+    "f_gap": ("{gap} falls significantly short in {dims}", "{gap}在{dims}上显著不足"),
+    "f_cons": ("staff rate {names} below the scale midpoint", "员工对{names}的评分低于量表中点"),
+    "f_g5": ("customers perceive less than they expect in {dims}",
+             "顾客在{dims}上的感知低于期望"),
+    "construct_survey": ("the staff construct survey ({names})", "员工组织因素问卷（{names}）"),
+    "note_none": ("No measured gap shows a significant shortfall (adjusted p < {alpha}), so no root causes "
+                  "are suggested.",
+                  "没有任何已测量的差距显示显著不足（校正后 p < {alpha}），因此不提出根本原因。"),
+    "note_uncovered": ("Significant shortfalls exist, but no catalog cause covers their dimensions.",
+                       "存在显著不足，但原因目录中没有覆盖这些维度的原因。"),
+    "note_segments": ("No significant shortfall, hence no suggestions, in: {segs}.",
+                      "以下分组无显著不足，因此没有建议：{segs}。"),
+    "note_inferred": ("{gaps} not measured: causes of these gaps are inferred from the gaps that were measured "
+                      "and are hypotheses until confirmed.",
+                      "{gaps}未测量：这些差距的原因是根据已测量的差距推断的，在得到证实之前只是假设。"),
 }
+_W = {lang: {k: v[i] for k, v in _PHRASES.items()} for i, lang in enumerate(("en", "zh"))}
+
+
+#: Dimensions quoted per gap in the evidence text.
+SHOWN_DIMS = 2
 
 
 def words(lang: str) -> dict:
@@ -184,3 +179,68 @@ def explanation(basis: str, *, lang: str, short_gaps: dict, weak_constructs: lis
 
 def segment_label(values, lang: str) -> str:
     return "/".join(str(v) for v in values)
+
+
+# --------------------------------------------------------------------------- rows and notes
+def labels(surveys, lang: str) -> dict:
+    """Labels in ``lang`` of the constructs and of the dimensions of the analysed instruments."""
+    from . import instruments
+
+    out = {d.id: d.label(lang) for d in instruments.GAP_CONSTRUCTS.dimensions}
+    for s in surveys:
+        out.update({d.id: d.label(lang) for d in s.instrument.dimensions})
+    return out
+
+
+def cause_row(entry, a: dict, ev, lang: str, labels: dict) -> dict:
+    """One row of the ranking: catalog fields in ``lang`` plus evidence and explanation text."""
+    lab = lambda ids: [labels.get(i, i) for i in ids]  # noqa: E731
+    w = _W[lang]
+    dims = list(entry["dimensions"])
+    facts = []
+    for g in ([5] if a["g5_dims"] else []) + sorted(a["short"]):
+        ds = a["g5_dims"] if g == 5 else a["short"][g]
+        ds = sorted(ds, key=lambda d: (-ev.dims[(g, d)]["s"], d))
+        for d in ds[:SHOWN_DIMS]:
+            facts.append(dim_fact(labels.get(d, d), g, ev.dims[(g, d)], lang, ev.dims[(g, d)]["worst"]))
+        if len(ds) > SHOWN_DIMS:
+            facts[-1] += " " + w["more"].format(n=len(ds) - SHOWN_DIMS)
+    for c in a["weak"]:
+        facts.append(construct_fact(labels.get(c, c), ev.constructs[c], lang))
+    if a["basis"] == "not significant":
+        shown = [d for d in dims if (5, d) in ev.dims] or dims
+        facts.append(w["no_short"].format(dims=join(lab(shown), lang)))
+    if a["unmeasured"]:
+        facts.append(w["unmeasured"].format(gaps=gap_list(a["unmeasured"], lang)))
+    text = explanation(
+        a["basis"], lang=lang, short_gaps={g: top_dims(lab, d, g, ev, w) for g, d in a["short"].items()},
+        weak_constructs=lab(a["weak"]),
+        g5_dims=top_dims(lab, a["g5_dims"], 5, ev, w), unmeasured=[g for g in a["unmeasured"] if g in CONFIRM],
+        clear_gaps=a["clear"], all_dims=lab(dims), unmeasured_constructs=lab(a["unmeasured_cons"]))
+    return dict(rank=0, cause=entry["id"], name=entry["name"][lang], gap=list(entry["gap"]), dimensions=dims,
+                score=float(a["score"]), basis=a["basis"], evidence=w["sep"].join(facts), explanation=text,
+                remedies=list(entry["remedies"][lang]),
+                sources=[{"document": s["document"], "quote": s["quote"]} for s in entry["sources"]])
+
+
+def top_dims(lab, dims: list, g: int, ev, w: dict, most: int = 3) -> list:
+    """Labels of the (at most ``most``) largest shortfalls among ``dims`` in gap ``g``."""
+    dims = sorted(dims, key=lambda d: (-ev.dims[(g, d)]["s"], d))
+    out = lab(dims[:most])
+    if len(dims) > most:
+        out[-1] += " " + w["more"].format(n=len(dims) - most)
+    return out
+
+
+def note(empty: bool, lang: str, alpha: float, any_short: bool, empty_segs: list, unmeasured: set) -> str:
+    """``attrs["note"]`` of the ranking: nothing significant, segments without suggestions, unmeasured gaps."""
+    w = _W[lang]
+    parts = []
+    if empty:
+        parts.append(w["note_none"].format(alpha=alpha) if not any_short else w["note_uncovered"])
+    elif empty_segs:
+        parts.append(w["note_segments"].format(segs=join(empty_segs, lang)))
+    if not empty and unmeasured:
+        text = w["note_inferred"].format(gaps=gap_list(sorted(unmeasured), lang, verb=True))
+        parts.append(text[0].upper() + text[1:])
+    return " ".join(parts)
