@@ -217,3 +217,16 @@ def test_two_segment_columns_against_scipy(example, example_frames):
     assert row["n_groups"] == len(parts) == 18 and row["by"] == "branch+segment"
     assert row["statistic"] == pytest.approx(stats.f_oneway(*parts).statistic, rel=1e-10)
     assert "B03/private" in set(out["group1"].dropna()) | set(out["group2"].dropna())
+
+
+def test_thin_segment_is_named_not_dropped_silently():
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"id": range(1, 42), "branch": ["A"] * 20 + ["B"] * 20 + ["C"]})
+    for i in sg.SERVQUAL22.item_ids:
+        df[f"E{i}"], df[f"P{i}"] = rng.integers(1, 8, 41), rng.integers(1, 8, 41)
+    s = sg.read_survey(df, columns={"expected": "E{item}", "perceived": "P{item}"}, id="id", segments="branch")
+    with pytest.warns(DataQualityWarning, match="C"):
+        out = compare_segments(s, by="branch")
+    om = out[(out.method == "anova") & (out.dimension == "tangibles")].iloc[0]
+    a, b = (pandas_gaps(df, "tangibles")[df.branch == x] for x in "AB")
+    assert om["n_groups"] == 2 and om["p"] == pytest.approx(stats.f_oneway(a, b).pvalue, rel=1e-8)

@@ -147,3 +147,12 @@ def test_shapley_sums_to_r2_property(k, seed):
     phi = shapley_r2(weighted_corr(np.column_stack([X, y])))
     assert phi.sum() == pytest.approx(ols_r2(y, X), abs=1e-9)
     assert (phi > -1e-12).all()
+
+
+def test_quadrant_labels():
+    assert drivers.quadrant_label("keep up", "zh") == "继续保持"
+    assert set(drivers.QUADRANT_LABELS) == set(drivers.QUADRANTS.values())
+    with pytest.raises(ConfigError, match="lang"):
+        drivers.quadrant_label("keep up", "fr")
+    with pytest.raises(ConfigError, match="quadrants are"):
+        drivers.quadrant_label("hot", "en")

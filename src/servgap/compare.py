@@ -150,11 +150,12 @@ def _warn_weights(s, settings, what):
                       "of analyze() are weighted.", MethodWarning, stacklevel=3)
 
 
-def _unit_rows(x, codes, names, confidence, base):
+def _unit_rows(x, codes, names, confidence, base, thin: set):
     ok = ~np.isnan(x) & (codes >= 0)
     x, g = x[ok], codes[ok]
     cnt = np.bincount(g, minlength=len(names))
     keep = np.flatnonzero(cnt >= 2)
+    thin.update(names[i] for i in np.flatnonzero(cnt < 2))
     remap = np.full(len(names), -1)
     remap[keep] = np.arange(len(keep))
     sel = remap[g] >= 0
@@ -233,10 +234,13 @@ def compare_segments(res, by=None, gap: int = 5, level: str = "dimension", confi
     s, levels = gap_scores(res, gap)
     codes, names, byname = _segment_codes(s, by)
     _warn_weights(s, settings, "ANOVA, Welch's ANOVA, Kruskal-Wallis and their post-hoc pairs")
-    rows = []
+    rows, thin = [], set()
     for dim, item, x in _units(s, levels, level):
         base = dict(gap=gap, level="overall" if dim == "overall" else level, dimension=dim, item=item, by=byname)
-        rows += _unit_rows(x, codes, names, confidence, base)
+        rows += _unit_rows(x, codes, names, confidence, base, thin)
+    if thin:
+        warnings.warn(f"segment(s) {', '.join(sorted(thin)[:10])} have fewer than 2 gap scores in some unit and are "
+                      "left out of its tests.", DataQualityWarning, stacklevel=2)
     df = pd.DataFrame(rows, columns=COMPARE_COLUMNS)
     p = df["p"].to_numpy(dtype=float)
     omni = (df["kind"] == "omnibus").to_numpy()

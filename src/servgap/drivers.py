@@ -36,8 +36,27 @@ IMPORTANCE_COLUMNS = ["dimension", "stated_mean", "stated_ci_low", "stated_ci_hi
                       "outcome", "predictors", "n", "coef", "se", "p", "coef_ci_low", "coef_ci_high", "beta",
                       "shapley", "shapley_share", "r2", "derived_rank"]
 IPA_COLUMNS = ["dimension", "importance", "importance_basis", "performance", "gap", "quadrant"]
+QUADRANT_LABELS = {"concentrate here": {"en": "Concentrate here", "zh": "重点改进"},
+                   "keep up": {"en": "Keep up the good work", "zh": "继续保持"},
+                   "low priority": {"en": "Low priority", "zh": "次要改进"},
+                   "possible overkill": {"en": "Possible overkill", "zh": "可能过度投入"}}
 QUADRANTS = {(True, False): "concentrate here", (True, True): "keep up", (False, False): "low priority",
              (False, True): "possible overkill"}
+
+
+def quadrant_label(quadrant: str, lang: str = "en") -> str:
+    """Display label of an IPA quadrant in English or simplified Chinese.
+
+    Examples
+    --------
+    >>> quadrant_label("concentrate here", "zh")
+    '重点改进'
+    """
+    from .instruments import text_in
+
+    if quadrant not in QUADRANT_LABELS:
+        raise ConfigError(f"unknown quadrant {quadrant!r}; quadrants are {', '.join(QUADRANT_LABELS)}.")
+    return text_in(QUADRANT_LABELS[quadrant], lang)
 
 
 def _customer_survey(source):
