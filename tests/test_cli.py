@@ -3,6 +3,7 @@
 import json
 import warnings
 
+import jsonschema
 import openpyxl
 import pytest
 from test_report_html import survey_frame
@@ -11,6 +12,7 @@ import servgap as sg
 from servgap.cli import main
 from servgap.config import TEMPLATE, load_config, parse_config
 from servgap.errors import ConfigError
+from servgap.report import jsonout
 
 CONFIG = """\
 columns: {expected: "E{item}", perceived: "P{item}"}
@@ -45,6 +47,9 @@ def test_demo_en(tmp_path, capsys):
     assert str(out.resolve()) in text
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert data["measured_gaps"] == [1, 2, 3, 4, 5] and data["by"] == ["branch"]
+    jsonschema.validate(data, jsonout.schema())       # with every optional table the demo has
+    sheets = openpyxl.load_workbook(out / "results.xlsx", read_only=True).sheetnames
+    assert {("gaps" if t == "dimensions" else t) for t in data["tables"]} <= set(sheets)
 
 
 def test_demo_zh(tmp_path, capsys, monkeypatch):

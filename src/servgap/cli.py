@@ -24,6 +24,7 @@ from pathlib import Path
 from .errors import ConfigError, ServgapError
 
 FORMATS = ("html", "xlsx", "json")
+NEEDS = {"html": ("jinja2", "report"), "xlsx": ("xlsxwriter", "excel")}   # format -> (package, extra)
 OUTPUT_NAMES = {"html": "report.html", "xlsx": "results.xlsx", "json": "results.json"}
 
 
@@ -48,6 +49,16 @@ def _formats(text: str) -> list[str]:
     if bad or not out:
         raise _UsageError(f"--format {text!r}: use a comma-separated list of {', '.join(FORMATS)}.")
     return out
+
+
+def _missing_package(fmt: str) -> str | None:
+    """Install hint when the optional package an output format needs is not installed."""
+    import importlib.util
+
+    if fmt in NEEDS and importlib.util.find_spec(NEEDS[fmt][0]) is None:
+        pkg, extra = NEEDS[fmt]
+        return f"{fmt} output needs {pkg}: pip install 'servgap[{extra}]'"
+    return None
 
 
 def _by(values):
@@ -151,7 +162,11 @@ def cmd_demo(args) -> int:
         pass
     res = sg.analyze(surveys, by="branch")
     out = Path(args.out)
-    written = write_outputs(res, out, FORMATS, args.lang, plots=True)
+    formats = [f for f in FORMATS if not _missing_package(f)]
+    for f in FORMATS:
+        if _missing_package(f):
+            print(f"note: skipped {OUTPUT_NAMES[f]}: {_missing_package(f)}", file=sys.stderr)
+    written = write_outputs(res, out, formats, args.lang, plots=True)
     print("\n".join(summary_lines(res, args.lang)))
     print()
     print(f"{'已写出的文件' if args.lang == 'zh' else 'Files written'} ({out.resolve()}):")
@@ -168,6 +183,9 @@ def cmd_analyze(args) -> int:
 
     cfg = load_config(args.config)
     formats = _formats(args.format)
+    missing = [m for m in map(_missing_package, formats) if m]
+    if missing:
+        raise _UsageError("; ".join(missing))
     files = _expand(args.files) or cfg.files
     if not files:
         raise _UsageError("no data files: give FILE arguments or 'files:' in the configuration.")

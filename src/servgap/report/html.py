@@ -324,7 +324,12 @@ def render_context(res, lang: str = "en", title: str | None = None, image_format
 
 
 def _environment():
-    import jinja2
+    try:
+        import jinja2
+    except ModuleNotFoundError:
+        from ..errors import ConfigError
+
+        raise ConfigError("the HTML report needs jinja2: pip install 'servgap[report]'.") from None
 
     return jinja2.Environment(loader=jinja2.PackageLoader("servgap.report", "templates"),
                               autoescape=True, trim_blocks=True, lstrip_blocks=True,
