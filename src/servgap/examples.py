@@ -45,17 +45,20 @@ def make_bank_example(seed: int = 20240601, n_customers: int = 1200, staff_per_b
     segment = rng.choice(["retail", "private", "business"], size=n, p=[0.6, 0.15, 0.25])
     wave = rng.choice(["2025Q1", "2025Q2"], size=n)
     person = rng.normal(0, 0.5, size=n)
+    # dimension-level latent factors: items of one dimension move together (alpha ~ 0.8)
+    f_exp = {d.id: rng.normal(0, 0.45, size=n) for d in inst.dimensions}
+    f_per = {d.id: rng.normal(0, 0.7, size=n) for d in inst.dimensions}
     cust = {"resp_id": [f"C{i:05d}" for i in range(1, n + 1)], "branch": branch, "segment": segment, "wave": wave}
     branch_worse = {"B03": 0.8, "B05": 0.3}
     e_cols, p_cols = {}, {}
     for j, iid in enumerate(inst.item_ids):
         d = dims[j]
-        e = 6.0 + 0.3 * person + rng.normal(0, 0.7, n)
+        e = 6.0 + 0.3 * person + f_exp[d] + rng.normal(0, 0.45, n)
         shift = DIM_SHORTFALL[d] * (1 + (np.array([branch_worse.get(b, 0) for b in branch])
                                          if d == "responsiveness" else 0))
         if d == "responsiveness":
             shift = shift - 0.3 * (wave == "2025Q1")   # the remedy worked a little in Q2
-        p = e + shift + 0.4 * person + rng.normal(0, 0.9, n)
+        p = e + shift + 0.4 * person + f_per[d] + rng.normal(0, 0.5, n)
         e_cols[f"E{iid}"], p_cols[f"P{iid}"] = _likert(e), _likert(p)
     cust.update(e_cols)
     cust.update(p_cols)
