@@ -166,3 +166,13 @@ def test_config_staff_block_and_relative_files(tmp_path):
     assert res.dimensions["mean_gap"].tolist() == pytest.approx(ref.dimensions["mean_gap"].tolist(), rel=1e-12)
     rel = parse_config({"files": ["d/x.csv"], "columns": {"expected": "E{item}"}}, base=tmp_path)
     assert rel.files == [str(tmp_path / "d" / "x.csv")]
+
+
+def test_missing_optional_package_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "xlsxwriter" else real(name, *a))
+    (tmp_path / "c.yaml").write_text(CONFIG)
+    assert main(["analyze", "x.csv", "--config", str(tmp_path / "c.yaml"), "--format", "xlsx"]) == 2
+    assert "pip install 'servgap[excel]'" in capsys.readouterr().err
