@@ -86,6 +86,7 @@ class _Evidence:
             self._add_worst(finer, finer_by)
         self.measured_gaps = sorted({g for g, _ in self.dims})
         self.constructs: dict[str, dict] = {}
+        self.constructs_pooled = False      # True: construct scores of all staff, not of this segment
         if constructs is not None and len(constructs):
             pcol = "p_adj" if "p_adj" in constructs.columns else "p"
             for r in constructs.itertuples(index=False):
@@ -344,9 +345,11 @@ def rank_causes(res, top: int | None = 10, lang: str = "en", by=None, catalog=No
     --------
     >>> import servgap as sg
     >>> cust, staff = sg.load_example()
-    >>> res = sg.analyze([cust, staff])
-    >>> res.causes(top=3)["cause"].tolist()     # doctest: +SKIP
-    ['B-long-queues', 'B-weak-it', ...]
+    >>> from servgap.examples import load_example_constructs
+    >>> res = sg.analyze([cust, staff, load_example_constructs()])
+    >>> top = res.causes(top=2)
+    >>> top["cause"].tolist(), top["basis"].tolist()
+    (['B-weak-it', 'B-long-queues'], ['measured', 'measured'])
     """
     lang = _resolve_lang(lang)
     if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
@@ -363,8 +366,11 @@ def rank_causes(res, top: int | None = 10, lang: str = "en", by=None, catalog=No
     labels = tx.labels(res.surveys, lang)
     frames, empty_segs, any_short, unmeasured = [], [], False, set()
     for key, dims in dim_groups.items():
-        ev = _Evidence(dims, con_groups.get(key, con_groups.get(None)), alpha,
-                       finer_groups.get(key), finer_by)
+        cons_rows, all_staff = con_groups.get(key), False
+        if cons_rows is None and None in con_groups:     # constructs not split by `by`: bank-wide scores
+            cons_rows, all_staff = con_groups[None], bool(by_cols)
+        ev = _Evidence(dims, cons_rows, alpha, finer_groups.get(key), finer_by)
+        ev.constructs_pooled = all_staff
         any_short |= ev.any_shortfall
         unmeasured |= {g for g in range(1, 5) if g not in ev.measured_gaps}
         rows = []

@@ -40,6 +40,8 @@ _PHRASES = {
     "worst": ("worst {seg} {val}", "最差 {seg} {val}"),
     "construct": ("{name} {mean} below midpoint {mid}, {p}", "{name} {mean}，低于中点 {mid}，{p}"),
     "unmeasured": ("{gaps} not measured", "{gaps}未测量"),
+    "all_staff": (" (all staff)", "（全体员工）"),
+    "fine_cons": ("{names} not unfavourable", "{names}未见不利"),
     "no_short": ("no significant shortfall in {dims}", "{dims}无显著不足"),
     "measured": ("Measured: {facts}.", "已测量：{facts}。"),
     "measured_more": (" {Gaps} not measured; {survey} would add evidence.", "{Gaps}未测量；{survey}可提供更多证据。"),
@@ -132,9 +134,10 @@ def dim_fact(label: str, g: int, row: dict, lang: str, worst=None) -> str:
     return text
 
 
-def construct_fact(label: str, row: dict, lang: str) -> str:
-    return _W[lang]["construct"].format(name=label, mean=num(row["mean"]), mid=num(row["mid"]),
-                                        p=pval(row["p"]))
+def construct_fact(label: str, row: dict, lang: str, pooled: bool = False) -> str:
+    """``Technology-job fit 2.07 below midpoint 3.00, p<0.001`` (``(all staff)`` when not per segment)."""
+    text = _W[lang]["construct"].format(name=label, mean=num(row["mean"]), mid=num(row["mid"]), p=pval(row["p"]))
+    return text + _W[lang]["all_staff"] if pooled else text
 
 
 def confirm(gaps, constructs: list[str], lang: str) -> str:
@@ -206,7 +209,11 @@ def cause_row(entry, a: dict, ev, lang: str, labels: dict) -> dict:
         if len(ds) > SHOWN_DIMS:
             facts[-1] += " " + w["more"].format(n=len(ds) - SHOWN_DIMS)
     for c in a["weak"]:
-        facts.append(construct_fact(labels.get(c, c), ev.constructs[c], lang))
+        facts.append(construct_fact(labels.get(c, c), ev.constructs[c], lang, ev.constructs_pooled))
+    fine = [c for c in entry["constructs"] if c in ev.constructs and c not in a["weak"]]
+    if fine and not a["weak"]:
+        facts.append(w["fine_cons"].format(names=join(
+            [f"{labels.get(c, c)} {num(ev.constructs[c]['mean'])}" for c in fine], lang)))
     if a["basis"] == "not significant":
         shown = [d for d in dims if (5, d) in ev.dims] or dims
         facts.append(w["no_short"].format(dims=join(lab(shown), lang)))
