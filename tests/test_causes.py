@@ -400,3 +400,15 @@ def test_constructs_without_the_segment_column_are_marked_bank_wide(delivery):
     per = sg.analyze(surveys, by="branch").causes(by="branch", top=None)
     weak_it = per[per["cause"] == "B-weak-it"]
     assert len(weak_it) == 2 and weak_it["evidence"].str.contains(r"Technology-job fit .*\(all staff\)").all()
+
+
+@needs_constructs
+def test_low_construct_with_clear_gap3_is_measured_and_says_so():
+    rng = np.random.default_rng(4)
+    cust = make_customers(rng, g5={"responsiveness": -1.0})
+    staff = make_staff(rng, constructs={"technology_job_fit": 2.0})          # no gap-3 shortfall planted
+    top = sg.analyze(read(cust, staff)).causes(top=3)
+    row = top.set_index("cause").loc["G3-6"]
+    assert row["basis"] == "measured"
+    assert "Measurements of gap 3 find no significant shortfall" in row["explanation"]
+    assert "gap 3 " not in row["evidence"]                                    # no gap-3 shortfall is quoted

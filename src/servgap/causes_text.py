@@ -44,6 +44,8 @@ _PHRASES = {
     "fine_cons": ("{names} not unfavourable", "{names}未见不利"),
     "no_short": ("no significant shortfall in {dims}", "{dims}无显著不足"),
     "measured": ("Measured: {facts}.", "已测量：{facts}。"),
+    "measured_clear": (" Measurements of {gaps} find no significant shortfall in its dimensions.",
+                       "经测量，{gaps}在其维度上无显著不足。"),
     "measured_more": (" {Gaps} not measured; {survey} would add evidence.", "{Gaps}未测量；{survey}可提供更多证据。"),
     "inferred": ("Customers perceive less than they expect in {dims} (gap 5), which this cause would explain; "
                  "{gaps} not measured, so it is a hypothesis: {survey} would confirm or rule it out.",
@@ -167,6 +169,8 @@ def explanation(basis: str, *, lang: str, short_gaps: dict, weak_constructs: lis
         if g5_dims and 5 not in short_gaps:
             facts.append(w["f_g5"].format(dims=join(g5_dims, lang)))
         text = w["measured"].format(facts=w["sep"].join(facts))
+        if clear_gaps:
+            text += w["measured_clear"].format(gaps=gap_list(clear_gaps, lang))
         if unmeasured:
             g = gap_list(unmeasured, lang, verb=True)
             text += w["measured_more"].format(Gaps=g[0].upper() + g[1:],
