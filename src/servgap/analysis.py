@@ -26,10 +26,10 @@ import pandas as pd
 
 from . import stats as st
 from .errors import ConfigError, MethodWarning, PairingError
-from .kernel import Cell, Plan, block_partial, overall_scores, tree_merge  # noqa: F401 (overall_scores re-exported)
+from .kernel import Cell, Plan, blocked_partial, overall_scores, segment_codes  # noqa: F401 (overall_scores re-exported)
 from .model import COMPARISONS
 from .stats.multiplicity import METHODS
-from .survey import Survey, SurveySet, as_surveys
+from .survey import SurveySet, as_surveys
 
 TESTS = ("t", "wilcoxon")
 CORE_COLUMNS = ["n", "mean_gap", "sd_gap", "se", "ci_low", "ci_high", "statistic", "df", "p", "p_adj",
@@ -43,23 +43,33 @@ class Segmentation:
 
     by: list[str]
     table: pd.DataFrame
-    codes: dict[int, np.ndarray]     # id(survey) -> code per respondent (-1 = no segment)
+    codes: dict[int, np.ndarray | None]   # id(survey) -> code per respondent (-1 = no segment); None: lazy
+    lookup: pd.MultiIndex | None = None   # segment values -> code, for blocks coded later (Dask partitions)
 
     @property
     def G(self) -> int:
         return len(self.table)
 
 
+def _segment_columns(s) -> list:
+    return list(getattr(s, "segment_columns", None) or s.segments.columns)
+
+
 def segment(surveys: SurveySet, by: list[str]) -> Segmentation:
-    """Code the ``by`` columns consistently across the surveys that have them."""
+    """Code the ``by`` columns consistently across the surveys that have them.
+
+    Lazy (Dask) surveys contribute their distinct segment values; their rows are coded
+    partition by partition with ``lookup``.
+    """
     if not by:
-        return Segmentation([], pd.DataFrame(index=range(1)), {id(s): np.zeros(s.n, np.intp) for s in surveys})
-    having = [s for s in surveys if all(c in s.segments.columns for c in by)]
+        return Segmentation([], pd.DataFrame(index=range(1)),
+                            {id(s): None if hasattr(s, "dask_partial") else np.zeros(s.n, np.intp) for s in surveys})
+    having = [s for s in surveys if all(c in _segment_columns(s) for c in by)]
     if not having:
-        known = sorted({c for s in surveys for c in s.segments.columns})
+        known = sorted({c for s in surveys for c in _segment_columns(s)})
         raise ConfigError(f"by={by!r}: no survey has {'these columns' if len(by) > 1 else 'this column'} as a "
                           f"segment; declare it with read_survey(segments=...). Known segments: {known or 'none'}.")
-    frames = [s.segments[by] for s in having]
+    frames = [s.unique_segments(by) if hasattr(s, "dask_partial") else s.segments[by] for s in having]
     allseg = pd.concat(frames, ignore_index=True)
     complete = allseg.notna().all(axis=1).to_numpy()
     table = allseg[complete].drop_duplicates()
@@ -69,12 +79,9 @@ def segment(surveys: SurveySet, by: list[str]) -> Segmentation:
         table = table.iloc[np.lexsort([table[c].astype(str).to_numpy() for c in reversed(by)])]
     table = table.reset_index(drop=True)
     lookup = pd.MultiIndex.from_frame(table)
-    codes, start = {}, 0
-    for s, f in zip(having, frames):
-        c = lookup.get_indexer(pd.MultiIndex.from_frame(f))
-        codes[id(s)] = np.asarray(c, np.intp)
-        start += len(f)
-    return Segmentation(by, table, codes)
+    codes = {id(s): None if hasattr(s, "dask_partial") else segment_codes(f, by, lookup)
+             for s, f in zip(having, frames)}
+    return Segmentation(by, table, codes, lookup)
 
 
 def _unit_index(inst, level: str, measures: int) -> pd.DataFrame:
@@ -137,26 +144,11 @@ def _finish_cell(comp, level, inst, seg, later: Cell, bench: Cell | None, test, 
     return _frame(comp, level, inst, seg, later.units, out, extra)
 
 
-def rows(s: Survey, sl: slice) -> Survey:
-    """A row block of an in-memory survey (views, no copies)."""
-    return Survey(instrument=s.instrument, data={vp: x[sl] for vp, x in s.data.items()}, ids=s.ids[sl],
-                  segments=s.segments.iloc[sl], weights=None if s.weights is None else s.weights[sl],
-                  importance=None if s.importance is None else s.importance[sl], has_ids=s.has_ids,
-                  min_items=s.min_items, source=s.source)
-
-
-#: Rows per block on the in-memory path (bounds the temporary arrays of the map step).
-BLOCK_ROWS = 1 << 17
-
-
 def survey_partial(s, seg: Segmentation, plan: Plan) -> dict:
     """Reduce one survey to merged partial statistics (in memory: row blocks; Dask: partitions)."""
     if hasattr(s, "dask_partial"):
         return s.dask_partial(seg, plan)
-    g_all = seg.codes[id(s)]
-    parts = [block_partial(rows(s, slice(a, a + BLOCK_ROWS)), g_all[a:a + BLOCK_ROWS], plan)
-             for a in range(0, max(s.n, 1), BLOCK_ROWS)]
-    return tree_merge(parts)
+    return blocked_partial(s, seg.codes[id(s)], plan)
 
 def analyze(survey, by=None, test: str = "t", correction: str = "holm", alpha: float = 0.05,
             confidence: float = 0.95, weighted: bool = True, min_items: float | None = None, gaps=None,

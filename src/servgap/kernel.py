@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from . import stats as st
 from .model import Comparison
@@ -58,6 +59,13 @@ class Cell:
     hist_u: st.GroupedHistogram | None      # unweighted, for rank tests on weighted data
     sums: np.ndarray | None                 # (4, units × G): Σw·B, Σw(B), Σw·L, Σw(L); paired only
     units: int
+
+
+def segment_codes(frame, by: list, lookup) -> np.ndarray:
+    """Code of every row's ``by`` values in ``lookup`` (a MultiIndex of segments; -1 = none)."""
+    if not by:
+        return np.zeros(len(frame), np.intp)
+    return np.asarray(lookup.get_indexer(pd.MultiIndex.from_frame(frame[by])), np.intp)
 
 
 def unit_groups(g: np.ndarray, U: int, G: int) -> np.ndarray:
@@ -199,6 +207,28 @@ def block_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None)
             X = sub(X)
             out[("single", vp, level)] = _cell(X, gg(X), G, w, plan.rank)
     return out
+
+
+#: Rows per block of the map step (bounds its temporary arrays; partitions are cut the same way).
+BLOCK_ROWS = 1 << 17
+
+
+def rows(s, sl: slice):
+    """A row block of an in-memory survey (views, no copies)."""
+    from .survey import Survey
+
+    return Survey(instrument=s.instrument, data={vp: x[sl] for vp, x in s.data.items()}, ids=s.ids[sl],
+                  segments=s.segments.iloc[sl], weights=None if s.weights is None else s.weights[sl],
+                  importance=None if s.importance is None else s.importance[sl], has_ids=s.has_ids,
+                  min_items=s.min_items, source=s.source)
+
+
+def blocked_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None) -> dict:
+    """:func:`block_partial` over blocks of :data:`BLOCK_ROWS` rows, merged."""
+    if s.n <= BLOCK_ROWS:
+        return block_partial(s, g, plan, read_ledger)
+    return tree_merge([block_partial(rows(s, slice(a, a + BLOCK_ROWS)), g[a:a + BLOCK_ROWS], plan,
+                                     read_ledger if a == 0 else None) for a in range(0, s.n, BLOCK_ROWS)])
 
 
 def _merge_cells(a: Cell, b: Cell) -> Cell:

@@ -332,7 +332,7 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
                 weight: str | None = None, importance=None, missing=None,
                 out_of_range: str = "error", min_items: float = 0.5, keep: Sequence[str] | None = None,
                 layout: str = "wide", long_columns: Mapping[str, str] | None = None,
-                encoding: str | None = None, sheet=0, name: str | None = None) -> Survey:
+                encoding: str | None = None, sheet=0, name: str | None = None, engine: str = "auto") -> Survey:
     """Read and validate survey data.
 
     Parameters
@@ -365,6 +365,11 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
         ``long``: one row per (respondent, item, viewpoint); name the columns with
         ``long_columns={"id": ..., "item": ..., "viewpoint": ..., "value": ...}``.
     encoding, sheet : CSV encoding (e.g. ``"gbk"``) and Excel sheet.
+    engine : {"auto", "pandas", "dask"}
+        ``"dask"`` (extra ``dask``): a lazy :class:`servgap.backends.DaskSurvey` over a
+        ``dask.dataframe.DataFrame``, a Parquet dataset directory or a glob, validated and
+        analysed partition by partition. ``"auto"`` picks Dask for a Dask DataFrame, a glob,
+        or Parquet data above ``servgap.backends.DASK_THRESHOLD_BYTES`` (1 GiB) on disk.
 
     Returns
     -------
@@ -389,6 +394,15 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
         raise ConfigError(f"layout={layout!r}; use \"wide\" or \"long\".")
     if not 0 < min_items <= 1:
         raise ConfigError(f"min_items={min_items!r} must be a share in (0, 1], e.g. 0.5.")
+    if not isinstance(source, (list, tuple)):
+        from .backends import read_dask_survey, wants_dask
+
+        if wants_dask(source, engine):
+            return read_dask_survey(source, inst, dict(
+                columns=columns, id=id, segments=segments, weight=weight, importance=importance, missing=missing,
+                out_of_range=out_of_range, min_items=min_items, keep=keep, layout=layout, name=name))
+    elif engine not in ("auto", "pandas"):
+        raise ConfigError(f"engine={engine!r} reads one source; join several files first or use engine=\"pandas\".")
     seg_cols = [segments] if isinstance(segments, str) else list(segments or [])
     keep = list(keep or [])
     imp_keep = list(importance.values()) if isinstance(importance, Mapping) else (

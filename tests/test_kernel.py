@@ -1,0 +1,193 @@
+"""Oracle tests of the mergeable statistics kernel (servgap.stats) against scipy and statsmodels.
+
+Every vectorised per-group result is compared, group by group, with an independent
+computation on the raw vector: scipy.stats (ttest_1samp, ttest_ind, wilcoxon,
+mannwhitneyu, rankdata), numpy closed forms and statsmodels ``multipletests``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from servgap import stats as st
+
+RTOL = 1e-10
+
+
+def _data(kind: str, seed: int, n: int = 400, G: int = 7):
+    rng = np.random.default_rng(seed)
+    g = rng.integers(0, G, n)
+    if kind == "likert":        # item differences of 7-point ratings: many ties and zeros
+        x = (rng.integers(1, 8, n) - rng.integers(1, 8, n)).astype(float)
+    elif kind == "means":       # dimension gaps: multiples of 1/3, 1/4, 1/5
+        x = rng.integers(-18, 19, n) / rng.choice([3, 4, 5], n)
+    else:                       # continuous, not on any lattice
+        x = rng.normal(0.3, 1.7, n)
+    x[rng.random(n) < 0.05] = np.nan
+    w = rng.uniform(0.2, 3.0, n)
+    return x, g, w, G
+
+
+def _groups(x, g, G, w=None):
+    for k in range(G):
+        sel = (g == k) & ~np.isnan(x)
+        yield k, x[sel], (None if w is None else w[sel])
+
+
+KINDS = ["likert", "means", "continuous"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_histogram_counts_and_weight_sums(kind):
+    x, g, w, G = _data(kind, 1)
+    h = st.histogram(x, g, G, w)
+    assert np.all(np.diff(h.group) >= 0)
+    for k, xs, ws in _groups(x, g, G, w):
+        sel = h.group == k
+        vals, inv = np.unique(xs, return_inverse=True)
+        np.testing.assert_allclose(h.value[sel], vals, rtol=1e-12)
+        np.testing.assert_array_equal(h.count[sel], np.bincount(inv))
+        np.testing.assert_allclose(h.w[sel], np.bincount(inv, weights=ws), rtol=RTOL)
+        np.testing.assert_allclose(h.w2[sel], np.bincount(inv, weights=ws ** 2), rtol=RTOL)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_weighted_moments_closed_form(kind):
+    x, g, w, G = _data(kind, 2)
+    m = st.moments(st.histogram(x, g, G, w))
+    for k, xs, ws in _groups(x, g, G, w):
+        mean = np.sum(ws * xs) / np.sum(ws)
+        v1, v2 = ws.sum(), (ws ** 2).sum()
+        var = np.sum(ws * (xs - mean) ** 2) / (v1 - v2 / v1)        # reliability weights
+        assert m.n[k] == len(xs)
+        np.testing.assert_allclose([m.mean[k], m.sd[k], m.n_eff[k]], [mean, np.sqrt(var), v1 ** 2 / v2], rtol=RTOL)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_t_test_matches_scipy(kind):
+    x, g, _, G = _data(kind, 3)
+    r = st.t_test(st.moments(st.histogram(x, g, G)), confidence=0.9)
+    for k, xs, _ in _groups(x, g, G):
+        ref = stats.ttest_1samp(xs, 0.0)
+        ci = ref.confidence_interval(0.9)
+        got = [r["statistic"][k], r["p"][k], r["df"][k], r["ci_low"][k], r["ci_high"][k], r["effect"][k]]
+        np.testing.assert_allclose(got, [ref.statistic, ref.pvalue, ref.df, ci.low, ci.high,
+                                         xs.mean() / xs.std(ddof=1)], rtol=RTOL)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_welch_matches_scipy(kind):
+    x, g, _, G = _data(kind, 4)
+    y, gy, _, _ = _data(kind, 5, n=300)
+    y = y + 0.4
+    r = st.welch_t(st.moments(st.histogram(x, g, G)), st.moments(st.histogram(y, gy, G)), confidence=0.95)
+    for (k, xs, _), (_, ys, _) in zip(_groups(x, g, G), _groups(y, gy, G)):
+        ref = stats.ttest_ind(xs, ys, equal_var=False)
+        ci = ref.confidence_interval(0.95)
+        np.testing.assert_allclose([r["statistic"][k], r["p"][k], r["df"][k], r["ci_low"][k], r["ci_high"][k]],
+                                   [ref.statistic, ref.pvalue, ref.df, ci.low, ci.high], rtol=RTOL)
+
+
+def _v(xs):
+    """R's V: sum of the mid-ranks of |d| (zeros dropped) of the positive differences."""
+    nz = xs[xs != 0]
+    return stats.rankdata(np.abs(nz))[nz > 0].sum()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_wilcoxon_matches_scipy(kind):
+    x, g, _, G = _data(kind, 6)
+    r = st.wilcoxon(st.histogram(x, g, G))
+    for k, xs, _ in _groups(x, g, G):
+        ref = stats.wilcoxon(xs, zero_method="wilcox", correction=False, method="approx")
+        nz = xs[xs != 0]
+        n = len(nz)
+        np.testing.assert_allclose([r["statistic"][k], r["p"][k], r["effect"][k]],
+                                   [_v(xs), ref.pvalue, (2 * _v(xs) - n * (n + 1) / 2) / (n * (n + 1) / 2)],
+                                   rtol=RTOL)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_mann_whitney_matches_scipy(kind):
+    x, g, _, G = _data(kind, 7)
+    y, gy, _, _ = _data(kind, 8, n=250)
+    r = st.mann_whitney(st.histogram(x, g, G), st.histogram(y, gy, G))
+    for (k, xs, _), (_, ys, _) in zip(_groups(x, g, G), _groups(y, gy, G)):
+        ref = stats.mannwhitneyu(xs, ys, use_continuity=False, method="asymptotic")
+        np.testing.assert_allclose([r["statistic"][k], r["p"][k], r["effect"][k]],
+                                   [ref.statistic, ref.pvalue, 2 * ref.statistic / (len(xs) * len(ys)) - 1],
+                                   rtol=RTOL)
+
+
+def test_small_and_empty_groups():
+    # group 0: one observation; group 1: empty; group 2: all zeros; group 3: only NaN
+    x = np.array([2.0, 0.0, 0.0, 0.0, np.nan, np.nan])
+    g = np.array([0, 2, 2, 2, 3, 3])
+    h = st.histogram(x, g, 4)
+    m = st.moments(h)
+    np.testing.assert_array_equal(m.n, [1, 0, 3, 0])
+    assert m.mean[0] == 2.0 and np.isnan(m.mean[1]) and m.mean[2] == 0.0 and np.isnan(m.mean[3])
+    t = st.t_test(m)
+    assert np.isnan(t["p"]).all() and np.isnan(t["statistic"][[0, 1, 3]]).all()
+    wx = st.wilcoxon(h)
+    np.testing.assert_array_equal(wx["n_nonzero"], [1, 0, 0, 0])
+    assert wx["statistic"][0] == 1.0 and np.isnan(wx["statistic"][[1, 2, 3]]).all()
+    # one non-zero difference: z = (1 - 1/2) / sqrt(1/4) = 1 (scipy agrees)
+    np.testing.assert_allclose(wx["p"][0], stats.wilcoxon([2.0], correction=False, method="approx").pvalue,
+                               rtol=RTOL)
+    assert np.isnan(wx["p"][1:]).all()
+    mw = st.mann_whitney(h, st.histogram(np.array([1.0, 3.0]), np.array([0, 1]), 4))
+    assert np.isnan(mw["p"][[1, 2, 3]]).all()      # one side empty
+    assert mw["statistic"][0] == 1.0               # 2 beats 1 once in the single pair (2 vs 1)
+
+
+def test_empty_input():
+    h = st.histogram(np.array([]), np.array([], int), 3)
+    assert h.n.tolist() == [0, 0, 0]
+    assert np.isnan(st.t_test(st.moments(h))["p"]).all()
+
+
+@pytest.mark.parametrize("method", ["holm", "bonferroni", "fdr_bh"])
+def test_adjust_matches_statsmodels_per_family(method):
+    rng = np.random.default_rng(9)
+    p = rng.uniform(0, 0.2, 120) ** 2
+    p[::17] = np.nan
+    p[5] = p[6]                                    # a tie
+    fam = rng.integers(0, 6, 120)
+    got = st.adjust(p, fam, method)
+    for f in range(6):
+        sel = (fam == f) & ~np.isnan(p)
+        np.testing.assert_allclose(got[sel], multipletests(p[sel], method=method)[1], rtol=RTOL)
+    assert np.isnan(got[np.isnan(p)]).all()
+    np.testing.assert_array_equal(st.adjust(p, fam, "none"), p)
+
+
+values = hs.lists(hs.tuples(hs.integers(0, 3), hs.integers(-12, 12), hs.floats(0.1, 5.0)), max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values, values, values, hs.sampled_from([1, 3, 7]))
+def test_merge_is_associative_and_equals_one_pass(a, b, c, denom):
+    def hist(rows):
+        arr = np.array(rows, dtype=float).reshape(-1, 3)
+        return st.histogram(arr[:, 1] / denom, arr[:, 0].astype(int), 4, arr[:, 2]), arr
+
+    (ha, ra), (hb, rb), (hc, rc) = hist(a), hist(b), hist(c)
+    left = st.merge(st.merge(ha, hb), hc)
+    right = st.merge(ha, st.merge(hb, hc))
+    whole, _ = hist(a + b + c)
+    for h in (left, right):
+        np.testing.assert_array_equal(h.group, whole.group)
+        np.testing.assert_array_equal(h.value, whole.value)
+        np.testing.assert_array_equal(h.count, whole.count)
+        np.testing.assert_allclose(h.w, whole.w, rtol=RTOL)
+        np.testing.assert_allclose(h.w2, whole.w2, rtol=RTOL)
+    # and the tests on merged histograms equal those on the one-pass histogram
+    for f in (st.wilcoxon,):
+        for key in ("statistic", "p"):
+            np.testing.assert_allclose(f(left)[key], f(whole)[key], rtol=RTOL, equal_nan=True)
