@@ -33,20 +33,20 @@ def _likert(x, lo=1, hi=7):
 def make_customers(rng, n=240, g5=None, branches=("A", "B")):
     """E around 5, P = E + planted shortfall per dimension + noise (no clipping at 1/7 for |shift| <= 1.5)."""
     g5 = g5 or {}
-    df = pd.DataFrame({"cid": [f"C{i}" for i in range(n)], "branch": np.resize(list(branches), n)})
+    df = {"cid": [f"C{i}" for i in range(n)], "branch": np.resize(list(branches), n)}
     person = rng.normal(0, 0.3, n)
     for iid in INST.item_ids:
         e = _likert(5 + person + rng.normal(0, 0.5, n), 3, 6)
         df[f"E{iid}"] = e
         shift = g5.get(ITEM_DIM[iid], 0.0)
         df[f"P{iid}"] = _likert(e + shift + rng.normal(0, 0.7, n))
-    return df
+    return pd.DataFrame(df)
 
 
 def make_staff(rng, n=60, g3=None, g4=None, constructs=None, branches=("A", "B")):
     """Staff: M, S ≈ M (no gap 2), D = S + gap-3 shift, C = D − gap-4 shift; construct ratings."""
     g3, g4, constructs = g3 or {}, g4 or {}, constructs or {}
-    df = pd.DataFrame({"sid": [f"S{i}" for i in range(n)], "branch": np.resize(list(branches), n)})
+    df = {"sid": [f"S{i}" for i in range(n)], "branch": np.resize(list(branches), n)}
     for iid in INST.item_ids:
         d = ITEM_DIM[iid]
         m = 5 + rng.normal(0, 0.5, n)
@@ -60,7 +60,7 @@ def make_staff(rng, n=60, g3=None, g4=None, constructs=None, branches=("A", "B")
         for it in dim.items:
             v = level + rng.normal(0, 0.5, n)
             df[it.id] = _likert(6 - v if it.reverse else v, 1, 5)
-    return df
+    return pd.DataFrame(df)
 
 
 def read(cust=None, staff=None, constructs=True):
@@ -397,7 +397,8 @@ def test_constructs_without_the_segment_column_are_marked_bank_wide(delivery):
     surveys = read(cust, staff, constructs=False)
     surveys.append(sg.read_survey(staff.drop(columns="branch"), instrument=CONS, columns={"rating": "{item}"},
                                   id="sid"))
-    per = sg.analyze(surveys, by="branch").causes(by="branch", top=None)
+    with pytest.warns(sg.errors.MethodWarning, match="no segment column"):
+        per = sg.analyze(surveys, by="branch").causes(by="branch", top=None)
     weak_it = per[per["cause"] == "B-weak-it"]
     assert len(weak_it) == 2 and weak_it["evidence"].str.contains(r"Technology-job fit .*\(all staff\)").all()
 
