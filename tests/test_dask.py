@@ -161,3 +161,12 @@ def test_in_memory_row_blocks_give_the_same_tables(surveys, monkeypatch):
         ref = sg.analyze([mem, staff], by="branch", test="wilcoxon")
         monkeypatch.setattr(kernel, "BLOCK_ROWS", 97)
         _same(ref, sg.analyze([mem, staff], by="branch", test="wilcoxon"))
+
+
+def test_engine_dask_on_a_pandas_frame(frame):
+    kw = {**KW, "segments": ["branch"]}
+    lazy = sg.read_survey(frame, engine="dask", **kw)
+    assert isinstance(lazy, DaskSurvey)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _same(sg.analyze(sg.read_survey(frame, **kw), by="branch"), sg.analyze(lazy, by="branch"))

@@ -120,7 +120,8 @@ def _finish_cell(comp, level, inst, seg, later: Cell, bench: Cell | None, test, 
             rk = st.wilcoxon(later.hist if later.hist_u is None else later.hist_u)
             out.update(statistic=rk["statistic"], df=np.full(len(m.n), np.nan), p=rk["p"], effect=rk["effect"])
         with np.errstate(invalid="ignore", divide="ignore"):
-            mb, ml = later.sums[0] / later.sums[1], later.sums[2] / later.sums[3]
+            mb = later.sums[0] / later.sums[1]
+        ml = mb + m.mean                 # the later viewpoint over the same pairs and weights
     else:
         ml_, mb_ = st.moments(later.hist), st.moments(bench.hist)
         r = st.welch_t(ml_, mb_, confidence)

@@ -1,10 +1,11 @@
 """Dask back-end: surveys larger than memory, analysed partition by partition.
 
 ``sg.read_survey(source, ..., engine="dask")`` with a :class:`dask.dataframe.DataFrame`,
-a Parquet file, a Parquet dataset directory or a glob (``"/data/wave*/part-*.parquet"``)
-returns a :class:`DaskSurvey`. It keeps the Dask frame and the column mapping; nothing is
-read until :func:`servgap.analyze` runs. ``engine="auto"`` (the default) picks Dask for a
-Dask DataFrame, a glob, or Parquet data larger than :data:`DASK_THRESHOLD_BYTES` on disk.
+a pandas DataFrame (cut into partitions), a Parquet file, a Parquet dataset directory or
+a glob (``"/data/wave*/part-*.parquet"``) returns a :class:`DaskSurvey`. It keeps the
+Dask frame and the column mapping; nothing is read until :func:`servgap.analyze` runs.
+``engine="auto"`` (the default) picks Dask for a Dask DataFrame, a glob, or Parquet data
+larger than :data:`DASK_THRESHOLD_BYTES` on disk.
 
 ``analyze()`` then maps the *same* code as the in-memory path over the partitions: each
 partition is validated by :func:`servgap.read_survey` (scale, missing codes, non-numeric
@@ -32,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import ConfigError, DataError
-from .kernel import blocked_partial, merge_partials, segment_codes
+from .kernel import BLOCK_ROWS, blocked_partial, merge_partials, segment_codes
 from .survey import Survey, _require, _resolve, quality_frame
 
 #: ``engine="auto"`` uses Dask for Parquet data above this many bytes on disk (1 GiB).
@@ -71,7 +72,9 @@ def wants_dask(source, engine: str) -> bool:
         raise ConfigError(f"engine={engine!r}; use \"auto\", \"pandas\" or \"dask\".")
     if is_dask_frame(source):
         return engine != "pandas"
-    if engine == "pandas" or isinstance(source, pd.DataFrame) or not isinstance(source, (str, Path)):
+    if isinstance(source, pd.DataFrame):
+        return engine == "dask"
+    if engine == "pandas" or not isinstance(source, (str, Path)):
         return False
     if engine == "dask":
         return True
@@ -111,6 +114,9 @@ def read_dask_survey(source, inst, kw: dict[str, Any]) -> DaskSurvey:
                           "or use engine=\"pandas\".")
     segs = kw.get("segments")
     kw = dict(kw, segments=[segs] if isinstance(segs, str) else list(segs or []), keep=list(kw.get("keep") or []))
+    if isinstance(source, pd.DataFrame):           # engine="dask" on a pandas frame: cut it into partitions
+        source = dd.from_pandas(source, npartitions=max(1, -(-len(source) // BLOCK_ROWS)), sort=False)
+        kw["name"] = kw.get("name") or source.attrs.get("name", "<DataFrame>")
     if is_dask_frame(source):
         frame, name = source, kw.get("name") or "<dask DataFrame>"
         frame = frame[_needed_columns(frame.columns, inst, kw, name)]

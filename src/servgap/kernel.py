@@ -10,8 +10,8 @@
    - a grouped histogram of the unit values, group = ``unit × G + segment``
      (:func:`servgap.stats.histogram`; weighted when survey weights are used, plus an
      unweighted one for the rank tests),
-   - for paired gaps, the grouped weighted sums ``Σ w·benchmark``, ``Σ w``,
-     ``Σ w·later``, ``Σ w`` behind ``mean_benchmark``/``mean_later``,
+   - for paired gaps, the grouped weighted sums ``Σ w·benchmark`` and ``Σ w`` behind
+     ``mean_benchmark`` (``mean_later = mean_benchmark + mean_gap`` over the same pairs),
    - the data-quality counts (``incomplete_pair``, ``too_few_items`` ...).
 
 2. :func:`merge_partials` adds partials of disjoint blocks (histograms merge by
@@ -57,7 +57,7 @@ class Cell:
 
     hist: st.GroupedHistogram               # weighted when weights are used
     hist_u: st.GroupedHistogram | None      # unweighted, for rank tests on weighted data
-    sums: np.ndarray | None                 # (4, units × G): Σw·B, Σw(B), Σw·L, Σw(L); paired only
+    sums: np.ndarray | None                 # (2, units × G): Σw·B, Σw over non-missing B; paired only
     units: int
 
 
@@ -126,8 +126,14 @@ def _count(ledger: dict, source, column, issue, n: int):
     ledger[key] = ledger.get(key, 0) + int(n)
 
 
-def paired_levels(s, comp: Comparison, min_items: float, ledger: dict, valid: np.ndarray) -> dict:
-    """Per-respondent ``(gap, benchmark, later)`` matrices at item, dimension and overall level."""
+def paired_levels(s, comp: Comparison, min_items: float, ledger: dict, valid: np.ndarray,
+                  with_later: bool = True) -> dict:
+    """Per-respondent ``(gap, benchmark, later)`` matrices at item, dimension and overall level.
+
+    Benchmark and later ratings are kept where the gap is defined. ``with_later=False``
+    returns ``(gap, benchmark)`` pairs: the map step of :func:`servgap.analyze` gets the
+    later viewpoint's mean as ``mean_benchmark + mean_gap`` (same respondents and weights).
+    """
     inst = s.instrument
     B, L = s.data[comp.benchmark], s.data[comp.later]
     D = L - B
@@ -135,23 +141,26 @@ def paired_levels(s, comp: Comparison, min_items: float, ledger: dict, valid: np
     incomplete = nan_d & ~(np.isnan(B) & np.isnan(L))
     for iid, c in zip(inst.item_ids, (incomplete & valid[:, None]).sum(axis=0)):
         _count(ledger, s.source, f"gap{comp.gap or comp.key}:{iid}", "incomplete_pair", c)
-    Bm, Lm = np.where(nan_d, np.nan, B), np.where(nan_d, np.nan, L)
+    Bm = np.where(nan_d, np.nan, B)
     nd = len(inst.dimensions)
     dg, _ = dimension_means(D, inst.item_dimension, nd, min_items)
     db, _ = dimension_means(Bm, inst.item_dimension, nd, min_items)
-    dl, _ = dimension_means(Lm, inst.item_dimension, nd, min_items)
     for d, c in zip(inst.dimension_ids, (np.isnan(dg) & valid[:, None]).sum(axis=0)):
         _count(ledger, s.source, f"{tag(comp)}:{d}", "too_few_items", c)
     ou, ow, few = overall_scores(dg, s.importance)
     ob, _, _ = overall_scores(db, None)
-    ol, _, _ = overall_scores(dl, None)
     _count(ledger, s.source, f"{tag(comp)}:overall", "too_few_dimensions", (few & valid).sum())
-    levels = {"item": (D, Bm, Lm), "dimension": (dg, db, dl), "overall": (ou[:, None], ob[:, None], ol[:, None])}
+    levels = {"item": (D, Bm), "dimension": (dg, db), "overall": (ou[:, None], ob[:, None])}
     if ow is not None:
         no_imp = ~np.isnan(ou) & np.isnan(ow)
         _count(ledger, s.source, f"{tag(comp)}:overall", "no_importance", (no_imp & valid).sum())
-        levels["overall"] = (np.column_stack([ou, ow]), np.column_stack([ob, ob * np.nan]),
-                             np.column_stack([ol, ol * np.nan]))
+        levels["overall"] = (np.column_stack([ou, ow]), np.column_stack([ob, ob * np.nan]))
+    if with_later:
+        Lm = np.where(nan_d, np.nan, L)
+        dl, _ = dimension_means(Lm, inst.item_dimension, nd, min_items)
+        ol, _, _ = overall_scores(dl, None)
+        ol = ol[:, None] if ow is None else np.column_stack([ol, ol * np.nan])
+        levels = {k: (*v, x) for (k, v), x in zip(levels.items(), (Lm, dl, ol))}
     return levels
 
 
@@ -197,11 +206,10 @@ def block_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None)
 
     for comp, mi in plan.paired:
         ledger = out[("ledger", comp.key)] = {}
-        for level, (V, Bm, Lm) in paired_levels(s, comp, mi, ledger, valid).items():
-            V, Bm, Lm = sub(V), sub(Bm), sub(Lm)
+        for level, (V, Bm) in paired_levels(s, comp, mi, ledger, valid, False).items():
+            V, Bm = sub(V), sub(Bm)
             k = gg(V)
-            sums = np.concatenate([unit_sums(Bm, k, G, w), unit_sums(Lm, k, G, w)])
-            out[("paired", comp.key, level)] = _cell(V, k, G, w, plan.rank, sums)
+            out[("paired", comp.key, level)] = _cell(V, k, G, w, plan.rank, unit_sums(Bm, k, G, w))
     for vp, mi in plan.single:
         for level, X in single_levels(s, vp, mi).items():
             X = sub(X)

@@ -367,8 +367,8 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
     encoding, sheet : CSV encoding (e.g. ``"gbk"``) and Excel sheet.
     engine : {"auto", "pandas", "dask"}
         ``"dask"`` (extra ``dask``): a lazy :class:`servgap.backends.DaskSurvey` over a
-        ``dask.dataframe.DataFrame``, a Parquet dataset directory or a glob, validated and
-        analysed partition by partition. ``"auto"`` picks Dask for a Dask DataFrame, a glob,
+        ``dask.dataframe.DataFrame`` (or a pandas one), a Parquet dataset directory or a
+        glob, validated and analysed partition by partition. ``"auto"`` picks Dask for a Dask DataFrame, a glob,
         or Parquet data above ``servgap.backends.DASK_THRESHOLD_BYTES`` (1 GiB) on disk.
 
     Returns
