@@ -260,8 +260,6 @@ def test_by_column_only_in_customer_survey(frames, surveys):
                                    [d.mean(), r.pvalue], rtol=1e-9)
 
 
-@pytest.mark.xfail(reason="core bug: analyze() names every `by` column in the missing_gaps reason, also those the "
-                          "survey has", strict=True)
 def test_missing_gap_reason_names_only_the_absent_column(frames):
     cust, staff = frames
     c = sg.read_survey(cust, INST, columns={"expected": "E{item}", "perceived": "P{item}"}, id="id",

@@ -248,3 +248,13 @@ def test_column_contract(example):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert "GapAnalysis" in repr(res) and "<table>" in res._repr_html_()
+
+
+def test_respondents_without_segment_are_counted_and_warned():
+    df = pd.DataFrame({"E1": [5, 6, 7, 4], "P1": [4, 6, 5, 5], "branch": ["A", "A", None, "A"]})
+    inst = sg.Instrument.from_dict({"id": "one", "dimensions": [{"id": "d", "items": [{"id": "1"}]}]})
+    s = sg.read_survey(df, inst, columns={"expected": "E{item}", "perceived": "P{item}"}, segments="branch")
+    with pytest.warns(DataQualityWarning, match="1 in"):
+        res = sg.analyze(s, by="branch")
+    assert res.dimensions["n"].tolist() == [3]
+    assert res.quality.set_index(["column", "issue"])["count"][("branch", "missing_segment")] == 1

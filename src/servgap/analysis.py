@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import stats as st
-from .errors import ConfigError, MethodWarning, PairingError
+from .errors import ConfigError, DataQualityWarning, MethodWarning, PairingError
 from .kernel import Cell, Plan, blocked_partial, overall_scores, segment_codes  # noqa: F401 (overall_scores re-exported)
 from .model import COMPARISONS
 from .stats.multiplicity import METHODS
@@ -227,9 +227,10 @@ def analyze(survey, by=None, test: str = "t", correction: str = "holm", alpha: f
         sb, sl = vpmap[comp.benchmark], vpmap[comp.later]
         lacking = [s for s in {id(sb): sb, id(sl): sl}.values() if id(s) not in seg.codes]
         if lacking:
+            absent = [c for c in by if c not in lacking[0].segments.columns]
             missing_rows.append(dict(gap=comp.gap, name=comp.label("en"), benchmark=comp.benchmark, later=comp.later,
                                      reason=f"survey {lacking[0].source!r} has no segment column "
-                                     f"{', '.join(map(repr, by))}, so this gap cannot be split by it"))
+                                     f"{', '.join(map(repr, absent))}, so this gap cannot be split by it"))
             continue
         mi_b = sb.min_items if min_items is None else min_items
         if comp.paired:
@@ -253,6 +254,12 @@ def analyze(survey, by=None, test: str = "t", correction: str = "holm", alpha: f
         for s in surveys:
             for (src, col, issue), c in partial.get(id(s), {}).get(key, {}).items():
                 ledger.append(dict(source=src, column=col, issue=issue, count=int(c)))
+    unsegmented = {r["source"]: r["count"] for r in ledger if r["issue"] == "missing_segment" and r["count"]}
+    if unsegmented:
+        warnings.warn("respondents without a value in the segment column(s) " + ", ".join(map(repr, by))
+                      + " are left out of the split analysis: " + ", ".join(f"{n:,} in {src!r}"
+                                                                            for src, n in unsegmented.items())
+                      + " (counted as missing_segment in .quality).", DataQualityWarning, stacklevel=2)
     rank_warned = []
 
     def warn_rank():
