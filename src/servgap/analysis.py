@@ -96,13 +96,13 @@ def _unit_index(inst, level: str, measures: int) -> pd.DataFrame:
 def _frame(comp, level, inst, seg: Segmentation, U, res, extra) -> pd.DataFrame:
     G = seg.G
     idx = _unit_index(inst, level, U)
-    df = idx.loc[np.repeat(np.arange(U), G)].reset_index(drop=True)
-    segs = seg.table.loc[np.tile(np.arange(G), U)].reset_index(drop=True)
-    df = pd.concat([df, segs], axis=1)
-    df.insert(0, "gap", comp.gap if comp.gap is not None else comp.key)
-    for k, v in {**res, **extra}.items():
-        df[k] = v
-    return df
+    rows = np.repeat(np.arange(U), G)
+    segs = np.tile(np.arange(G), U)
+    cols = {"gap": np.full(U * G, comp.gap if comp.gap is not None else comp.key, dtype=object)}
+    cols.update({c: idx[c].to_numpy()[rows] for c in idx.columns})
+    cols.update({c: seg.table[c].to_numpy()[segs] for c in seg.table.columns})
+    cols.update({k: np.broadcast_to(v, U * G) if np.ndim(v) == 0 else v for k, v in {**res, **extra}.items()})
+    return pd.DataFrame(cols)       # one constructor call instead of a column-by-column build
 
 
 def _finish_cell(comp, level, inst, seg, later: Cell, bench: Cell | None, test, confidence, warn_rank):
