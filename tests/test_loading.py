@@ -126,6 +126,9 @@ def test_duplicate_ids_unknown_columns_and_patterns(cust_df):
         sg.read_survey(cust_df, columns={"expected": "X{item}", "perceived": "P{item}"})
     with pytest.raises(ColumnError, match="missing"):
         sg.read_survey(cust_df.drop(columns=["P7"]), columns=COLS)
+    mapping = {i: f"E{i}" for i in sg.SERVQUAL22.item_ids} | {"23": "E23"}
+    with pytest.raises(ColumnError, match="does not have: '23'"):
+        sg.read_survey(cust_df, columns={"expected": mapping, "perceived": "P{item}"})
     with pytest.raises(ConfigError, match="placeholder"):
         sg.read_survey(cust_df, columns={"expected": "E", "perceived": "P{item}"})
     with pytest.raises(ConfigError, match="unknown viewpoint"):

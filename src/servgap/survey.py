@@ -200,6 +200,11 @@ def _resolve(spec, keys: list[str], placeholder: str, df_cols, name: str, what: 
         if missing_keys:
             raise ColumnError(f"{where(file=name)}: the {what} mapping has no column for "
                               f"{', '.join(missing_keys[:10])}; map every {placeholder}.")
+        unknown = [str(k) for k in spec if str(k) not in {str(x) for x in keys}]
+        if unknown:
+            raise ColumnError(f"{where(file=name)}: the {what} mapping names {placeholder}s that the instrument "
+                              f"does not have: {', '.join(map(repr, unknown[:10]))}; known: "
+                              f"{', '.join(map(str, keys[:30]))}.")
         lookup = {str(k): v for k, v in spec.items()}
         cols = [str(lookup[str(k)]) for k in keys]
     elif isinstance(spec, str):
