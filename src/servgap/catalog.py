@@ -204,6 +204,16 @@ def _normalise_list(value: Any) -> Any:
     return [value]
 
 
+def _listed(entry: Mapping, e: dict, field: str, label: str, p: _Problems, hint: str) -> list:
+    """Store ``entry[field]`` as a list in ``e`` and return it (``[]`` when empty, which is a problem)."""
+    values = _normalise_list(entry[field])
+    e[field] = values
+    if not values:
+        p.add(label, field, f"is empty; {hint}")
+        return []
+    return values
+
+
 def validate_causes(entries: Iterable[Mapping], source: str = "<catalog>", *, strict: bool = False) -> list[dict]:
     """Check cause-catalog entries and return normalised copies.
 
@@ -293,11 +303,8 @@ def validate_causes(entries: Iterable[Mapping], source: str = "<catalog>", *, st
 
         # gap
         if "gap" in entry:
-            gaps = _normalise_list(entry["gap"])
-            e["gap"] = gaps
-            if not gaps:
-                p.add(label, "gap", "is empty; list the gap(s) 1-5 the cause belongs to, e.g. [3].")
-            else:
+            gaps = _listed(entry, e, "gap", label, p, "list the gap(s) 1-5 the cause belongs to, e.g. [3].")
+            if gaps:
                 bad = [g for g in gaps if isinstance(g, bool) or not isinstance(g, int) or not 1 <= g <= 5]
                 if bad:
                     p.add(label, "gap", f"{bad!r} not in 1..5; gaps are integers 1 to 5, e.g. [2, 3].")
@@ -311,14 +318,11 @@ def validate_causes(entries: Iterable[Mapping], source: str = "<catalog>", *, st
 
         # dimensions
         if "dimensions" in entry:
-            dims = _normalise_list(entry["dimensions"])
-            e["dimensions"] = dims
-            if not dims:
-                p.add(label, "dimensions", "is empty; list the SERVQUAL dimensions it hurts, e.g. [responsiveness].")
-            else:
-                for d in dims:
-                    if d not in _DIMENSIONS:
-                        p.add(label, "dimensions", f"unknown dimension {d!r}; use one of {', '.join(_DIMENSIONS)}.")
+            dims = _listed(entry, e, "dimensions", label, p,
+                           "list the SERVQUAL dimensions it hurts, e.g. [responsiveness].")
+            for d in dims:
+                if d not in _DIMENSIONS:
+                    p.add(label, "dimensions", f"unknown dimension {d!r}; use one of {', '.join(_DIMENSIONS)}.")
 
         # constructs
         cons = _normalise_list(e["constructs"])
