@@ -56,6 +56,15 @@ def _rows(df: pd.DataFrame, key: str, by: list[str], base: dict, value: str | No
     return d, multi
 
 
+def _label_rows(ax, y, labels, xlabel: str, margin: tuple[float, float] = (0.7, 0.3)) -> None:
+    """Row labels at ``y`` (no ticks), rows spaced within ``margin`` of the axes, the x label, quiet styling."""
+    ax.set_yticks(y, labels)
+    ax.set_ylim(-margin[0], len(labels) - margin[1])
+    ax.set_xlabel(xlabel, fontsize=9, color="#424242")
+    style_axes(ax, "x")
+    ax.tick_params(axis="y", length=0)
+
+
 def _segment_subtitle(lang, by, df, multi, segment):
     if not by:
         return tr(lang, "all")
@@ -134,11 +143,7 @@ def gaps(res, ax=None, lang: str = "en", *, level: str = "dimension", gap: int =
     pad_lo = 0.3 * span if np.nanmin(v) < 0 else 0.08 * span
     pad_hi = 0.3 * span if np.nanmax(v) > 0 else 0.08 * span
     ax.set_xlim(ends.min() - pad_lo, ends.max() + pad_hi)
-    ax.set_yticks(d["_y"], d["_label"])
-    ax.set_ylim(-0.7, len(d) - 0.3)
-    ax.set_xlabel(tr(lang, "mean_gap"), fontsize=9, color="#424242")
-    style_axes(ax, "x")
-    ax.tick_params(axis="y", length=0)
+    _label_rows(ax, d["_y"], d["_label"], tr(lang, "mean_gap"))
     title(ax, gap_def(gap).label(lang), _segment_subtitle(lang, by, df, multi, segment))
     conf = settings_of(res).get("confidence", 0.95)
     footnote(ax, tr(lang, "sig_note", conf=f"{conf:.0%}"))
@@ -221,11 +226,7 @@ def tolerance(res, ax=None, lang: str = "en", *, segment=None, instrument=None):
     lo, hi = (vals.min(), vals.max()) if len(vals) else (inst.scale_min, inst.scale_max)
     pad = max(hi - lo, 0.5) * 0.12
     ax.set_xlim(max(inst.scale_min, lo - pad), min(inst.scale_max, hi + pad))
-    ax.set_yticks(d["_y"], d["_label"])
-    ax.set_ylim(-0.85, len(d) - 0.35)
-    ax.set_xlabel(tr(lang, "rating"), fontsize=9, color="#424242")
-    style_axes(ax, "x")
-    ax.tick_params(axis="y", length=0)
+    _label_rows(ax, d["_y"], d["_label"], tr(lang, "rating"), margin=(0.85, 0.35))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=2, frameon=False, fontsize=8)
     title(ax, tr(lang, "tol_title"), _segment_subtitle(lang, by, df, multi, segment))
     return ax
@@ -285,11 +286,7 @@ def causes(res, ax=None, lang: str = "en", *, top: int = 10, segment=None, **kw)
         ax.text((s if np.isfinite(s) else 0) + 0.015 * smax, yy, f"{num(s, signed=False)}  ·  {gtxt}",
                 va="center", ha="left", fontsize=8.5, color=INK, gid="value")
     ax.set_xlim(0, smax * 1.28)
-    ax.set_yticks(y, labels)
-    ax.set_ylim(-0.7, len(t) - 0.3)
-    ax.set_xlabel(tr(lang, "score"), fontsize=9, color="#424242")
-    style_axes(ax, "x")
-    ax.tick_params(axis="y", length=0)
+    _label_rows(ax, y, labels, tr(lang, "score"))
     present = [b for b in BASIS_COLOURS if b in set(basis)]
     if present:
         ax.legend(handles=[Patch(color=BASIS_COLOURS[b], label=tr(lang, b)) for b in present], loc="lower right",
