@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import servgap as sg
 from servgap.errors import ColumnError, ConfigError, DataError, PairingError
-from tests.conftest import make_customers
+from factories import make_customers
 
 COLS = {"expected": "E{item}", "perceived": "P{item}"}
 

@@ -193,7 +193,7 @@ def tolerance(res, ax=None, lang: str = "en", *, segment=None, instrument=None):
     Examples
     --------
     >>> import servgap as sg
-    >>> res = sg.analyze(list(sg.load_example(tolerance=True)), wave="2025Q2")   # doctest: +SKIP
+    >>> res = sg.analyze(list(sg.load_example(tolerance=True)), by="wave")   # doctest: +SKIP
     >>> ax = res.plot.tolerance()                                               # doctest: +SKIP
     """
     t = _tolerance_table(res)
