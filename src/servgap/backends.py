@@ -34,7 +34,8 @@ import pandas as pd
 
 from .errors import ConfigError, DataError
 from .kernel import BLOCK_ROWS, blocked_partial, merge_partials, segment_codes
-from .survey import Survey, _require, _resolve, quality_frame
+from .survey import Survey, quality_frame
+from .validation import require_column, resolve_columns
 
 #: ``engine="auto"`` uses Dask for Parquet data above this many bytes on disk (1 GiB).
 DASK_THRESHOLD_BYTES = 1 << 30
@@ -90,16 +91,16 @@ def _needed_columns(columns_of, inst, kw: dict, name: str) -> list[str]:
     need: list[str] = []
     for col, what in [(kw.get("id"), "id"), (kw.get("weight"), "weight")]:
         if col is not None:
-            _require(meta, col, name, what)
+            require_column(meta, col, name, what)
             need.append(col)
     for what, cols in (("segment", kw["segments"]), ("keep", kw["keep"])):
         for c in cols:
-            _require(meta, c, name, what)
+            require_column(meta, c, name, what)
             need.append(c)
     for vp, spec in kw["columns"].items():
-        need += _resolve(spec, inst.item_ids, "item", meta.columns, name, f"{vp!r}")
+        need += resolve_columns(spec, inst.item_ids, "item", meta.columns, name, f"{vp!r}")
     if kw.get("importance") is not None:
-        need += _resolve(kw["importance"], inst.dimension_ids, "dimension", meta.columns, name, "importance")
+        need += resolve_columns(kw["importance"], inst.dimension_ids, "dimension", meta.columns, name, "importance")
     return list(dict.fromkeys(need))
 
 

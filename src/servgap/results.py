@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataQualityWarning
-from .model import COMPARISONS
 from .stats import adjust
 from .survey import quality_frame
 
