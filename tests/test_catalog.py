@@ -385,7 +385,7 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(ConfigError, match="nope.yaml.*not found"):
+    with pytest.raises(ConfigError, match="nope.yaml.*does not exist"):
         load_causes(tmp_path / "nope.yaml")
 
 

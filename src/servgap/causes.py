@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import causes_text as tx
-from .catalog import _resolve_lang, load_causes, validate_causes
+from .catalog import resolve_lang, load_causes, validate_causes
 from .errors import ConfigError, ServgapWarning
 
 __all__ = ["rank_causes", "cause_scores", "significance_weight", "CAUSE_COLUMNS", "WEIGHTS"]
@@ -351,7 +351,7 @@ def rank_causes(res, top: int | None = 10, lang: str = "en", by=None, catalog=No
     >>> top["cause"].tolist(), top["basis"].tolist()
     (['B-weak-it', 'B-long-queues'], ['measured', 'measured'])
     """
-    lang = _resolve_lang(lang)
+    lang = resolve_lang(lang)
     if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
         raise ConfigError(f"top={top!r}: give a positive whole number of causes per segment, or None for all.")
     by_cols = [by] if isinstance(by, str) else list(by or [])

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .instruments import read_yaml
+from .yamlio import read_yaml
 
 SURVEY_KEYS = ("columns", "id", "segments", "weight", "importance", "missing", "out_of_range", "min_items",
                "keep", "layout", "long_columns", "encoding", "sheet", "name")
@@ -231,7 +231,7 @@ def load_config(path) -> SurveyConfig:
     >>> surveys = cfg.read(["customers.csv"])   # doctest: +SKIP
     """
     path = Path(path)
-    data = read_yaml(str(path) if path.exists() or "/" in str(path) else f"./{path}", "config file")
+    data = read_yaml(path, "config file")
     return parse_config(data, base=path.resolve().parent, source=repr(str(path)))
 
 

@@ -24,7 +24,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from .instruments import SERVQUAL22, read_yaml
+from .instruments import SERVQUAL22
+from .yamlio import read_yaml, resource_path
 
 BRANCHES = ["B01", "B02", "B03", "B04", "B05", "B06"]
 DIM_SHORTFALL = {"tangibles": -0.2, "reliability": -0.7, "responsiveness": -1.1, "assurance": -0.35,
@@ -86,7 +87,7 @@ def make_bank_example(seed: int = 20240601, n_customers: int = 1200, staff_per_b
 
     # staff survey: management perception (M), specifications (S), delivery (D), communications (C)
     rows = []
-    cons = read_yaml("gap_constructs.yaml")
+    cons = read_yaml(resource_path("gap_constructs.yaml"))
     k = 0
     for b in BRANCHES:
         for _ in range(staff_per_branch):

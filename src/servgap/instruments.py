@@ -23,14 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
-import yaml
 
 from .errors import ConfigError
+from .yamlio import read_yaml, resource_path
 
 LANGS = ("en", "zh")
 
@@ -42,23 +41,6 @@ def text_in(texts: Mapping[str, str] | str, lang: str) -> str:
     if isinstance(texts, str):
         return texts
     return texts.get(lang) or texts.get("en") or next(iter(texts.values()), "")
-
-
-def read_yaml(path, what: str = "file") -> Any:
-    """Read a YAML file or packaged resource safely, as a :class:`ConfigError` on failure."""
-    try:
-        if isinstance(path, str) and not Path(path).exists() and "/" not in path and path.endswith(".yaml"):
-            raw = resources.files("servgap.data").joinpath(path).read_text(encoding="utf-8")
-        else:
-            raw = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{what} {str(path)!r} does not exist; check the path.") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{what} {str(path)!r} is not UTF-8 text ({exc.reason}); save it as UTF-8.") from None
-    try:
-        return yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{what} {str(path)!r} is not valid YAML: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -212,13 +194,13 @@ def as_instrument(obj) -> Instrument:
                       "use sg.SERVQUAL22 or sg.Instrument.from_yaml('scale.yaml').")
 
 
-SERVQUAL22 = Instrument.from_dict(read_yaml("servqual22.yaml"), source="servqual22.yaml")
+SERVQUAL22 = Instrument.from_dict(read_yaml(resource_path("servqual22.yaml")), source="servqual22.yaml")
 """The 22-item SERVQUAL scale (7-point), bank wording in English and Chinese."""
 
 
 def __getattr__(name):  # GAP_CONSTRUCTS is loaded lazily: its data file is optional to import
     if name == "GAP_CONSTRUCTS":
-        inst = Instrument.from_dict(read_yaml("gap_constructs.yaml"), source="gap_constructs.yaml")
+        inst = Instrument.from_dict(read_yaml(resource_path("gap_constructs.yaml")), source="gap_constructs.yaml")
         globals()[name] = inst
         return inst
     raise AttributeError(name)

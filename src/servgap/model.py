@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from .errors import ConfigError
-from .instruments import read_yaml, text_in
+from .instruments import text_in
+from .yamlio import read_yaml, resource_path
 
-_SPEC = read_yaml("model.yaml")
+_SPEC = read_yaml(resource_path("model.yaml"))
 
 
 @dataclass(frozen=True)
