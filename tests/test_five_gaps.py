@@ -337,3 +337,17 @@ def test_decomposition_docstring_states_the_caveat():
 
     doc = " ".join(decompose.__doc__.split())
     assert "different respondents" in doc and "not their sum" in doc
+
+
+def test_gap1_single_manager_keeps_the_difference_of_means():
+    """A branch with one manager: the difference of means is known, the Welch test is not."""
+    inst = sg.Instrument.from_dict({"id": "one", "dimensions": [{"id": "d", "items": [{"id": "1"}]}]})
+    cust = sg.read_survey(pd.DataFrame({"E1": [6, 7, 5, 6], "P1": [5, 5, 5, 6], "branch": ["A"] * 4}), inst,
+                          columns={"expected": "E{item}", "perceived": "P{item}"}, segments="branch")
+    mgr = sg.read_survey(pd.DataFrame({"M1": [4], "branch": ["A"]}), inst, columns={"management": "M{item}"},
+                         segments="branch")
+    with pytest.warns(DataQualityWarning):
+        res = sg.analyze([cust, mgr], by="branch", gaps=[1])
+    row = res.dimensions.iloc[0]
+    assert row["mean_gap"] == pytest.approx(4 - 6) and np.isnan(row["p"]) and np.isnan(row["se"])
+    assert row["n"] == 5

@@ -60,7 +60,11 @@ def t_test(m: Moments, confidence: float = 0.95) -> dict:
 
 
 def welch_t(later: Moments, bench: Moments, confidence: float = 0.95) -> dict:
-    """Welch two-sample t of ``later − bench`` from the moments of each sample."""
+    """Welch two-sample t of ``later − bench`` from the moments of each sample.
+
+    The estimate (difference of means) is kept when each sample has at least one answer;
+    the test statistics need two answers in each sample and are NaN otherwise.
+    """
     n1, n2 = later.n_eff, bench.n_eff
     v1, v2 = later.sd ** 2, bench.sd ** 2
     diff = later.mean - bench.mean
@@ -75,7 +79,8 @@ def welch_t(later: Moments, bench: Moments, confidence: float = 0.95) -> dict:
         g = (1 - 3 / (4 * (n1 + n2) - 9)) * diff / sp
     out = dict(estimate=diff, sd=sp, se=se, statistic=t, df=df, p=_two_sided_t(t, df),
                ci_low=diff - q * se, ci_high=diff + q * se, effect=g)
-    return {k: _nan_where(bad, v) for k, v in out.items()}
+    # like the paired t: the difference of means stays whenever both samples have an answer
+    return {k: v if k == "estimate" else _nan_where(bad, v) for k, v in out.items()}
 
 
 def wilcoxon(h: GroupedHistogram) -> dict:
