@@ -194,8 +194,9 @@ def test_min_items_rule_and_ledger():
     s = sg.read_survey(df, inst, columns={"expected": "E{item}", "perceived": "P{item}"}, missing=[0])
     q = s.quality.set_index(["column", "issue"])["count"]
     assert q[("E3", "missing_code")] == 3 and q[("P1", "missing_code")] == 1
-    # respondent 3 has 2 of 5 expected items (< 2.5) and respondent 4 none: 2 dropped
-    assert q[("expected:d", "too_few_items")] == 2
+    # respondent 3 has 2 of 5 expected items (< 2.5); respondent 4 answered no expected item at all
+    assert q[("expected:d", "too_few_items")] == 1
+    assert q[("expected", "not_answered")] == 1 and q[("perceived", "not_answered")] == 1
     assert q[("*", "no_usable_answer")] == 1
     res = sg.analyze(s)
     assert res.dimensions.iloc[0]["n"] == 2           # respondents 1 and 2 (3 of 5 pairs)

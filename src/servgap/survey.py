@@ -107,8 +107,12 @@ class Survey:
         rows = []
         inst = self.instrument
         for vp, x in self.data.items():
+            # a respondent who was not asked (or skipped) a whole viewpoint is counted once as
+            # not_answered, not once per dimension as too_few_items
+            unanswered = np.isnan(x).all(axis=1)
             means, counts = dimension_means(x, inst.item_dimension, len(inst.dimensions), self.min_items)
-            dropped = np.isnan(means).sum(axis=0)
+            dropped = (np.isnan(means) & ~unanswered[:, None]).sum(axis=0)
+            rows.append(dict(source=self.source, column=vp, issue="not_answered", count=int(unanswered.sum())))
             rows += [dict(source=self.source, column=f"{vp}:{d.id}", issue="too_few_items", count=int(c))
                      for d, c in zip(inst.dimensions, dropped)]
         return rows

@@ -266,7 +266,11 @@ STRINGS = {
                    "reverse_scored": "reverse-worded items recoded",
                    "too_few_items": "dimension scores left out (too few items answered)",
                    "out_of_range": "out-of-range values set to missing", "unmatched_id": "ids found in only one file",
-                   "no_answer": "respondents without any usable answer"},
+                   "no_usable_answer": "respondents without any usable answer",
+                   "not_answered": "respondents who answered none of this viewpoint's items",
+                   "missing": "blank cells", "missing_segment": "respondents without a segment value (left out)",
+                   "too_few_dimensions": "overall scores left out (fewer than half of the dimensions)",
+                   "no_importance": "respondents without a usable importance allocation"},
         "method_items": [
             ("Gaps", "Every gap is a later stage minus its benchmark (gap 5 = perceived − expected; gap 1 = "
                      "management perception − customer expectation; gaps 2–4 on the staff side). Negative = "
@@ -325,7 +329,9 @@ STRINGS = {
         "issues": {"missing_code": "缺失值代码，已设为缺失", "incomplete_pair": "题项只有一方作答（不计入配对差距）",
                    "reverse_scored": "反向题已重新计分", "too_few_items": "作答题项过少，维度得分未计入",
                    "out_of_range": "超出量表范围，已设为缺失", "unmatched_id": "仅在一个文件中出现的编号",
-                   "no_answer": "没有任何有效作答的受访者"},
+                   "no_usable_answer": "没有任何有效作答的受访者", "not_answered": "该视角的题项全部未作答的受访者",
+                   "missing": "空白单元格", "missing_segment": "缺少分组信息的受访者（未计入）",
+                   "too_few_dimensions": "有效维度不足一半，总体得分未计入", "no_importance": "没有有效重要性分配的受访者"},
         "method_items": [
             ("差距", "每个差距都是后一环节减去其基准（差距5 = 感知 − 期望；差距1 = 管理者认知 − 顾客期望；"
                      "差距2–4 来自员工一方）。负数表示不足。受访者在某维度的得分为该维度已作答题项的均值，"
