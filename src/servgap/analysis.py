@@ -13,7 +13,7 @@ Definitions (see docs/methodology.md):
   gap 1 compares managers with customers (Welch t / Mann-Whitney U).
 
 Every item × segment test comes from one grouped histogram per unit (mergeable
-sufficient statistics, :mod:`servgap.stats`), not a loop of scipy calls.
+sufficient statistics, `servgap.stats`), not a loop of scipy calls.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def analyze(survey, by=None, test: str = "t", correction: str = "holm", alpha: f
     ----------
     survey : Survey, list of Survey, or SurveySet
         Customers (expected, perceived ...) and optionally managers/staff (management,
-        specification, delivered, communicated), see :func:`servgap.combine`.
+        specification, delivered, communicated), see `servgap.combine`.
     by : str or list of str, optional
         Segment columns to split by (each segment analysed separately).
     test : {"t", "wilcoxon"}
@@ -182,7 +182,7 @@ def analyze(survey, by=None, test: str = "t", correction: str = "holm", alpha: f
         Restrict to these gaps (default: every gap the data can measure).
     wave : str, optional
         A segment column holding the survey wave (e.g. ``"quarter"``). It is added to
-        ``by`` and :attr:`GapAnalysis.waves` then reports the change between waves.
+        ``by`` and `GapAnalysis.waves` then reports the change between waves.
 
     Returns
     -------

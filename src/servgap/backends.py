@@ -1,18 +1,18 @@
 """Dask back-end: surveys larger than memory, analysed partition by partition.
 
-``sg.read_survey(source, ..., engine="dask")`` with a :class:`dask.dataframe.DataFrame`,
+``sg.read_survey(source, ..., engine="dask")`` with a `dask.dataframe.DataFrame`,
 a pandas DataFrame (cut into partitions), a Parquet file, a Parquet dataset directory or
-a glob (``"/data/wave*/part-*.parquet"``) returns a :class:`DaskSurvey`. It keeps the
-Dask frame and the column mapping; nothing is read until :func:`servgap.analyze` runs.
+a glob (``"/data/wave*/part-*.parquet"``) returns a `DaskSurvey`. It keeps the
+Dask frame and the column mapping; nothing is read until `servgap.analyze` runs.
 ``engine="auto"`` (the default) picks Dask for a Dask DataFrame, a glob, or Parquet data
-larger than :data:`DASK_THRESHOLD_BYTES` on disk.
+larger than `DASK_THRESHOLD_BYTES` on disk.
 
 ``analyze()`` then maps the *same* code as the in-memory path over the partitions: each
-partition is validated by :func:`servgap.read_survey` (scale, missing codes, non-numeric
-cells) and reduced to mergeable partial statistics (:mod:`servgap.kernel`); the partials
+partition is validated by `servgap.read_survey` (scale, missing codes, non-numeric
+cells) and reduced to mergeable partial statistics (`servgap.kernel`); the partials
 are merged in a tree and finished by the shared code, so the tables equal the in-memory
 ones (to rounding, ~1e-15 relative). Dask's own scheduler runs the graph: the local
-threaded scheduler by default, or a :class:`distributed.Client` when one is active.
+threaded scheduler by default, or a `distributed.Client` when one is active.
 
 Differences from the in-memory path (documented in docs/performance.md):
 
@@ -68,7 +68,7 @@ def _has_dask() -> bool:
 
 
 def wants_dask(source, engine: str) -> bool:
-    """Whether ``read_survey`` should build a lazy :class:`DaskSurvey` for ``source``."""
+    """Whether ``read_survey`` should build a lazy `DaskSurvey` for ``source``."""
     if engine not in ENGINES:
         raise ConfigError(f"engine={engine!r}; use \"auto\", \"pandas\" or \"dask\".")
     if is_dask_frame(source):
@@ -196,10 +196,10 @@ def _tree(tasks: list):
 class DaskSurvey(Survey):
     """A survey over a Dask DataFrame, read and validated partition by partition.
 
-    Behaves like :class:`Survey` in :func:`servgap.analyze` and :func:`servgap.combine`.
-    ``n``, ``quality`` and :meth:`unique_segments` compute over the partitions;
+    Behaves like `Survey` in `servgap.analyze` and `servgap.combine`.
+    ``n``, ``quality`` and `unique_segments` compute over the partitions;
     ``data``, ``ids``, ``segments``, ``weights``, ``importance`` and ``extra`` load the
-    whole survey into memory (:meth:`to_survey`), for small data only.
+    whole survey into memory (`to_survey`), for small data only.
 
     Examples
     --------
@@ -245,7 +245,7 @@ class DaskSurvey(Survey):
         return _plain_strings(self.frame[list(by)].drop_duplicates().compute().reset_index(drop=True))
 
     def dask_partial(self, seg, plan) -> dict:
-        """Partial statistics of every partition, merged (called by :func:`servgap.analyze`)."""
+        """Partial statistics of every partition, merged (called by `servgap.analyze`)."""
         return _tree(self._tasks(_partition_partial, seg.by, seg.lookup, plan)) or {}
 
     @property
@@ -255,7 +255,7 @@ class DaskSurvey(Survey):
                              for (s, c, i), n in merged.get(("ledger", "read"), {}).items())
 
     def to_survey(self) -> Survey:
-        """Compute the frame and read it in memory (the in-memory :class:`Survey`)."""
+        """Compute the frame and read it in memory (the in-memory `Survey`)."""
         if self._memory is None:
             from .survey import read_survey
 

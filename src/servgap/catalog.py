@@ -13,7 +13,7 @@ indicators (data that would confirm it) and the passages of the source documents
 taken from. Users may replace the catalog (``path=``) or add and override entries
 (``extend=``); both are validated the same way.
 
-YAML is always read with :func:`yaml.safe_load`: Python-specific tags such as
+YAML is always read with `yaml.safe_load`: Python-specific tags such as
 ``!!python/object`` are rejected.
 """
 
@@ -64,7 +64,7 @@ def load_causes(path: str | os.PathLike | None = None) -> list[dict]:
     Returns
     -------
     list of dict
-        The validated, normalised entries in file order (see :func:`validate_causes`).
+        The validated, normalised entries in file order (see `validate_causes`).
 
     Raises
     ------

@@ -1,7 +1,7 @@
 """The schema of the root-cause catalog and its validation.
 
-:func:`validate_causes` checks entries of ``causes.yaml`` (or a user catalog) field by
-field and reports every problem at once in one :class:`ConfigError` that names the file,
+`validate_causes` checks entries of ``causes.yaml`` (or a user catalog) field by
+field and reports every problem at once in one `ConfigError` that names the file,
 the entry id and the field, with the fix.
 """
 
@@ -17,7 +17,7 @@ from servgap.yamlio import read_yaml, resource_path
 
 __all__ = ["validate_causes", "CATALOG_COLUMNS", "LANG_ALIASES"]
 
-#: Columns of the table returned by :func:`cause_catalog`, in order.
+#: Columns of the table returned by `cause_catalog`, in order.
 CATALOG_COLUMNS = (
     "id", "kind", "gap", "dimensions", "constructs",
     "name", "description", "remedies", "indicators", "sources",

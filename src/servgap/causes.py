@@ -1,9 +1,9 @@
 """Explainable ranking of root causes from the measured gaps.
 
-Every cause of the catalog (:mod:`servgap.catalog`) names the gap(s) it belongs to, the
+Every cause of the catalog (`servgap.catalog`) names the gap(s) it belongs to, the
 SERVQUAL dimensions it hurts and the staff-survey constructs that reflect it. The
 ranking collects, per cause, the measured evidence that points at it and turns it into
-one score (formula in :func:`rank_causes` and ``docs/causes.md``):
+one score (formula in `rank_causes` and ``docs/causes.md``):
 
 * ``S5`` -- the significant gap-5 shortfall (customers' perceived minus expected
   service) in the cause's dimensions;
@@ -33,7 +33,7 @@ from .errors import ConfigError, ServgapWarning
 
 __all__ = ["rank_causes", "cause_scores", "significance_weight", "CAUSE_COLUMNS", "WEIGHTS"]
 
-#: Columns of :func:`rank_causes` (after the ``by`` columns).
+#: Columns of `rank_causes` (after the ``by`` columns).
 CAUSE_COLUMNS = ["rank", "cause", "name", "gap", "dimensions", "score", "basis", "evidence", "explanation",
                  "remedies", "sources"]
 #: Weights of the three kinds of evidence in the score.
@@ -118,7 +118,7 @@ class _Evidence:
 
 
 def _assess(entry: Mapping, ev: _Evidence, importance: Mapping[str, float]) -> dict:
-    """Score one catalog entry on one segment's evidence (see :func:`rank_causes`)."""
+    """Score one catalog entry on one segment's evidence (see `rank_causes`)."""
     dims = list(entry["dimensions"])
     k = len(dims)
 
@@ -243,7 +243,7 @@ def cause_scores(dimensions: pd.DataFrame, constructs: pd.DataFrame | None = Non
                  catalog=None, importance: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Score every catalog cause on one segment's gap and construct tables (no text).
 
-    The low-level scorer behind :func:`rank_causes`; the formula is documented there.
+    The low-level scorer behind `rank_causes`; the formula is documented there.
 
     Parameters
     ----------

@@ -9,7 +9,7 @@ semopy's FIML objective gives estimates but no valid fit statistics, so it is no
 offered.
 
 Fit (``fit`` dict): ``chi2 = N · F_ML`` with its ``df`` and ``p``; CFI (bounded to [0, 1]) and TLI
-against the independence model (:func:`incremental_fit`);
+against the independence model (`incremental_fit`);
 ``rmsea = √(max(χ² − df, 0) / (df N))`` with its CI from the noncentral χ²
 (Browne & Cudeck 1993): ``λ_L``, ``λ_U`` solve ``P(χ²_df(λ) ≤ χ²) = (1 ± c)/2`` and
 ``rmsea = √(λ / (df N))`` (``N`` as in lavaan, consistent with ``χ² = N · F``;
@@ -42,7 +42,7 @@ INSTALL_HINT = "confirmatory factor analysis needs semopy: pip install \"servgap
 
 @dataclass
 class CFAResult:
-    """Result of :func:`cfa`.
+    """Result of `cfa`.
 
     Attributes
     ----------
@@ -250,7 +250,7 @@ def cfa(survey, viewpoint: str = "perceived", missing: str = "listwise", rmsea_l
 
 
 def cfa_table(res, viewpoint: str = "perceived", **kwargs) -> CFAResult:
-    """:func:`cfa` of the analysed survey that holds ``viewpoint`` (``res.validity``)."""
+    """`cfa` of the analysed survey that holds ``viewpoint`` (``res.validity``)."""
     need = {"expected", "perceived"} if viewpoint == "gap" else {viewpoint}
     for s in res.surveys:
         if need <= set(s.data):

@@ -1,11 +1,11 @@
 """Are gap scores different across segments, and did they change between waves?
 
 Respondent-level gap scores are rebuilt from the analysed surveys with the same
-definitions as :func:`servgap.analyze` (:func:`servgap.kernel.paired_levels`: item gap
+definitions as `servgap.analyze` (`servgap.kernel.paired_levels`: item gap
 ``later − benchmark``, dimension gap under the min-items rule, overall = mean of the
 dimension gaps).
 
-:func:`compare_segments` — per dimension (or item) and overall, across the segments:
+`compare_segments` — per dimension (or item) and overall, across the segments:
 
 ==============  =========  ============================================================
 ``method``      ``kind``   what
@@ -26,12 +26,12 @@ the pairs of a unit with ``dunn_correction`` (Holm by default). Pair rows give
 Games–Howell, its simultaneous CI; Dunn rows have no CI (``statistic`` is z).
 
 **Survey weights are ignored** by all of these methods (unweighted, as in R and SPSS);
-a :class:`~servgap.errors.MethodWarning` says so when the survey has weights.
+a `servgap.errors.MethodWarning` says so when the survey has weights.
 
-:func:`wave_changes` — change of every gap between consecutive waves (sorted wave
+`wave_changes` — change of every gap between consecutive waves (sorted wave
 labels): Welch t for independent samples, or a paired t when the same respondents
 answer both waves (matched by id with ``other=`` or by a panel-id column ``pair_on=``).
-These use the survey weights like :func:`servgap.analyze` (weighted means, Kish n).
+These use the survey weights like `servgap.analyze` (weighted means, Kish n).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def _surveys(source):
 
 
 def gap_scores(source, gap: int = 5, min_items: float | None = None):
-    """Respondent-level scores of one paired gap, as :func:`servgap.analyze` defines them.
+    """Respondent-level scores of one paired gap, as `servgap.analyze` defines them.
 
     Parameters
     ----------
@@ -329,7 +329,7 @@ def wave_changes(res, other=None, wave: str | None = None, pair_on: str | None =
 
     Notes
     -----
-    Weighted like :func:`servgap.analyze` (weighted means, Kish effective n) when the
+    Weighted like `servgap.analyze` (weighted means, Kish effective n) when the
     analysis used weights.
 
     Examples

@@ -1,5 +1,5 @@
-"""Survey configuration files (YAML): what :func:`servgap.read_survey` and
-:func:`servgap.analyze` take, written down so that batch runs are reproducible.
+"""Survey configuration files (YAML): what `servgap.read_survey` and
+`servgap.analyze` take, written down so that batch runs are reproducible.
 
 A configuration has the keys of ``read_survey`` at the top level (``columns``, ``id``,
 ``segments``, ``weight``, ``importance``, ``missing``, ``out_of_range``, ``min_items``,
@@ -11,7 +11,7 @@ A configuration has the keys of ``read_survey`` at the top level (``columns``, `
 optional ``staff:`` block describing a second survey (managers/staff: management,
 specification, delivered, communicated) with the same keys and its own ``files:``.
 Relative paths are relative to the configuration file. ``servgap init`` writes
-:data:`TEMPLATE`.
+`TEMPLATE`.
 
 Examples
 --------
@@ -143,11 +143,11 @@ class SurveyConfig:
     Attributes
     ----------
     survey : dict
-        Keyword arguments of :func:`servgap.read_survey` for the main (customer) survey.
+        Keyword arguments of `servgap.read_survey` for the main (customer) survey.
     files : list of str
         Source files named in the configuration (may be empty).
     analysis : dict
-        Keyword arguments of :func:`servgap.analyze`.
+        Keyword arguments of `servgap.analyze`.
     staff : dict or None
         ``read_survey`` keywords of the second survey; ``staff_files`` its files.
     """
@@ -176,7 +176,7 @@ class SurveyConfig:
         return out
 
     def analyze(self, files=None, **overrides):
-        """Read the survey(s) and run :func:`servgap.analyze` with the configured settings."""
+        """Read the survey(s) and run `servgap.analyze` with the configured settings."""
         from .analysis import analyze
 
         kw = {**self.analysis, **{k: v for k, v in overrides.items() if v is not None}}
@@ -184,7 +184,7 @@ class SurveyConfig:
 
 
 def parse_config(data: Any, base=".", source: str = "<config>") -> SurveyConfig:
-    """Build a :class:`SurveyConfig` from an already-parsed YAML mapping."""
+    """Build a `SurveyConfig` from an already-parsed YAML mapping."""
     base = Path(base)
     where = f"config {source}"
     if not isinstance(data, Mapping):

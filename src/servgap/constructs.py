@@ -1,6 +1,6 @@
 """Extended gap-model constructs: staff-survey scores and their link to the measured gaps.
 
-A staff survey rated on :data:`servgap.GAP_CONSTRUCTS` (instrument id ``gap_constructs``,
+A staff survey rated on `servgap.GAP_CONSTRUCTS` (instrument id ``gap_constructs``,
 one viewpoint, usually ``"rating"``) measures the organisational antecedents of gaps 1-4
 (Zeithaml, Berry & Parasuraman 1988). Analyse it together with the gap surveys::
 
@@ -172,7 +172,7 @@ def construct_correlations(res) -> pd.DataFrame:
 
     For every construct of the staff construct survey and every measured gap (1-5): over
     the segments of ``analyze(by=...)`` (typically branches) that have both numbers,
-    ``r`` = Pearson correlation (:func:`scipy.stats.pearsonr`, two-sided ``p``) between
+    ``r`` = Pearson correlation (`scipy.stats.pearsonr`, two-sided ``p``) between
 
     - the segment's mean construct score (``GapAnalysis.constructs``), and
     - the segment's gap averaged over dimensions: the unweighted mean of the dimension

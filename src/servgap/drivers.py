@@ -94,7 +94,7 @@ def stated_importance(survey, weighted: bool = True, confidence: float = 0.95) -
 
 
 def column_moments(M: np.ndarray, w: np.ndarray | None = None) -> st.Moments:
-    """Weighted moments of each column of a complete matrix (see :mod:`servgap.stats.moments`)."""
+    """Weighted moments of each column of a complete matrix (see `servgap.stats.moments`)."""
     w = np.ones(len(M)) if w is None else np.asarray(w, float)
     v1, v2 = w.sum(), (w ** 2).sum()
     mean = (w[:, None] * M).sum(axis=0) / v1
@@ -233,7 +233,7 @@ def importance(survey, outcome: str | None = None, predictors: str = "perceived"
 
 
 def importance_table(res, outcome: str | None = None, predictors: str = "perceived") -> pd.DataFrame:
-    """:func:`importance` of the analysed customer survey (``res.importance``)."""
+    """`importance` of the analysed customer survey (``res.importance``)."""
     s, settings = _customer_survey(res)
     return importance(s, outcome, predictors, settings.get("weighted", True), settings.get("confidence", 0.95),
                       settings.get("min_items"))
@@ -300,6 +300,6 @@ def ipa(survey, basis: str = "auto", outcome: str | None = None, weighted: bool 
 
 
 def ipa_table(res, basis: str = "auto", outcome: str | None = None) -> pd.DataFrame:
-    """:func:`ipa` of the analysed customer survey (``res.ipa``)."""
+    """`ipa` of the analysed customer survey (``res.ipa``)."""
     s, settings = _customer_survey(res)
     return ipa(s, basis, outcome, settings.get("weighted", True), settings.get("min_items"))

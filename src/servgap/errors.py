@@ -1,6 +1,6 @@
 """Exceptions and warnings raised by servgap.
 
-Every error is a :class:`ServgapError`, itself a :class:`ValueError`, so callers can
+Every error is a `ServgapError`, itself a `ValueError`, so callers can
 catch all servgap input problems with ``except ValueError``. Messages say what is wrong,
 where (file, column, row, value) and how to fix it.
 """

@@ -1,6 +1,6 @@
 """The bundled **synthetic** bank example: customers and staff of six branches.
 
-The data are made up by :func:`make_bank_example` (run ``examples/make_example_data.py``
+The data are made up by `make_bank_example` (run ``examples/make_example_data.py``
 to regenerate the packaged CSV files). Planted structure, so that analyses have
 something to find:
 

@@ -1,14 +1,14 @@
 """The five-gap model beyond gap 5: zone of tolerance and the gap-5 decomposition.
 
-Both tables are built from what :func:`servgap.analyze` already computed (no formula is
+Both tables are built from what `servgap.analyze` already computed (no formula is
 evaluated again here):
 
-- :func:`tolerance_table` (``GapAnalysis.tolerance``) joins the two zone-of-tolerance
+- `tolerance_table` (``GapAnalysis.tolerance``) joins the two zone-of-tolerance
   comparisons of the three-column SERVQUAL format (Parasuraman, Zeithaml & Berry 1994):
   the measure of service adequacy ``MSA = perceived − adequate`` and the measure of
   service superiority ``MSS = perceived − desired``, per dimension and item, and says
   where perception falls relative to the zone ``[adequate, desired]``;
-- :func:`decompose` (``GapAnalysis.decomposition``) puts the measured gaps 1-4 beside
+- `decompose` (``GapAnalysis.decomposition``) puts the measured gaps 1-4 beside
   gap 5 per dimension (Parasuraman, Zeithaml & Berry 1985: gap 5 = f(gap 1, ..., gap 4)).
 """
 
@@ -61,10 +61,10 @@ def tolerance_table(res) -> pd.DataFrame:
     ``MSA = mean(perceived − adequate)``, ``MSS = mean(perceived − desired)``,
 
     each the mean of the respondents' differences over their complete pairs, with the
-    paired-t (or Wilcoxon) test and t-based CI that :func:`servgap.analyze` computed
+    paired-t (or Wilcoxon) test and t-based CI that `servgap.analyze` computed
     (``GapAnalysis.tolerance_tests``); ``msa_p_adj``/``mss_p_adj`` are adjusted within one
     measure, level and segment, as for the gaps. ``zone`` is decided on the point
-    estimates (see :func:`zone_of`): ``"below"`` if ``MSA < 0``, ``"above"`` if
+    estimates (see `zone_of`): ``"below"`` if ``MSA < 0``, ``"above"`` if
     ``MSS > 0``, else ``"inside"``; read the CIs and adjusted p-values for how sure it is.
 
     Columns ``level`` (``"dimension"`` | ``"item"``), ``dimension``, ``item`` (NaN on

@@ -4,15 +4,15 @@ Chinese labels only render when a font with CJK glyphs is used. matplotlib (>= 3
 falls back glyph by glyph along a *list* of font families, so servgap puts an installed
 CJK font first in that list:
 
-- :func:`cjk_font` is a context manager (``matplotlib.rc_context``) that puts the font
+- `cjk_font` is a context manager (``matplotlib.rc_context``) that puts the font
   first in ``font.sans-serif`` while a figure is built, so text extents measured during
   layout are right;
-- :func:`stamp` sets the explicit family list on every text artist of a figure, so that
+- `stamp` sets the explicit family list on every text artist of a figure, so that
   drawing and ``savefig`` later, outside the context, still find the glyphs (the Agg
   backend renders text only at draw time).
 
 Neither changes ``matplotlib.rcParams`` permanently. When no CJK font is installed a
-:class:`~servgap.errors.FontWarning` is issued once per session (install e.g. Debian
+`servgap.errors.FontWarning` is issued once per session (install e.g. Debian
 ``fonts-noto-cjk``, or Noto Sans CJK SC / Source Han Sans / WenQuanYi / Microsoft YaHei).
 
 Examples
@@ -62,7 +62,7 @@ def _installed() -> frozenset:
 
 
 def find_cjk_font() -> str | None:
-    """Name of the first installed family of :data:`CJK_FONTS`, or ``None``."""
+    """Name of the first installed family of `CJK_FONTS`, or ``None``."""
     names = _installed()
     return next((f for f in CJK_FONTS if f in names), None)
 
@@ -91,8 +91,8 @@ def families() -> list[str] | None:
 def cjk_font(enabled: bool = True):
     """Temporarily put an installed CJK font first in the sans-serif fallback list.
 
-    Yields the explicit family list to give text artists (see :func:`stamp`), or ``None``
-    when ``enabled`` is false or no CJK font is installed (then a :class:`FontWarning` is
+    Yields the explicit family list to give text artists (see `stamp`), or ``None``
+    when ``enabled`` is false or no CJK font is installed (then a `FontWarning` is
     issued once). ``rcParams`` are restored on exit.
     """
     fams = families() if enabled else None

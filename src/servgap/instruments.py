@@ -1,9 +1,9 @@
-"""Instruments as data: :class:`Instrument`, :class:`Dimension`, :class:`Item`.
+"""Instruments as data: `Instrument`, `Dimension`, `Item`.
 
 An instrument is a set of Likert items grouped into dimensions, rated on one scale.
-servgap ships the 22-item SERVQUAL scale (:data:`SERVQUAL22`, Parasuraman, Zeithaml &
+servgap ships the 22-item SERVQUAL scale (`SERVQUAL22`, Parasuraman, Zeithaml &
 Berry 1988/1991) and the staff-survey constructs of the extended gap model
-(:data:`GAP_CONSTRUCTS`, Zeithaml, Berry & Parasuraman 1988). Custom instruments come
+(`GAP_CONSTRUCTS`, Zeithaml, Berry & Parasuraman 1988). Custom instruments come
 from a dict or a YAML file with the same schema as ``servgap/data/servqual22.yaml``::
 
     id: my_scale
@@ -154,7 +154,7 @@ class Instrument:
 
     @cached_property
     def item_dimension(self) -> np.ndarray:
-        """Dimension index (into :attr:`dimensions`) of each item, in item order."""
+        """Dimension index (into `dimensions`) of each item, in item order."""
         return np.array([k for k, d in enumerate(self.dimensions) for _ in d.items], dtype=np.intp)
 
     @cached_property
@@ -183,7 +183,7 @@ class Instrument:
 
 
 def as_instrument(obj) -> Instrument:
-    """Accept an :class:`Instrument`, a dict spec or a YAML path."""
+    """Accept an `Instrument`, a dict spec or a YAML path."""
     if isinstance(obj, Instrument):
         return obj
     if isinstance(obj, Mapping):

@@ -3,7 +3,7 @@
 Formats by file suffix: ``.csv``/``.txt``/``.tsv`` (pandas, with ``encoding``),
 ``.xlsx``/``.xlsm``/``.xls`` (openpyxl, extra ``excel``), ``.parquet``/``.pq`` or a
 Parquet folder (pyarrow, extra ``parquet``), ``.sav``/``.zsav`` (pyreadstat, extra
-``spss``; value labels kept in the metadata). A :class:`pandas.DataFrame` is used as is.
+``spss``; value labels kept in the metadata). A `pandas.DataFrame` is used as is.
 """
 
 from __future__ import annotations

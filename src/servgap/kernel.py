@@ -1,20 +1,20 @@
-"""Partial statistics of one block of respondents: the map step of :func:`servgap.analyze`.
+"""Partial statistics of one block of respondents: the map step of `servgap.analyze`.
 
 ``analyze()`` is *partial → merge → finish*:
 
-1. :func:`block_partial` turns one block of rows (a whole in-memory :class:`Survey`, or
+1. `block_partial` turns one block of rows (a whole in-memory `Survey`, or
    one partition of a Dask survey) into mergeable statistics. Everything respondent-level
    is row-local (item gaps, dimension gaps under the min-items rule, overall scores), so a
    block reduces on its own to, per comparison × level:
 
    - a grouped histogram of the unit values, group = ``unit × G + segment``
-     (:func:`servgap.stats.histogram`; weighted when survey weights are used, plus an
+     (`servgap.stats.histogram`; weighted when survey weights are used, plus an
      unweighted one for the rank tests),
    - for paired gaps, the grouped weighted sums ``Σ w·benchmark`` and ``Σ w`` behind
      ``mean_benchmark`` (``mean_later = mean_benchmark + mean_gap`` over the same pairs),
    - the data-quality counts (``incomplete_pair``, ``too_few_items`` ...).
 
-2. :func:`merge_partials` adds partials of disjoint blocks (histograms merge by
+2. `merge_partials` adds partials of disjoint blocks (histograms merge by
    re-aggregation, sums and counts by addition); it is associative, so Dask can reduce
    in a tree.
 
@@ -74,7 +74,7 @@ def unit_groups(g: np.ndarray, U: int, G: int) -> np.ndarray:
 
 
 def unit_hist(M: np.ndarray, gg: np.ndarray, G: int, w) -> st.GroupedHistogram:
-    """One histogram over all units (columns of ``M``); ``gg`` from :func:`unit_groups`."""
+    """One histogram over all units (columns of ``M``); ``gg`` from `unit_groups`."""
     U = M.shape[1]
     if not M.size:
         e = np.zeros(0)
@@ -131,7 +131,7 @@ def paired_levels(s, comp: Comparison, min_items: float, ledger: dict, valid: np
     """Per-respondent ``(gap, benchmark, later)`` matrices at item, dimension and overall level.
 
     Benchmark and later ratings are kept where the gap is defined. ``with_later=False``
-    returns ``(gap, benchmark)`` pairs: the map step of :func:`servgap.analyze` gets the
+    returns ``(gap, benchmark)`` pairs: the map step of `servgap.analyze` gets the
     later viewpoint's mean as ``mean_benchmark + mean_gap`` (same respondents and weights).
     """
     inst = s.instrument
@@ -184,7 +184,7 @@ def block_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None)
 
     ``g`` holds the segment code of every row (``-1``: not in any segment). Returns a dict
     with ledgers ``("ledger", "read" | "segment" | comparison key)`` (each
-    ``{(source, column, issue): count}``) and one :class:`Cell` per ``("paired", comparison key, level)`` and
+    ``{(source, column, issue): count}``) and one `Cell` per ``("paired", comparison key, level)`` and
     ``("single", viewpoint, level)``.
     """
     read: dict = {}
@@ -232,7 +232,7 @@ def rows(s, sl: slice):
 
 
 def blocked_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None) -> dict:
-    """:func:`block_partial` over blocks of :data:`BLOCK_ROWS` rows, merged."""
+    """`block_partial` over blocks of `BLOCK_ROWS` rows, merged."""
     if s.n <= BLOCK_ROWS:
         return block_partial(s, g, plan, read_ledger)
     return tree_merge([block_partial(rows(s, slice(a, a + BLOCK_ROWS)), g[a:a + BLOCK_ROWS], plan,

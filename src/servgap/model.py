@@ -47,7 +47,7 @@ GAPS: tuple[Comparison, ...] = tuple(c for c in COMPARISONS if c.table == "gaps"
 
 
 def gap(number: int) -> Comparison:
-    """The :class:`Comparison` of gap ``number`` (1-5)."""
+    """The `Comparison` of gap ``number`` (1-5)."""
     for c in GAPS:
         if c.gap == number:
             return c

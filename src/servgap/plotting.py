@@ -1,9 +1,9 @@
-"""Plots of a :class:`~servgap.results.GapAnalysis` (matplotlib only).
+"""Plots of a `servgap.results.GapAnalysis` (matplotlib only).
 
 Every function has the signature ``f(res_or_table, ax=None, lang="en", **kw) -> Axes``:
 it draws on ``ax`` (a new figure when ``None``), takes the result or the table it needs,
 and labels in English or simplified Chinese (``lang="zh"``, with a CJK font fallback that
-never changes the global ``rcParams``; see :mod:`servgap.fonts`).
+never changes the global ``rcParams``; see `servgap.fonts`).
 
 ========== ==============================================================================
 kind       what it shows
@@ -36,7 +36,7 @@ KINDS = ("gaps", "snake", "model", "tolerance", "heatmap", "ipa", "radar", "caus
 
 
 class PlotAccessor:
-    """``res.plot.<kind>(...)`` for every plot kind of :mod:`servgap.plotting`.
+    """``res.plot.<kind>(...)`` for every plot kind of `servgap.plotting`.
 
     Calling the accessor itself, ``res.plot(kind="gaps", ...)``, works too.
 

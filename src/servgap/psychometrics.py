@@ -5,7 +5,7 @@ every paired gap the survey holds (gap 5 = ``P − E`` per item), per dimension 
 the whole scale (``dimension = "overall"``):
 
 - Cronbach's alpha with its Feldt confidence interval, standardised alpha and the mean
-  inter-item correlation (:mod:`servgap.stats.reliability`);
+  inter-item correlation (`servgap.stats.reliability`);
 - on gap rows, the reliability of the *difference* of the dimension scores (Lord 1963;
   Johns 1981; Peter, Churchill & Brown 1993) from the variances, alphas and correlation
   of the later-stage and benchmark dimension scores::
@@ -17,7 +17,7 @@ item of the dimension is answered; for gap rows, every item of both viewpoints);
 says how many were used. Survey weights are not used (alpha is a property of the
 instrument in the sample, as in SPSS RELIABILITY and R ``psych::alpha``).
 
-Confirmatory factor analysis lives in :mod:`servgap.cfa` (:func:`validity`).
+Confirmatory factor analysis lives in `servgap.cfa` (`validity`).
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def reliability(survey, confidence: float = 0.95) -> pd.DataFrame:
 def item_statistics(survey) -> pd.DataFrame:
     """Item analysis per dimension: corrected item–total correlation and alpha if deleted.
 
-    Listwise within the dimension (the same rows as :func:`reliability`). Columns
+    Listwise within the dimension (the same rows as `reliability`). Columns
     ``source, scores, gap, dimension, item, n, mean, sd, item_total_r, alpha_if_deleted``.
     The corrected item–total correlation correlates an item with the sum of the *other*
     items of its dimension; an item whose deletion raises alpha is a candidate to drop.
@@ -166,7 +166,7 @@ def item_statistics(survey) -> pd.DataFrame:
 
 
 def reliability_table(res, confidence: float | None = None) -> pd.DataFrame:
-    """:func:`reliability` of every survey of an analysis (``res.reliability``)."""
+    """`reliability` of every survey of an analysis (``res.reliability``)."""
     conf = res.settings.get("confidence", 0.95) if confidence is None else confidence
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -177,13 +177,13 @@ def reliability_table(res, confidence: float | None = None) -> pd.DataFrame:
 
 
 def item_table(res) -> pd.DataFrame:
-    """:func:`item_statistics` of every survey of an analysis."""
+    """`item_statistics` of every survey of an analysis."""
     frames = [item_statistics(s) for s in res.surveys]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ITEM_COLUMNS)
 
 
 def validity(res, **kwargs):
-    """Confirmatory factor analysis of the dimension structure; see :func:`servgap.cfa.cfa`."""
+    """Confirmatory factor analysis of the dimension structure; see `servgap.cfa.cfa`."""
     from .cfa import cfa_table
 
     return cfa_table(res, **kwargs)

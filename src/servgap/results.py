@@ -1,4 +1,4 @@
-"""GapAnalysis: the tidy result tables of :func:`servgap.analyze` and what hangs off them."""
+"""GapAnalysis: the tidy result tables of `servgap.analyze` and what hangs off them."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _finish(frames: list[pd.DataFrame], keys: list[str], by: list[str], correcti
 
 @dataclass
 class GapAnalysis:
-    """Result of :func:`servgap.analyze`.
+    """Result of `servgap.analyze`.
 
     Attributes
     ----------
@@ -186,7 +186,7 @@ class GapAnalysis:
         return to_dict(self)
 
     def to_json(self, path=None, **kwargs) -> str:
-        """JSON text of :meth:`to_dict` (written to ``path`` if given)."""
+        """JSON text of `to_dict` (written to ``path`` if given)."""
         from .report.jsonout import to_json
 
         return to_json(self, path, **kwargs)

@@ -1,8 +1,8 @@
 """Survey: validated numeric matrices per viewpoint, with ids, segments, weights and a
 data-quality ledger of everything that was recoded or excluded.
 
-``read_survey`` turns files or DataFrames into a :class:`Survey`. Nothing is lost
-silently: every recoded or dropped value is counted in :attr:`Survey.quality`.
+``read_survey`` turns files or DataFrames into a `Survey`. Nothing is lost
+silently: every recoded or dropped value is counted in `Survey.quality`.
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ class Survey:
 
 
 class SurveySet(tuple):
-    """Several surveys analysed together (customers + managers/staff). See :func:`combine`."""
+    """Several surveys analysed together (customers + managers/staff). See `combine`."""
 
     def viewpoint_map(self) -> dict[str, Survey]:
         out: dict[str, Survey] = {}
@@ -201,7 +201,7 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
         perceptions in two files) are joined on ``id``; ids found in only some of them
         are counted as ``unmatched_id``.
     instrument : Instrument, dict or YAML path
-        Default :data:`servgap.SERVQUAL22`.
+        Default `servgap.SERVQUAL22`.
     columns : dict
         ``viewpoint -> pattern`` with ``{item}`` (``{"expected": "E{item}"}``) or
         ``viewpoint -> {item_id: column}``. With ``layout="long"``: ``viewpoint -> code``
@@ -215,7 +215,7 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
     missing : list
         Codes meaning "no answer" (e.g. ``[0, 9, -99, "NA"]``), in rating columns only.
     out_of_range : {"error", "missing"}
-        Values outside the scale raise :class:`DataError` (default) or become missing.
+        Values outside the scale raise `DataError` (default) or become missing.
     min_items : float
         Default share of a dimension's items that must be answered (0.5).
     keep : list of str
@@ -225,7 +225,7 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
         ``long_columns={"id": ..., "item": ..., "viewpoint": ..., "value": ...}``.
     encoding, sheet : CSV encoding (e.g. ``"gbk"``) and Excel sheet.
     engine : {"auto", "pandas", "dask"}
-        ``"dask"`` (extra ``dask``): a lazy :class:`servgap.backends.DaskSurvey` over a
+        ``"dask"`` (extra ``dask``): a lazy `servgap.backends.DaskSurvey` over a
         ``dask.dataframe.DataFrame`` (or a pandas one), a Parquet dataset directory or a
         glob, validated and analysed partition by partition. ``"auto"`` picks Dask for a Dask DataFrame, a glob,
         or Parquet data above ``servgap.backends.DASK_THRESHOLD_BYTES`` (1 GiB) on disk.

@@ -1,6 +1,6 @@
 """Validation of raw survey tables: column resolution, numeric checks, ranges, ids.
 
-Each function turns one kind of bad input into a :class:`servgap.errors.ServgapError`
+Each function turns one kind of bad input into a `servgap.errors.ServgapError`
 that names file, column, row and value and says how to fix it, and counts every recoded
 value in the quality ledger (a list of ``{source, column, issue, count}`` rows).
 """

@@ -1,7 +1,7 @@
 """Safe YAML reading for every data file servgap loads (instruments, model, causes).
 
-Files are read with :func:`yaml.safe_load` only: Python-specific tags such as
-``!!python/object`` are rejected. Every failure is a :class:`ConfigError` naming the file.
+Files are read with `yaml.safe_load` only: Python-specific tags such as
+``!!python/object`` are rejected. Every failure is a `ConfigError` naming the file.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def read_yaml(path_or_resource, what: str = "file") -> Any:
 
     ``path_or_resource`` is a filesystem path (``str`` or ``os.PathLike``) or an
     ``importlib.resources`` traversable. Missing files, unreadable files, YAML syntax
-    errors and unsafe tags raise :class:`ConfigError` naming the file (``what`` says which
+    errors and unsafe tags raise `ConfigError` naming the file (``what`` says which
     kind of file it is: "instrument file", "config file" ...).
     """
     label = str(path_or_resource)

@@ -1,1 +1,1 @@
-"""Plot implementations; the public entry is :mod:`servgap.plotting`."""
+"""Plot implementations; the public entry is `servgap.plotting`."""

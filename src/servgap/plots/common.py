@@ -1,8 +1,8 @@
 """Shared pieces of the plot functions: UI strings, colours, input and segment handling.
 
 Plots read result tables only (``GapAnalysis`` attributes or the DataFrames themselves);
-every plot function is wrapped by :func:`plot_function`, which checks ``lang``, builds
-the figure under the CJK font fallback of :mod:`servgap.fonts` and stamps the font family
+every plot function is wrapped by `plot_function`, which checks ``lang``, builds
+the figure under the CJK font fallback of `servgap.fonts` and stamps the font family
 on the text artists so that later drawing and saving render Chinese.
 """
 

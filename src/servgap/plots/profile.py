@@ -174,7 +174,7 @@ def heatmap(res, ax=None, lang: str = "en", *, gap: int = 5, instrument=None, cm
     """Segment × dimension matrix of a gap, diverging colours centred at 0, values annotated.
 
     Cells are ``mean_gap`` of ``res.dimensions`` for ``gap`` (rows: segments, columns:
-    dimensions); colours use :class:`matplotlib.colors.TwoSlopeNorm` with ``vcenter=0``
+    dimensions); colours use `matplotlib.colors.TwoSlopeNorm` with ``vcenter=0``
     and symmetric limits, so red = shortfall and blue = surplus at equal intensity.
     Stars give the adjusted p.
 
@@ -290,7 +290,7 @@ def ipa(res, ax=None, lang: str = "en", *, instrument=None):
     """Importance–performance quadrant chart (Martilla & James 1977).
 
     x = performance (mean perceived rating), y = importance (``res.ipa``; without it the
-    stated 100-point importance, see :func:`stated_ipa`). The quadrant lines are at the
+    stated 100-point importance, see `stated_ipa`). The quadrant lines are at the
     mean importance and mean performance of the dimensions drawn.
 
     Returns

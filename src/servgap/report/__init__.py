@@ -1,8 +1,8 @@
-"""Exports of a :class:`~servgap.GapAnalysis`: HTML report, Excel workbook, JSON.
+"""Exports of a `servgap.GapAnalysis`: HTML report, Excel workbook, JSON.
 
-- :func:`to_html` — one self-contained HTML file (jinja2 template, inline images).
-- :func:`to_excel` — one sheet per table, typed numbers, frozen headers.
-- :func:`to_dict` / :func:`to_json` — a versioned structure with a JSON Schema
+- `to_html` — one self-contained HTML file (jinja2 template, inline images).
+- `to_excel` — one sheet per table, typed numbers, frozen headers.
+- `to_dict` / `to_json` — a versioned structure with a JSON Schema
   (``servgap/data/result.schema.json``).
 
 This module also holds what the exporters share: the language check, the optional
@@ -45,7 +45,7 @@ PLOT_KINDS = ("model", "gaps", "snake", "heatmap", "tolerance", "ipa", "radar", 
 
 
 def check_lang(lang) -> str:
-    """Return ``lang`` when it is ``"en"`` or ``"zh"``, else raise :class:`ConfigError`."""
+    """Return ``lang`` when it is ``"en"`` or ``"zh"``, else raise `ConfigError`."""
     if lang not in LANGS:
         raise ConfigError(f"lang={lang!r} is not supported; use 'en' (English) or 'zh' (simplified Chinese).")
     return lang
@@ -55,9 +55,9 @@ def optional_table(res, name: str, lang: str = "en"):
     """An optional result table, or ``(None, reason)`` when it is not available.
 
     A table is unavailable when the module computing it is not installed or when the
-    analysis cannot produce it (a :class:`~servgap.errors.ServgapError`, e.g. no
+    analysis cannot produce it (a `servgap.errors.ServgapError`, e.g. no
     desired/adequate ratings). Any other exception is a bug in that module: the table
-    is left out with a :class:`~servgap.errors.ServgapWarning` naming the error, so that
+    is left out with a `servgap.errors.ServgapWarning` naming the error, so that
     one broken extra does not sink a whole report or batch.
 
     Returns
@@ -121,10 +121,10 @@ def make_figure(res, kind: str, lang: str = "en", **kwargs) -> Figure:
     """Draw ``res.plot.<kind>(lang=lang)``; a missing plot or an inapplicable one becomes a note.
 
     The plot is skipped (``figure=None`` and a ``note`` saying why) when
-    :mod:`servgap.plotting` or the plot function is not available, or when the plot
-    raises a :class:`~servgap.errors.ServgapError` (e.g. a heatmap without segments).
+    `servgap.plotting` or the plot function is not available, or when the plot
+    raises a `servgap.errors.ServgapError` (e.g. a heatmap without segments).
     Any other failure is a bug in the plot: it is skipped too, with a
-    :class:`~servgap.errors.ServgapWarning` naming the error.
+    `servgap.errors.ServgapWarning` naming the error.
     """
     if kind == "heatmap" and not res.by:
         return Figure(kind, note="no segments (by=) in this analysis")
@@ -180,28 +180,28 @@ def data_uri(data: bytes, fmt: str) -> str:
 
 
 def to_html(res, path=None, lang: str = "en", **kwargs) -> str:
-    """See :func:`servgap.report.html.to_html`."""
+    """See `servgap.report.html.to_html`."""
     from .html import to_html as _f
 
     return _f(res, path, lang=lang, **kwargs)
 
 
 def to_excel(res, path, **kwargs):
-    """See :func:`servgap.report.excel.to_excel`."""
+    """See `servgap.report.excel.to_excel`."""
     from .excel import to_excel as _f
 
     return _f(res, path, **kwargs)
 
 
 def to_dict(res, **kwargs) -> dict:
-    """See :func:`servgap.report.jsonout.to_dict`."""
+    """See `servgap.report.jsonout.to_dict`."""
     from .jsonout import to_dict as _f
 
     return _f(res, **kwargs)
 
 
 def to_json(res, path=None, **kwargs) -> str:
-    """See :func:`servgap.report.jsonout.to_json`."""
+    """See `servgap.report.jsonout.to_json`."""
     from .jsonout import to_json as _f
 
     return _f(res, path, **kwargs)

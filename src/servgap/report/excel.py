@@ -132,7 +132,7 @@ def _settings_frame(res) -> pd.DataFrame:
 
 
 def sheets(res) -> dict[str, pd.DataFrame]:
-    """The tables written by :func:`to_excel`, by sheet name, in order."""
+    """The tables written by `to_excel`, by sheet name, in order."""
     out = {"gaps": res.gaps, "items": res.items, "overall": res.overall}
     for name in OPTIONAL_TABLES:
         df, _ = optional_table(res, name, "en")

@@ -1,4 +1,4 @@
-"""Self-contained HTML report of a :class:`~servgap.GapAnalysis` (jinja2, autoescaped).
+"""Self-contained HTML report of a `servgap.GapAnalysis` (jinja2, autoescaped).
 
 One file, no network: CSS is inline, figures are ``data:`` URIs (SVG by default, PNG
 with ``image_format="png"``), nothing needs JavaScript. Sections: summary (the worst

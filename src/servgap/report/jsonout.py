@@ -1,4 +1,4 @@
-"""JSON export of a :class:`~servgap.GapAnalysis`: a versioned, documented structure.
+"""JSON export of a `servgap.GapAnalysis`: a versioned, documented structure.
 
 The structure (``schema_version`` ``"1.0"``, JSON Schema draft 2020-12 shipped as
 ``servgap/data/result.schema.json``)::
@@ -18,7 +18,7 @@ The structure (``schema_version`` ``"1.0"``, JSON Schema draft 2020-12 shipped a
       "quality": [{"source": ..., "column": ..., "issue": ..., "count": 3}]
     }
 
-Records keep the column names of the result tables (see :class:`~servgap.GapAnalysis`);
+Records keep the column names of the result tables (see `servgap.GapAnalysis`);
 ``NaN`` becomes ``null`` and numpy types become plain JSON numbers. The optional tables
 appear only when the analysis could compute them. ``causes`` is in English.
 
@@ -47,12 +47,12 @@ CORE_TABLES = ("items", "dimensions", "overall")
 
 
 def schema() -> dict:
-    """The JSON Schema (draft 2020-12) of :func:`to_dict`'s output."""
+    """The JSON Schema (draft 2020-12) of `to_dict`'s output."""
     return json.loads(resources.files("servgap.data").joinpath("result.schema.json").read_text(encoding="utf-8"))
 
 
 def instrument_dict(inst) -> dict:
-    """The instrument as a dict in the YAML schema of :meth:`servgap.Instrument.from_dict`."""
+    """The instrument as a dict in the YAML schema of `servgap.Instrument.from_dict`."""
     return {"id": inst.id, "name": dict(inst.name), "reference": inst.reference,
             "scale": {"min": plain(inst.scale_min), "max": plain(inst.scale_max)},
             "dimensions": [{"id": d.id, "name": dict(d.name), "description": dict(d.description),
@@ -79,7 +79,7 @@ def to_dict(res) -> dict:
     -------
     dict
         Plain Python values only (``float``, ``int``, ``str``, ``bool``, ``None``,
-        lists and dicts), valid against :func:`schema`.
+        lists and dicts), valid against `schema`.
 
     Examples
     --------
@@ -115,7 +115,7 @@ def to_dict(res) -> dict:
 
 
 def to_json(res, path=None, indent: int | None = 1) -> str:
-    """JSON text of :func:`to_dict`; written as UTF-8 to ``path`` when given.
+    """JSON text of `to_dict`; written as UTF-8 to ``path`` when given.
 
     Strict JSON: ``NaN`` is written as ``null``, never as the non-standard ``NaN``.
 
@@ -130,7 +130,7 @@ def to_json(res, path=None, indent: int | None = 1) -> str:
 
 
 class SavedAnalysis(GapAnalysis):
-    """A :class:`~servgap.GapAnalysis` read back from JSON (see :func:`from_dict`).
+    """A `servgap.GapAnalysis` read back from JSON (see `from_dict`).
 
     It has the tables but not the raw surveys: the optional tables (tolerance,
     constructs, IPA, causes) are the saved ones, in the language they were saved in.
@@ -169,7 +169,7 @@ def _frame(rows, columns=None) -> pd.DataFrame:
 
 
 def from_dict(data: dict) -> SavedAnalysis:
-    """Rebuild a result from :func:`to_dict`'s output (e.g. to re-render a report).
+    """Rebuild a result from `to_dict`'s output (e.g. to re-render a report).
 
     Raises
     ------
@@ -199,7 +199,7 @@ def from_dict(data: dict) -> SavedAnalysis:
 
 
 def read_json(path) -> SavedAnalysis:
-    """Read a results file written by :func:`to_json` (see :func:`from_dict`)."""
+    """Read a results file written by `to_json` (see `from_dict`)."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:

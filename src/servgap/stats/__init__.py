@@ -5,9 +5,9 @@ Nothing here knows about surveys. The kernel is a sparse *grouped histogram*: fo
 merges by addition, so partitions of a large data set reduce independently (Dask) and
 the same finishing code produces every test:
 
-- moments -> paired/one-sample t, Welch t (:mod:`servgap.stats.tests`)
+- moments -> paired/one-sample t, Welch t (`servgap.stats.tests`)
 - value counts -> Wilcoxon signed-rank and Mann-Whitney U with exact tie handling
-- multiplicity corrections per family, vectorised (:mod:`servgap.stats.multiplicity`)
+- multiplicity corrections per family, vectorised (`servgap.stats.multiplicity`)
 """
 
 from .histogram import GroupedHistogram, histogram, merge

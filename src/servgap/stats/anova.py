@@ -143,7 +143,7 @@ def ptukey_sf(q, k, df):
 
 
 def qtukey(confidence, k, df):
-    """Quantile ``q`` with ``P(Q_{k,df} ≤ q) = confidence`` (bisection on :func:`ptukey_sf`)."""
+    """Quantile ``q`` with ``P(Q_{k,df} ≤ q) = confidence`` (bisection on `ptukey_sf`)."""
     df = np.atleast_1d(np.asarray(df, float))
     lo, hi = np.zeros(df.shape), np.full(df.shape, 40.0)
     for _ in range(50):

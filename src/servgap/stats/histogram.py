@@ -6,7 +6,7 @@ optional weights ``w``, the histogram holds one row per distinct (group, value) 
 ``count`` = number of observations, ``w`` = Σ w, ``w2`` = Σ w².
 
 Without weights ``w = w2 = count``. Histograms of disjoint partitions merge by
-concatenation and re-aggregation (:func:`merge`), so out-of-core and in-memory paths give
+concatenation and re-aggregation (`merge`), so out-of-core and in-memory paths give
 identical results. Likert data (and means of Likert items) lie on a small lattice
 ``k / L``; there the histogram is built with one ``np.bincount`` (O(n)); other values use
 a sort (``np.unique``), which is exact for any data.

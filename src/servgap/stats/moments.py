@@ -1,4 +1,4 @@
-"""Weighted moments per group from a :class:`GroupedHistogram`.
+"""Weighted moments per group from a `GroupedHistogram`.
 
 With weights ``w`` (all 1 without survey weights), per group:
 

@@ -3,17 +3,17 @@
 All functions take arrays (one entry per group) and return a dict of arrays:
 ``estimate, se, statistic, df, p, ci_low, ci_high, effect``. Two-sided p-values.
 
-- :func:`t_test` — one-sample t on differences (= paired t):
+- `t_test` — one-sample t on differences (= paired t):
   ``t = m / (s / √n_eff)``, ``df = n_eff − 1``; effect Cohen's ``d_z = m / s``.
-- :func:`welch_t` — Welch two-sample t for ``m_later − m_bench``;
+- `welch_t` — Welch two-sample t for ``m_later − m_bench``;
   ``se = √(s₁²/n₁ + s₂²/n₂)``, Welch–Satterthwaite df; effect Hedges' g
   ``= J · (m₁ − m₂)/s_p`` with ``s_p² = ((n₁−1)s₁² + (n₂−1)s₂²)/(n₁+n₂−2)`` and
   ``J = 1 − 3/(4(n₁+n₂) − 9)`` (Hedges & Olkin 1985).
-- :func:`wilcoxon` — signed-rank on a difference histogram: zeros dropped, mid-ranks
+- `wilcoxon` — signed-rank on a difference histogram: zeros dropped, mid-ranks
   for ties, normal approximation with tie correction and no continuity correction
   (R ``wilcox.test(exact=FALSE, correct=FALSE)``); statistic ``V`` = sum of ranks of
   positive differences; effect rank-biserial ``r = (R⁺ − R⁻)/(R⁺ + R⁻)`` (Kerby 2014).
-- :func:`mann_whitney` — U of the *later* sample, tie-corrected normal approximation
+- `mann_whitney` — U of the *later* sample, tie-corrected normal approximation
   without continuity correction; effect rank-biserial ``2U/(n₁n₂) − 1``.
 """
 
