@@ -126,21 +126,13 @@ def _segment_codes(s, by):
     if miss:
         raise ConfigError(f"by={miss[0]!r} is not a segment of survey {s.source!r}; its segments are "
                           f"{', '.join(s.segments.columns) or 'none'} (declare them with read_survey(segments=...)).")
-    seg = s.segments[by]
-    complete = seg.notna().all(axis=1).to_numpy()
-    codes = np.full(len(seg), -1, np.intp)
-    parts = [pd.factorize(seg[c].astype(str).to_numpy()[complete], sort=True) for c in by]
-    mixed = np.zeros(int(complete.sum()), np.int64)
-    for c, u in parts:
-        mixed = mixed * len(u) + c
-    used, codes[complete] = np.unique(mixed, return_inverse=True)
-    names = []
-    for m in used:
-        labs = []
-        for c, u in reversed(parts):
-            m, r = divmod(int(m), len(u))
-            labs.append(str(u[r]))
-        names.append("/".join(reversed(labs)))
+    from .analysis import segment       # the same segment coding as the gap tables
+    from .kernel import segment_codes
+    from .survey import SurveySet
+
+    seg = segment(SurveySet([s]), by)
+    codes = segment_codes(s.segments, by, seg.lookup)   # also for a lazy (Dask) survey
+    names = ["/".join(map(str, row)) for row in seg.table.itertuples(index=False)]
     return codes, names, "+".join(by)
 
 

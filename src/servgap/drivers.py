@@ -95,13 +95,10 @@ def stated_importance(survey, weighted: bool = True, confidence: float = 0.95) -
 
 def column_moments(M: np.ndarray, w: np.ndarray | None = None) -> st.Moments:
     """Weighted moments of each column of a complete matrix (see `servgap.stats.moments`)."""
-    w = np.ones(len(M)) if w is None else np.asarray(w, float)
-    v1, v2 = w.sum(), (w ** 2).sum()
-    mean = (w[:, None] * M).sum(axis=0) / v1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sd = np.sqrt((w[:, None] * (M - mean) ** 2).sum(axis=0) / (v1 - v2 / v1))
     k = M.shape[1]
-    return st.Moments(np.full(k, len(M)), np.full(k, v1), np.full(k, v2), mean, sd)
+    column = np.broadcast_to(np.arange(k), M.shape).ravel()
+    ww = None if w is None else np.broadcast_to(np.asarray(w, float)[:, None], M.shape).ravel()
+    return st.moments(st.histogram(M.ravel(), column, k, ww))     # the kernel's one moment formula
 
 
 def _outcome(survey, outcome):
