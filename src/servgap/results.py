@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataQualityWarning
+from .formatting import stars
 from .stats import adjust
 from .survey import quality_frame
 
@@ -243,12 +244,6 @@ class GapAnalysis:
         cols = ["gap", "dimension", *self.by, "n", "mean_gap", "ci_low", "ci_high", "p_adj"]
         return d[cols]
 
-    @staticmethod
-    def _stars(p) -> str:
-        if not np.isfinite(p):
-            return ""
-        return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
-
     def __repr__(self) -> str:
         s = self.settings
         lines = [f"GapAnalysis: gaps {', '.join(map(str, self.measured_gaps)) or 'none'} measured; "
@@ -261,7 +256,7 @@ class GapAnalysis:
         if len(h) > 40:
             h = h.head(40)
             lines.append("(first 40 rows of .gaps)")
-        h["sig"] = [self._stars(p) for p in h["p_adj"]]
+        h["sig"] = [stars(p) for p in h["p_adj"]]
         lines.append(h.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         return "\n".join(lines)
 
@@ -278,7 +273,7 @@ class GapAnalysis:
                     style = ' style="color:#b2182b"' if (col == "mean_gap" and v < 0 and r.p_adj < s["alpha"]) else ""
                     cells.append(f"<td{style}>{v:+.3f}</td>" if np.isfinite(v) else "<td>–</td>")
                 elif col == "p_adj":
-                    cells.append(f"<td>{v:.3g}&nbsp;{self._stars(v)}</td>" if np.isfinite(v) else "<td>–</td>")
+                    cells.append(f"<td>{v:.3g}&nbsp;{stars(v)}</td>" if np.isfinite(v) else "<td>–</td>")
                 else:
                     cells.append(f"<td>{html.escape(str(v))}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
+from ..formatting import stars  # noqa: F401  (re-exported to the plot modules)
 from ..fonts import cjk_font, families, needs_cjk, stamp
 from ..instruments import LANGS
 
@@ -231,11 +232,6 @@ def pool(df: pd.DataFrame, keys: list[str], cols: list[str]) -> pd.DataFrame:
     return out
 
 
-def stars(p) -> str:
-    p = float(p) if p is not None else np.nan
-    if not np.isfinite(p):
-        return ""
-    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
 
 
 def num(v, signed: bool = True, digits: int = 2) -> str:

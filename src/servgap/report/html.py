@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..formatting import stars
 from ..model import gap as gap_def
 from ..model import viewpoint_label
 from . import (
@@ -54,11 +55,6 @@ def fp(p) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def stars(p) -> str:
-    p = plain(p)
-    if p is None:
-        return ""
-    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
 
 
 def gap_colour(v, p, alpha: float, scale: float) -> str:
