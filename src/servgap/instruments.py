@@ -34,10 +34,16 @@ from .yamlio import read_yaml, resource_path
 LANGS = ("en", "zh")
 
 
+def check_lang(lang) -> str:
+    """Return ``lang`` when it is ``"en"`` or ``"zh"``, else raise `ConfigError`."""
+    if lang not in LANGS:
+        raise ConfigError(f"lang={lang!r} is not supported; use 'en' (English) or 'zh' (simplified Chinese).")
+    return lang
+
+
 def text_in(texts: Mapping[str, str] | str, lang: str) -> str:
     """Return the text of ``texts`` in ``lang`` (falls back to English, then any)."""
-    if lang not in LANGS:
-        raise ConfigError(f"lang={lang!r} is not supported; use 'en' or 'zh'.")
+    check_lang(lang)
     if isinstance(texts, str):
         return texts
     return texts.get(lang) or texts.get("en") or next(iter(texts.values()), "")

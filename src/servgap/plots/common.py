@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..formatting import stars  # noqa: F401  (re-exported to the plot modules)
 from ..fonts import cjk_font, families, needs_cjk, stamp
-from ..instruments import LANGS
+from ..instruments import LANGS, check_lang  # noqa: F401  (re-exported to the plot modules)
 
 TEXT = {
     "en": {
@@ -87,12 +87,6 @@ KNOWN_COLUMNS = {
     "mss_p_adj", "zone", "importance", "importance_basis", "performance", "quadrant", "rank", "cause", "name",
     "dimensions", "score", "basis", "evidence", "explanation", "remedies", "sources",
 }
-
-
-def check_lang(lang) -> str:
-    if lang not in LANGS:
-        raise ConfigError(f"lang={lang!r} is not supported for plots; use 'en' or 'zh'.")
-    return lang
 
 
 def tr(lang: str, key: str, **kw) -> str:

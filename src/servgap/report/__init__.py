@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, ServgapError, ServgapWarning
+from ..errors import ServgapError, ServgapWarning
+from ..instruments import LANGS, check_lang
 
-LANGS = ("en", "zh")
 
 #: Optional tables: name -> how to get it from a result (the hook on GapAnalysis).
 OPTIONAL_TABLES = {
@@ -42,13 +42,6 @@ OPTIONAL_TABLES = {
 
 #: Figures of the report in display order: kind -> keyword arguments of ``res.plot.<kind>``.
 PLOT_KINDS = ("model", "gaps", "snake", "heatmap", "tolerance", "ipa", "radar", "causes")
-
-
-def check_lang(lang) -> str:
-    """Return ``lang`` when it is ``"en"`` or ``"zh"``, else raise `ConfigError`."""
-    if lang not in LANGS:
-        raise ConfigError(f"lang={lang!r} is not supported; use 'en' (English) or 'zh' (simplified Chinese).")
-    return lang
 
 
 def optional_table(res, name: str, lang: str = "en"):
