@@ -237,10 +237,12 @@ def importance_table(res, outcome: str | None = None, predictors: str = "perceiv
 
 
 def _wmean(M, w):
-    ok = ~np.isnan(M)
-    w = np.ones(len(M)) if w is None else w
+    """Weighted mean of each column over its answers (the kernel's grouped sums, one group)."""
+    from .kernel import unit_groups, unit_sums
+
+    sums = unit_sums(M, unit_groups(np.zeros(len(M), np.intp), M.shape[1], 1), 1, w)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(ok, M * w[:, None], 0).sum(axis=0) / np.where(ok, w[:, None], 0).sum(axis=0)
+        return sums[0] / sums[1]
 
 
 def ipa(survey, basis: str = "auto", outcome: str | None = None, weighted: bool = True,
