@@ -105,16 +105,25 @@ def overall_scores(dim_gaps: np.ndarray, importance: np.ndarray | None):
     Parasuraman, Zeithaml & Berry 1988). Returns ``(unweighted, weighted_or_None, too_few_mask)``.
     """
     ok = ~np.isnan(dim_gaps)
-    k = ok.sum(axis=1)
+    filled = np.where(ok, dim_gaps, 0.0)
+    k = _row_sum(ok)
     enough = k >= dim_gaps.shape[1] / 2
     with np.errstate(invalid="ignore", divide="ignore"):
-        unweighted = np.where(enough, np.where(ok, dim_gaps, 0).sum(axis=1) / np.maximum(k, 1), np.nan)
+        unweighted = np.where(enough, _row_sum(filled) / np.maximum(k, 1), np.nan)
         weighted = None
         if importance is not None:
             imp = np.where(ok, importance, 0.0)
-            tot = imp.sum(axis=1)
-            weighted = np.where(enough & (tot > 0), (imp * np.where(ok, dim_gaps, 0)).sum(axis=1) / tot, np.nan)
+            tot = _row_sum(imp)
+            weighted = np.where(enough & (tot > 0), _row_sum(imp * filled) / tot, np.nan)
     return unweighted, weighted, ~enough
+
+
+def _row_sum(a: np.ndarray) -> np.ndarray:
+    """Row sums of a narrow matrix, column by column (left to right, as ``sum(axis=1)`` adds a short row)."""
+    out = a[:, 0].astype(np.float64 if a.dtype.kind == "f" else np.intp)
+    for j in range(1, a.shape[1]):
+        out += a[:, j]
+    return out
 
 
 def tag(comp: Comparison) -> str:
@@ -139,29 +148,38 @@ def paired_levels(s, comp: Comparison, min_items: float, ledger: dict, valid: np
     D = L - B
     nan_d = np.isnan(D)
     incomplete = nan_d & ~(np.isnan(B) & np.isnan(L))
-    for iid, c in zip(inst.item_ids, (incomplete & valid[:, None]).sum(axis=0)):
-        _count(ledger, s.source, f"gap{comp.gap or comp.key}:{iid}", "incomplete_pair", c)
+    _count_items(ledger, s, comp, (incomplete & valid[:, None]).sum(axis=0))
     Bm = np.where(nan_d, np.nan, B)
     nd = len(inst.dimensions)
     dg, _ = dimension_means(D, inst.item_dimension, nd, min_items)
     db, _ = dimension_means(Bm, inst.item_dimension, nd, min_items)
-    for d, c in zip(inst.dimension_ids, (np.isnan(dg) & valid[:, None]).sum(axis=0)):
-        _count(ledger, s.source, f"{tag(comp)}:{d}", "too_few_items", c)
-    ou, ow, few = overall_scores(dg, s.importance)
-    ob, _, _ = overall_scores(db, None)
-    _count(ledger, s.source, f"{tag(comp)}:overall", "too_few_dimensions", (few & valid).sum())
-    levels = {"item": (D, Bm), "dimension": (dg, db), "overall": (ou[:, None], ob[:, None])}
-    if ow is not None:
-        no_imp = ~np.isnan(ou) & np.isnan(ow)
-        _count(ledger, s.source, f"{tag(comp)}:overall", "no_importance", (no_imp & valid).sum())
-        levels["overall"] = (np.column_stack([ou, ow]), np.column_stack([ob, ob * np.nan]))
+    levels = {"item": (D, Bm), "dimension": (dg, db), "overall": overall_levels(s, comp, dg, db, ledger, valid)}
     if with_later:
         Lm = np.where(nan_d, np.nan, L)
         dl, _ = dimension_means(Lm, inst.item_dimension, nd, min_items)
         ol, _, _ = overall_scores(dl, None)
-        ol = ol[:, None] if ow is None else np.column_stack([ol, ol * np.nan])
+        ol = ol[:, None] if levels["overall"][0].shape[1] == 1 else np.column_stack([ol, ol * np.nan])
         levels = {k: (*v, x) for (k, v), x in zip(levels.items(), (Lm, dl, ol))}
     return levels
+
+
+def _count_items(ledger: dict, s, comp: Comparison, incomplete):
+    for iid, c in zip(s.instrument.item_ids, incomplete):
+        _count(ledger, s.source, f"gap{comp.gap or comp.key}:{iid}", "incomplete_pair", c)
+
+
+def overall_levels(s, comp: Comparison, dg: np.ndarray, db: np.ndarray, ledger: dict, valid: np.ndarray):
+    """``(gap, benchmark)`` overall scores from the dimension scores, counting what the rules drop."""
+    for d, c in zip(s.instrument.dimension_ids, (np.isnan(dg) & valid[:, None]).sum(axis=0)):
+        _count(ledger, s.source, f"{tag(comp)}:{d}", "too_few_items", c)
+    ou, ow, few = overall_scores(dg, s.importance)
+    ob, _, _ = overall_scores(db, None)
+    _count(ledger, s.source, f"{tag(comp)}:overall", "too_few_dimensions", (few & valid).sum())
+    if ow is None:
+        return ou[:, None], ob[:, None]
+    no_imp = ~np.isnan(ou) & np.isnan(ow)
+    _count(ledger, s.source, f"{tag(comp)}:overall", "no_importance", (no_imp & valid).sum())
+    return np.column_stack([ou, ow]), np.column_stack([ob, ob * np.nan])
 
 
 def single_levels(s, vp: str, min_items: float) -> dict:
@@ -193,6 +211,7 @@ def block_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None)
     out: dict = {("ledger", "read"): read, ("ledger", "segment"): {}}
     valid = g >= 0
     w = s.weights if plan.weighted else None
+    blk = coded_block(s, g, plan.G, w, plan)
     if plan.by:
         _count(out[("ledger", "segment")], s.source, "+".join(plan.by), "missing_segment", (~valid).sum())
     G, groups = plan.G, {}
@@ -206,15 +225,41 @@ def block_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None)
 
     for comp, mi in plan.paired:
         ledger = out[("ledger", comp.key)] = {}
-        for level, (V, Bm) in paired_levels(s, comp, mi, ledger, valid, False).items():
+        pc = blk.pair_codes(s, comp) if blk else None
+        dims = None if pc is None else blk.dims("pair", pc, mi, plan.rank)
+        if dims is not None:                          # integer ratings: bincounts, no per-value sort
+            h, hu, sums, incomplete = blk.pair_items(pc, plan.rank)
+            _count_items(ledger, s, comp, incomplete)
+            out[("paired", comp.key, "item")] = Cell(h, hu, sums, pc.shape[1])
+            dg, db, sums, hists = dims
+            out[("paired", comp.key, "dimension")] = Cell(*hists, sums, dg.shape[1])
+            levels = {"overall": overall_levels(s, comp, dg, db, ledger, valid)}
+        else:
+            levels = paired_levels(s, comp, mi, ledger, valid, False)
+        for level, (V, Bm) in levels.items():
             V, Bm = sub(V), sub(Bm)
             k = gg(V)
             out[("paired", comp.key, level)] = _cell(V, k, G, w, plan.rank, unit_sums(Bm, k, G, w))
     for vp, mi in plan.single:
-        for level, X in single_levels(s, vp, mi).items():
+        X = s.codes(vp) if blk else None
+        dims = None if X is None else blk.dims("single", X, mi, plan.rank)
+        if dims is not None:
+            out[("single", vp, "item")] = Cell(*blk.single_items(X, plan.rank), None, X.shape[1])
+            out[("single", vp, "dimension")] = Cell(*dims[3], None, dims[0].shape[1])
+            levels = {"overall": overall_scores(dims[0], None)[0][:, None]}
+        else:
+            levels = single_levels(s, vp, mi)
+        for level, X in levels.items():
             X = sub(X)
             out[("single", vp, level)] = _cell(X, gg(X), G, w, plan.rank)
     return out
+
+
+def coded_block(s, g, G: int, w, plan: Plan):
+    """The `servgap.codes.Block` of these rows when the instrument's scale can be coded, else ``None``."""
+    from .codes import Block, scale_of
+
+    return Block(g, G, w, s.instrument) if scale_of(s.instrument) is not None else None
 
 
 #: Rows per block of the map step (bounds its temporary arrays; partitions are cut the same way).
@@ -225,10 +270,14 @@ def rows(s, sl: slice):
     """A row block of an in-memory survey (views, no copies)."""
     from .survey import Survey
 
-    return Survey(instrument=s.instrument, data={vp: x[sl] for vp, x in s.data.items()}, ids=s.ids[sl],
+    part = Survey(instrument=s.instrument, data={vp: x[sl] for vp, x in s.data.items()}, ids=s.ids[sl],
                   segments=s.segments.iloc[sl], weights=None if s.weights is None else s.weights[sl],
                   importance=None if s.importance is None else s.importance[sl], has_ids=s.has_ids,
                   min_items=s.min_items, source=s.source)
+    for vp, x in part.data.items():      # the integer codes of the block are views too
+        c = s.codes(vp)
+        part._codes[vp] = (x, None if c is None else c[sl])
+    return part
 
 
 def blocked_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None) -> dict:

@@ -90,9 +90,25 @@ class Survey:
     ledger: list = field(default_factory=list, repr=False)
     metadata: dict = field(default_factory=dict, repr=False)
 
+    _codes: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
     @property
     def n(self) -> int:
         return len(self.ids)
+
+    def codes(self, viewpoint: str) -> np.ndarray | None:
+        """``uint8`` codes of a viewpoint's ratings (`servgap.codes.to_codes`), or ``None`` if not all integers.
+
+        Computed once per ratings array (``read_survey`` does it while reading) and kept
+        while ``data[viewpoint]`` is the same array; the arrays are read-only.
+        """
+        from .codes import to_codes
+
+        x = self.data[viewpoint]
+        hit = self._codes.get(viewpoint)
+        if hit is None or hit[0] is not x:
+            hit = self._codes[viewpoint] = (x, to_codes(x, self.instrument))
+        return hit[1]
 
     @property
     def viewpoints(self) -> list[str]:
@@ -335,8 +351,12 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
     for x in data.values():
         no_answer &= np.isnan(x).all(axis=1)
     ledger.append(dict(source=fname, column="*", issue="no_usable_answer", count=int(no_answer.sum())))
-    return Survey(instrument=inst, data=data, ids=ids, segments=seg, weights=w, importance=imp, extra=extra,
-                  has_ids=id is not None, min_items=min_items, source=fname, ledger=ledger, metadata=metadata)
+    sv = Survey(instrument=inst, data=data, ids=ids, segments=seg, weights=w, importance=imp, extra=extra,
+                has_ids=id is not None, min_items=min_items, source=fname, ledger=ledger, metadata=metadata)
+    for vp, x in data.items():
+        x.flags.writeable = False      # validated data: read-only, so the integer codes stay true
+        sv.codes(vp)
+    return sv
 
 
 def as_surveys(obj) -> SurveySet:

@@ -1,0 +1,245 @@
+"""The map step on integer-coded ratings: every item and dimension histogram from bincounts.
+
+Likert ratings are small integers. `to_codes` stores a viewpoint as ``uint8`` codes
+``c = x − scale_min + 1`` (``0`` = missing) when every rating is an integer on a scale of
+at most `MAX_LEVELS` points. On codes, one block of respondents reduces with a few
+vectorised passes and no sort (`servgap.kernel` uses this path whenever both
+viewpoints of a comparison are coded, the float path otherwise; the finishing formulas
+are the same):
+
+- **items.** A pair ``(b, l)`` of benchmark and later codes is one byte
+  ``b·C + l`` (``C = K + 1``). One ``np.bincount`` over ``(unit × segment) × C² + pair`` counts
+  every pair per item and segment; the difference histogram (``l − b``), the benchmark
+  sums and the ``incomplete_pair`` counts are linear maps of those counts.
+- **dimensions.** The respondent's valid-pair count, code sum and difference sum per
+  dimension are sums over its items of small non-negative integers, packed into one
+  float64 per item (exact below 2⁵³) and summed by one matrix product with the 0/1
+  item × dimension matrix. The dimension gap ``s / k`` is a ratio of two small
+  integers: each possible ``(k, s)`` gets the rank of its value among all of them, and
+  one bincount over ``(dimension × segment) × R + rank`` is the histogram. Equal ratios
+  (``2/4 = 1/2``) share a rank, and a correctly rounded ``s / k`` is the same double
+  for equal ratios, so the values equal the float path's.
+
+Everything is exact integer arithmetic until the final ``s / k``; weights add two
+weighted bincounts (``Σ w``, ``Σ w²``) with the same keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from . import stats as st
+
+#: Largest number of scale points that is coded (pairs must fit in one byte: (K + 1)² ≤ 256).
+MAX_LEVELS = 15
+#: Largest dense histogram (bins) built by bincount; larger ones use the float path.
+MAX_BINS = 1 << 24
+
+
+def scale_of(inst):
+    """``(lo, K)``: the first scale point and the number of points, or ``None`` if not integral."""
+    lo, hi = inst.scale_min, inst.scale_max
+    if lo != int(lo) or hi != int(hi) or not 1 <= hi - lo + 1 <= MAX_LEVELS:
+        return None
+    return int(lo), int(hi - lo + 1)
+
+
+def to_codes(x: np.ndarray, inst) -> np.ndarray | None:
+    """``uint8`` codes ``x − scale_min + 1`` (0 = missing), or ``None`` unless all ratings are integers on the scale."""
+    sc = scale_of(inst)
+    if sc is None:
+        return None
+    lo, K = sc
+    with np.errstate(invalid="ignore"):
+        y = np.where(np.isnan(x), 0.0, x - (lo - 1))
+        if y.size and not (y.min() >= 0 and y.max() <= K):
+            return None
+        c = y.astype(np.uint8)
+    return c if np.array_equal(c, y) else None
+
+
+def _dense_hist(count, values, w=None, w2=None) -> st.GroupedHistogram:
+    """A `GroupedHistogram` from dense ``(groups, bins)`` counts whose bins hold sorted ``values``."""
+    n_groups, span = count.shape
+    cells = np.flatnonzero(count)
+    c = count.ravel()[cells].astype(np.int64)
+    wf = c.astype(np.float64) if w is None else w.ravel()[cells]
+    w2f = wf.copy() if w2 is None else w2.ravel()[cells]
+    return st.GroupedHistogram(n_groups, (cells // span).astype(np.intp), values[cells % span], c, wf, w2f)
+
+
+class Block:
+    """The rows of one block with their segment codes ``gv`` (``G`` for rows in no segment).
+
+    Tallies are keyed ``segment × (U·W) + unit·W + value`` for ``n × U`` unit matrices
+    with ``W`` values per unit, and returned unit-major: ``(U·G, W)``, the no-segment
+    group dropped.
+    """
+
+    def __init__(self, g: np.ndarray, G: int, w: np.ndarray | None, inst):
+        self.G, self.w = G, w
+        self.gv = np.where(g >= 0, g, G).astype(np.intp)
+        self.lo, self.K = scale_of(inst)
+        self.item_dim = inst.item_dimension
+        self.nd = len(inst.dimensions)
+        self.sizes = np.bincount(self.item_dim, minlength=self.nd)
+        self.onehot = np.zeros((len(self.item_dim), self.nd))
+        self.onehot[np.arange(len(self.item_dim)), self.item_dim] = 1.0
+
+    @staticmethod
+    def offsets(units: int, width: int) -> np.ndarray:
+        """``unit · width`` in the smallest unsigned type that holds ``units · width``."""
+        return np.arange(units, dtype=np.uint16 if units * width <= 1 << 16 else np.intp) * width
+
+    def _unit_major(self, a, units: int, width: int):
+        return a.reshape(self.G + 1, units, width)[:self.G].transpose(1, 0, 2).reshape(units * self.G, width)
+
+    def tally(self, t: np.ndarray, width: int) -> list:
+        """``[count, Σ w, Σ w²]`` per unit × segment × value of ``t = unit·width + value`` (``n × U``).
+
+        Without weights the weight sums are ``None``.
+        """
+        U = t.shape[1]
+        nb = (self.G + 1) * U * width
+        k = (self.gv[:, None] * (U * width) + t).ravel()
+        out = [np.bincount(k, minlength=nb), None, None]
+        if self.w is not None:
+            ww = np.broadcast_to(self.w[:, None], t.shape).ravel()
+            out[1:] = np.bincount(k, weights=ww, minlength=nb), np.bincount(k, weights=ww * ww, minlength=nb)
+        return [None if a is None else self._unit_major(a, U, width) for a in out]
+
+    def hists(self, count, values, w, w2, rank: bool):
+        """``(hist, hist_u)``: the (weighted) histogram and, for rank tests on weighted data, the unweighted one."""
+        return (_dense_hist(count, values, w, w2),
+                _dense_hist(count, values) if (rank and self.w is not None) else None)
+
+    # -- dimensions ---------------------------------------------------------------------
+    def dims(self, kind: str, codes: np.ndarray, min_items: float, rank: bool):
+        """Dimension level from codes: ``(scores, bench, sums, hists)``; ``None`` if the tables would be too large.
+
+        ``kind="pair"``: ``scores`` are the respondents' dimension gaps and ``bench`` their
+        benchmark means over complete pairs, ``sums`` the benchmark sums behind
+        ``mean_benchmark``. ``kind="single"``: ``scores`` are the dimension means of one
+        viewpoint (``bench`` and ``sums`` are ``None``). NaN under the min-items rule.
+        """
+        tab = score_tables(kind, self.K, self.lo, tuple(self.sizes.tolist()), min_items)
+        if tab is None:
+            return None
+        P, R = tab.rank.shape[1], tab.values.size
+        if self.nd * (self.G + 1) * (R + 1) > MAX_BINS:
+            return None
+        idx = (np.take(tab.lut, codes) @ self.onehot.astype(np.float32)).astype(np.intp)
+        idx += np.arange(self.nd) * P                       # packed sums -> row of each dimension's table
+        r = np.take(tab.rank, idx)
+        c, w, w2 = self.tally(r + self.offsets(self.nd, R + 1), R + 1)
+        hists = self.hists(c[:, :R], tab.values, None if w is None else w[:, :R], None if w2 is None else w2[:, :R],
+                           rank)
+        scores = np.take(tab.score, idx)
+        if kind == "single":
+            return scores, None, None, hists
+        bench = np.take(tab.bench, idx)
+        key = (self.gv[:, None] * self.nd + np.arange(self.nd)).ravel()
+        wb = np.take(tab.bench0, idx) if self.w is None else np.take(tab.bench0, idx) * self.w[:, None]
+        sb = self._unit_major(np.bincount(key, weights=wb.ravel(), minlength=(self.G + 1) * self.nd), self.nd, 1)
+        return scores, bench, np.stack([sb.ravel(), hists[0].per_group(hists[0].w)]), hists
+
+    # -- items --------------------------------------------------------------------------
+    def pair_codes(self, s, comp) -> np.ndarray | None:
+        """One byte per respondent and item, ``b·(K + 1) + l``, or ``None`` unless both viewpoints are coded."""
+        B, L = s.codes(comp.benchmark), s.codes(comp.later)
+        return None if B is None or L is None else B * np.uint8(self.K + 1) + L
+
+    def pair_tables(self):
+        """Per pair code ``b·C + l``: benchmark code, later code and whether both are present."""
+        C = self.K + 1
+        b, l = np.divmod(np.arange(C * C), C)
+        return b, l, (b > 0) & (l > 0)
+
+    def pair_items(self, pc: np.ndarray, rank: bool):
+        """Item level of a paired comparison from pair codes ``pc`` (``n × items``).
+
+        Returns ``(hist, hist_u, sums, incomplete)``: the histogram of ``later − benchmark``
+        per item × segment, its unweighted twin for rank tests on weighted data, the
+        benchmark sums ``(Σ w·B, Σ w)`` over complete pairs, and per item the number of
+        pairs with one rating missing.
+        """
+        K, I = self.K, pc.shape[1]
+        C2 = (K + 1) ** 2
+        c, w, w2 = self.tally(pc + self.offsets(I, C2), C2)
+        b, l, valid = self.pair_tables()
+        to_diff = np.zeros((C2, 2 * K - 1))
+        to_diff[np.flatnonzero(valid), (l - b + K - 1)[valid]] = 1.0
+        cc = c.astype(np.float64)
+        wc = cc if w is None else w
+        dc = (cc @ to_diff).astype(np.int64)
+        h, hu = self.hists(dc, np.arange(1 - K, K, dtype=np.float64), None if w is None else w @ to_diff,
+                           None if w2 is None else w2 @ to_diff, rank)
+        sums = np.stack([wc @ np.where(valid, b + self.lo - 1.0, 0.0), wc @ valid.astype(np.float64)])
+        incomplete = (cc @ ((b == 0) ^ (l == 0))).reshape(I, self.G).sum(axis=1).astype(np.int64)
+        return h, hu, sums, incomplete
+
+    def single_items(self, X: np.ndarray, rank: bool):
+        """Item level of one viewpoint from codes ``X``: ``(hist, hist_u)`` of the ratings per item × segment."""
+        C, I = self.K + 1, X.shape[1]
+        c, w, w2 = self.tally(X + self.offsets(I, C), C)
+        cut = lambda a: None if a is None else a[:, 1:]  # noqa: E731  code 0 = missing
+        return self.hists(cut(c), np.arange(self.lo, self.lo + self.K, dtype=np.float64), cut(w), cut(w2), rank)
+
+
+
+@dataclass(frozen=True)
+class ScoreTables:
+    """Lookup tables of the dimension scores of one scale, instrument and min-items rule.
+
+    ``lut`` maps a code to its packed fields (count of answers, benchmark code, difference
+    code + K − 1; for one viewpoint: count, code). Summed over a dimension's items, the
+    packed value ``p`` identifies the respondent's ``(k, Σ)``; row ``d`` of ``rank``,
+    ``score``, ``bench`` and ``bench0`` give, for dimension ``d`` and every ``p``, the rank of
+    the score among ``values`` (``len(values)`` when the min-items rule drops it), the
+    score, the benchmark mean (NaN when dropped) and the benchmark mean (0 when dropped).
+    """
+
+    lut: np.ndarray
+    rank: np.ndarray
+    values: np.ndarray
+    score: np.ndarray
+    bench: np.ndarray | None
+    bench0: np.ndarray | None
+
+
+#: Largest packed dimension sum (bits) for which score tables are built.
+MAX_PACKED_BITS = 20
+
+
+@lru_cache(maxsize=64)
+def score_tables(kind: str, K: int, lo: int, sizes: tuple, min_items: float) -> ScoreTables | None:
+    """The `ScoreTables` of ``kind`` ``"pair"`` or ``"single"``, or ``None`` if they would be too large."""
+    from .survey import available_mask
+
+    if kind == "pair":
+        b, l = np.divmod(np.arange((K + 1) ** 2), K + 1)
+        valid = (b > 0) & (l > 0)
+        fields = [valid.astype(np.int64), b * valid, (l - b + K - 1) * valid]
+    else:
+        x = np.arange(K + 1)
+        fields = [(x > 0).astype(np.int64), x]
+    m = max(sizes)
+    widths = [int(int(f.max()) * m).bit_length() for f in fields]
+    shifts = np.cumsum([0, *widths[:-1]])
+    if sum(widths) > MAX_PACKED_BITS:
+        return None
+    lut = sum(f * (1 << int(s)) for f, s in zip(fields, shifts)).astype(np.float32)   # float32 sums exact < 2**24
+    p = np.arange(1 << sum(widths))
+    cnt, *sums = [(p >> int(s)) & ((1 << wd) - 1) for s, wd in zip(shifts, widths)]
+    keep = available_mask(cnt[None, :], np.asarray(sizes)[:, None], min_items) & (cnt > 0)
+    num = sums[1] - (K - 1) * cnt if kind == "pair" else sums[0] + (lo - 1) * cnt
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(keep, num / cnt, np.nan)             # correctly rounded: equal ratios, equal doubles
+        bench = np.where(keep, (sums[0] + (lo - 1) * cnt) / cnt, np.nan) if kind == "pair" else None
+    values, inv = np.unique(score[keep], return_inverse=True)
+    rank = np.full(keep.shape, values.size, np.intp)
+    rank[keep] = inv.ravel()
+    return ScoreTables(lut, rank, values, score, bench, None if bench is None else np.nan_to_num(bench, nan=0.0))
