@@ -15,6 +15,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from servgap import stats as st
+from servgap.stats.histogram import order_by_group
 
 RTOL = 1e-10
 
@@ -194,3 +195,27 @@ def test_merge_is_associative_and_equals_one_pass(a, b, c, denom):
                                    equal_nan=True)
     ml, mw = st.moments(left), st.moments(whole)
     np.testing.assert_allclose([ml.mean, ml.sd], [mw.mean, mw.sd], rtol=RTOL, atol=1e-12, equal_nan=True)
+
+
+cells = hs.lists(hs.tuples(hs.integers(-3, 3), hs.sampled_from([-2.5, -1.0, -0.0, 0.0, 0.5, 3.0, np.nan, np.inf])),
+                 max_size=60)
+
+
+@settings(max_examples=100, deadline=None)
+@given(cells, hs.booleans())
+def test_order_by_group_is_lexsort(rows, as_int):
+    """Groups and values with ties, negatives, -0.0 == 0.0 and NaN: the permutation of np.lexsort."""
+    g = np.array([r[0] for r in rows], dtype=np.intp)
+    v = np.array([r[1] for r in rows], dtype=float)
+    if as_int:
+        v = np.nan_to_num(v, nan=7, posinf=9).astype(np.int64)
+    np.testing.assert_array_equal(order_by_group(g, v), np.lexsort((v, g)))
+
+
+def test_order_by_group_on_large_keys():
+    """Many groups and distinct values: one sort key, or lexsort when it would not fit 63 bits."""
+    rng = np.random.default_rng(3)
+    for G, n in ((5, 100_000), (2**40, 50_000)):
+        g = rng.integers(0, G, n)
+        v = np.round(rng.normal(size=n), 2)
+        np.testing.assert_array_equal(order_by_group(g, v), np.lexsort((v, g)))

@@ -78,6 +78,48 @@ def _from_codes(keys, values, weights, n_groups):
     return uniq, first, count, w, w2
 
 
+def dense_rank(x: np.ndarray) -> tuple[np.ndarray, int]:
+    """Rank of every value among the distinct values of ``x`` (0-based) and their number.
+
+    Equal values share a rank (``-0.0 == 0.0``), and so do all NaNs, ranked last.
+    """
+    idx = np.argsort(x)                 # one SIMD sort of a single key
+    s = x[idx]
+    new = np.zeros(x.size, np.int64)
+    new[1:] = s[1:] != s[:-1]
+    if x.dtype.kind == "f" and x.size and np.isnan(s[-1]):    # NaNs sort last: only the first one is new
+        new[1:] &= ~np.isnan(s[:-1])
+    np.cumsum(new, out=new)
+    rank = np.empty(x.size, np.int64)
+    rank[idx] = new
+    return rank, int(new[-1]) + 1 if x.size else 0
+
+
+def order_by_group(group: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """The permutation of ``np.lexsort((value, group))``: by group, then value, ties in input order.
+
+    One sort of a single int64 key ``(group − min) · 2^(a+b) + rank(value) · 2^b + position``
+    (`dense_rank`; ``2^b > n`` positions). The keys are distinct, so a plain (SIMD)
+    sort is stable, and the position is the low ``b`` bits of each sorted key.
+    Falls back to ``np.lexsort`` when the key needs more than 63 bits.
+    """
+    n = value.size
+    if n == 0:
+        return np.zeros(0, np.intp)
+    rank, R = dense_rank(value)
+    key = np.asarray(group, np.int64) - np.min(group)
+    b, a = int(n - 1).bit_length(), int(R - 1).bit_length()
+    if int(key.max()).bit_length() + a + b > 63:
+        return np.lexsort((value, group))
+    key <<= a
+    key |= rank
+    key <<= b
+    key |= np.arange(n)
+    key.sort()
+    key &= (1 << b) - 1
+    return key.astype(np.intp, copy=False)
+
+
 def histogram(x, group=None, n_groups: int | None = None, weights=None) -> GroupedHistogram:
     """Build the grouped histogram of ``x`` (NaN ignored).
 
@@ -128,7 +170,7 @@ def histogram(x, group=None, n_groups: int | None = None, weights=None) -> Group
                 w2 = np.bincount(key, weights=weights * weights, minlength=nbins)[cells]
             return GroupedHistogram(n_groups, (cells // span).astype(np.intp),
                                     ((cells % span) + lo) / L, count[cells].astype(np.int64), w, w2)
-    order = np.lexsort((x, group))
+    order = order_by_group(group, x)
     x, group = x[order], group[order]
     weights = None if weights is None else weights[order]
     new = np.ones(x.size, bool)
@@ -148,7 +190,7 @@ def merge(*hists: GroupedHistogram) -> GroupedHistogram:
     c = np.concatenate([h.count for h in hists])
     w = np.concatenate([h.w for h in hists])
     w2 = np.concatenate([h.w2 for h in hists])
-    order = np.lexsort((v, g))
+    order = order_by_group(g, v)
     g, v, c, w, w2 = g[order], v[order], c[order], w[order], w2[order]
     new = np.ones(v.size, bool)
     new[1:] = (v[1:] != v[:-1]) | (g[1:] != g[:-1])

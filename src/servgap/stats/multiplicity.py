@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError
+from .histogram import order_by_group
 
 METHODS = ("holm", "bonferroni", "fdr_bh", "none")
 
@@ -39,7 +40,7 @@ def adjust(p, family=None, method: str = "holm") -> np.ndarray:
     if idx.size == 0:
         return out
     pf, ff = p[idx], family[idx]
-    order = np.lexsort((pf, ff))
+    order = order_by_group(ff, pf)
     ps, fs = pf[order], ff[order]
     m = np.bincount(fs)[fs].astype(np.float64)
     start = np.searchsorted(fs, fs, side="left")

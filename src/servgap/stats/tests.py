@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from .histogram import GroupedHistogram, within_group_rank_blocks
+from .histogram import GroupedHistogram, order_by_group, within_group_rank_blocks
 from .moments import Moments
 
 
@@ -88,7 +88,7 @@ def wilcoxon(h: GroupedHistogram) -> dict:
     nz = h.value != 0
     g, v, c = h.group[nz], h.value[nz], h.count[nz].astype(np.float64)
     a = np.abs(v)
-    order = np.lexsort((a, g))
+    order = order_by_group(g, a)
     g, v, a, c = g[order], v[order], a[order], c[order]
     block, size, bgroup, midrank = within_group_rank_blocks(g, a, c, h.n_groups)
     G = h.n_groups
@@ -112,7 +112,7 @@ def mann_whitney(later: GroupedHistogram, bench: GroupedHistogram) -> dict:
     v = np.concatenate([later.value, bench.value])
     c = np.concatenate([later.count, bench.count]).astype(np.float64)
     is_later = np.concatenate([np.ones(later.group.size, bool), np.zeros(bench.group.size, bool)])
-    order = np.lexsort((v, g))
+    order = order_by_group(g, v)
     g, v, c, is_later = g[order], v[order], c[order], is_later[order]
     block, size, bgroup, midrank = within_group_rank_blocks(g, v, c, G)
     n1 = np.bincount(g, weights=np.where(is_later, c, 0.0), minlength=G)
