@@ -10,6 +10,7 @@ from statsmodels.stats.multicomp import pairwise_tukeyhsd
 from statsmodels.stats.multitest import multipletests
 
 import servgap as sg
+from servgap.analysis import distinct_rows
 from servgap.compare import compare_segments, gap_scores, wave_changes
 from servgap.errors import ConfigError, DataQualityWarning, MethodWarning
 from servgap.stats import anova as av
@@ -230,3 +231,17 @@ def test_thin_segment_is_named_not_dropped_silently():
     om = out[(out.method == "anova") & (out.dimension == "tangibles")].iloc[0]
     a, b = (pandas_gaps(df, "tangibles")[df.branch == x] for x in "AB")
     assert om["n_groups"] == 2 and om["p"] == pytest.approx(stats.f_oneway(a, b).pvalue, rel=1e-8)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_distinct_rows_are_drop_duplicates(seed):
+    """Segment rows reduce to what pandas' drop_duplicates keeps, and every row maps back to its own."""
+    rng = np.random.default_rng(seed)
+    n = 500
+    f = pd.DataFrame({"a": pd.Series(rng.choice(["x", "y", "z"], n), dtype="str").where(rng.random(n) > 0.1),
+                      "b": rng.choice([-1.5, -0.0, 0.0, 2.0, np.nan], n),
+                      "c": pd.Categorical(rng.choice(["p", "q"], n))}, index=rng.permutation(n) + 1000)
+    for cols in (["a"], ["b", "a"], ["c", "b", "a"]):
+        distinct, code = distinct_rows(f[cols])
+        pd.testing.assert_frame_equal(distinct, f[cols].drop_duplicates())
+        pd.testing.assert_frame_equal(distinct.iloc[code].reset_index(drop=True), f[cols].reset_index(drop=True))

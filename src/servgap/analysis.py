@@ -55,11 +55,31 @@ def _segment_columns(s) -> list:
     return list(getattr(s, "segment_columns", None) or s.segments.columns)
 
 
+def distinct_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct rows of ``frame`` (first occurrences, in order) and, per row, the position of its own.
+
+    Hash codes per column (``pd.factorize``, NaN a value of its own, codes in order of
+    first appearance), combined column by column into one code per row; a row is a first
+    occurrence where its code exceeds every earlier one. ``frame.iloc[first]`` is what
+    ``drop_duplicates`` keeps, and ``distinct.iloc[code]`` gives ``frame`` back.
+    """
+    code = np.zeros(len(frame), np.intp)
+    for i, (_, col) in enumerate(frame.items()):
+        k, uniq = pd.factorize(col, use_na_sentinel=False)
+        code = k if i == 0 else pd.factorize(code * len(uniq) + k)[0]
+    if not len(frame):
+        return frame, code
+    seen = np.maximum.accumulate(code)
+    first = np.flatnonzero(np.concatenate(([True], seen[1:] > seen[:-1])))
+    return frame.iloc[first], code
+
+
 def segment(surveys: SurveySet, by: list[str]) -> Segmentation:
     """Code the ``by`` columns consistently across the surveys that have them.
 
-    Lazy (Dask) surveys contribute their distinct segment values; their rows are coded
-    partition by partition with ``lookup``.
+    In-memory surveys are reduced to their distinct segment rows first (`distinct_rows`),
+    so sorting and coding touch one row per segment. Lazy (Dask) surveys contribute their
+    distinct segment values; their rows are coded partition by partition with ``lookup``.
     """
     if not by:
         return Segmentation([], pd.DataFrame(index=range(1)),
@@ -69,8 +89,9 @@ def segment(surveys: SurveySet, by: list[str]) -> Segmentation:
         known = sorted({c for s in surveys for c in _segment_columns(s)})
         raise ConfigError(f"by={by!r}: no survey has {'these columns' if len(by) > 1 else 'this column'} as a "
                           f"segment; declare it with read_survey(segments=...). Known segments: {known or 'none'}.")
-    frames = [s.unique_segments(by) if hasattr(s, "dask_partial") else s.segments[by] for s in having]
-    allseg = pd.concat(frames, ignore_index=True)
+    distinct = [(s.unique_segments(by), None) if hasattr(s, "dask_partial") else distinct_rows(s.segments[by])
+                for s in having]
+    allseg = pd.concat([f for f, _ in distinct], ignore_index=True)
     complete = allseg.notna().all(axis=1).to_numpy()
     table = allseg[complete].drop_duplicates()
     try:
@@ -79,8 +100,7 @@ def segment(surveys: SurveySet, by: list[str]) -> Segmentation:
         table = table.iloc[np.lexsort([table[c].astype(str).to_numpy() for c in reversed(by)])]
     table = table.reset_index(drop=True)
     lookup = pd.MultiIndex.from_frame(table)
-    codes = {id(s): None if hasattr(s, "dask_partial") else segment_codes(f, by, lookup)
-             for s, f in zip(having, frames)}
+    codes = {id(s): None if row is None else segment_codes(f, by, lookup)[row] for s, (f, row) in zip(having, distinct)}
     return Segmentation(by, table, codes, lookup)
 
 
