@@ -28,6 +28,7 @@ from . import stats as st
 from .errors import ConfigError, DataQualityWarning, MethodWarning, PairingError
 from .kernel import Cell, Plan, blocked_partial, overall_scores, segment_codes  # noqa: F401 (overall_scores re-exported)
 from .model import COMPARISONS
+from .results import Labels
 from .stats.multiplicity import METHODS
 from .survey import SurveySet, as_surveys
 
@@ -104,29 +105,37 @@ def segment(surveys: SurveySet, by: list[str]) -> Segmentation:
     return Segmentation(by, table, codes, lookup)
 
 
-def _unit_index(inst, level: str, measures: int) -> pd.DataFrame:
+def _unit_index(inst, level: str, measures: int) -> dict:
+    """The unit columns of a level: ``{name: object array with one value per unit}``."""
     if level == "item":
-        return pd.DataFrame({"dimension": [inst.dimensions[k].id for k in inst.item_dimension],
-                             "item": inst.item_ids})
-    if level == "dimension":
-        return pd.DataFrame({"dimension": inst.dimension_ids})
-    return pd.DataFrame({"measure": ["unweighted", "importance_weighted"][:measures]})
+        cols = {"dimension": [inst.dimensions[k].id for k in inst.item_dimension], "item": inst.item_ids}
+    elif level == "dimension":
+        cols = {"dimension": inst.dimension_ids}
+    else:
+        cols = {"measure": ["unweighted", "importance_weighted"][:measures]}
+    return {c: np.array(list(v), dtype=object) for c, v in cols.items()}
 
 
-def _frame(comp, level, inst, seg: Segmentation, U, res, extra) -> pd.DataFrame:
+def _columns(comp, level, inst, seg: Segmentation, U, res, extra) -> dict:
+    """The columns of one comparison at one level, unit-major (row ``u × G + segment``).
+
+    Labels (gap, units, segments, text settings) stay `Labels` over their few values;
+    `servgap.results` turns the columns of all cells into one table.
+    """
     G = seg.G
-    idx = _unit_index(inst, level, U)
     rows = np.repeat(np.arange(U), G)
     segs = np.tile(np.arange(G), U)
-    cols = {"gap": np.full(U * G, comp.gap if comp.gap is not None else comp.key, dtype=object)}
-    cols.update({c: idx[c].to_numpy()[rows] for c in idx.columns})
-    cols.update({c: seg.table[c].to_numpy()[segs] for c in seg.table.columns})
-    cols.update({k: np.broadcast_to(v, U * G) if np.ndim(v) == 0 else v for k, v in {**res, **extra}.items()})
-    return pd.DataFrame(cols)       # one constructor call instead of a column-by-column build
+    one = np.zeros(U * G, np.intp)
+    cols = {"gap": Labels(np.array([comp.gap if comp.gap is not None else comp.key], dtype=object), one)}
+    cols.update({c: Labels(v, rows) for c, v in _unit_index(inst, level, U).items()})
+    cols.update({c: Labels(seg.table[c].to_numpy(), segs) for c in seg.table.columns})
+    for k, v in {**res, **extra}.items():
+        cols[k] = Labels(np.array([v]), one) if isinstance(v, str) else np.broadcast_to(v, U * G)
+    return cols
 
 
 def _finish_cell(comp, level, inst, seg, later: Cell, bench: Cell | None, test, confidence, warn_rank):
-    """Moments, tests and the table of one comparison at one level from merged statistics."""
+    """Moments, tests and the columns of one comparison at one level from merged statistics."""
     paired = bench is None
     if paired:
         m = st.moments(later.hist)
@@ -162,7 +171,7 @@ def _finish_cell(comp, level, inst, seg, later: Cell, bench: Cell | None, test, 
                  mean_expected=mb if comp.benchmark == "expected" else (ml if comp.later == "expected" else np.nan),
                  mean_perceived=ml if comp.later == "perceived" else np.nan,
                  benchmark=comp.benchmark, later=comp.later, mean_benchmark=mb, mean_later=ml)
-    return _frame(comp, level, inst, seg, later.units, out, extra)
+    return _columns(comp, level, inst, seg, later.units, out, extra)
 
 
 def survey_partial(s, seg: Segmentation, plan: Plan) -> dict:

@@ -17,20 +17,54 @@ from .survey import quality_frame
 MISSING_GAP_COLUMNS = ["gap", "name", "benchmark", "later", "reason"]
 
 
-def _finish(frames: list[pd.DataFrame], keys: list[str], by: list[str], correction: str, family: bool):
-    """Concatenate, adjust p within (gap, segment) families and order the columns."""
+@dataclass(frozen=True)
+class Labels:
+    """A column of a few distinct values held as ``values[pos]`` (labels repeat over many rows).
+
+    `take` infers the pandas dtype from ``values``, as pandas would from the full column
+    (the rows use every value, or none: then from no value), and copies the rows out.
+    """
+
+    values: np.ndarray
+    pos: np.ndarray
+
+    @classmethod
+    def concat(cls, pieces: list) -> Labels:
+        """One column from the pieces of several cells, one after the other."""
+        offset = np.cumsum([0] + [p.values.size for p in pieces[:-1]])
+        return cls(np.concatenate([p.values for p in pieces]),
+                   np.concatenate([p.pos + o for p, o in zip(pieces, offset)]))
+
+    def take(self):
+        return pd.Series(self.values if self.pos.size else self.values[:0]).array.take(self.pos)
+
+
+def _families(cols: dict, by: list[str]) -> np.ndarray:
+    """Correction family of every row: its (gap, segment) as ``gap position × S + segment position``.
+
+    Gaps and segments are distinct labels, so their positions partition the rows as the
+    values do.
+    """
+    gap = cols["gap"]
+    if not by:
+        return gap.pos
+    seg = cols[by[0]]
+    return gap.pos * seg.values.size + seg.pos
+
+
+def _finish(parts: list[dict], keys: list[str], by: list[str], correction: str, family: bool):
+    """One table from the columns of its cells: adjust p within (gap, segment) families, order the columns."""
     from .analysis import CORE_COLUMNS
 
-    if not frames:
-        return pd.DataFrame(columns=["gap", *keys, *by, *CORE_COLUMNS])
-    df = pd.concat(frames, ignore_index=True)
-    if family:
-        fam = df.groupby(["gap", *by], sort=False, dropna=False).ngroup().to_numpy()
-        df["p_adj"] = adjust(df["p"].to_numpy(), fam, correction)
-    else:
-        df["p_adj"] = df["p"].to_numpy()
-    df["n"] = df["n"].astype("int64")
-    return df[["gap", *keys, *by, *CORE_COLUMNS]]
+    names = ["gap", *keys, *by, *CORE_COLUMNS]
+    if not parts:
+        return pd.DataFrame(columns=names)
+    cols = {c: Labels.concat([p[c] for p in parts]) if isinstance(parts[0][c], Labels)
+            else np.concatenate([p[c] for p in parts]) for c in names if c != "p_adj"}
+    p = cols["p"]
+    cols["p_adj"] = adjust(p, _families(cols, by), correction) if family else p
+    cols["n"] = cols["n"].astype(np.int64, copy=False)
+    return pd.DataFrame({c: cols[c].take() if isinstance(cols[c], Labels) else cols[c] for c in names})
 
 
 @dataclass
