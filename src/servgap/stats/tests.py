@@ -40,8 +40,13 @@ def _two_sided_z(z):
 
 
 def _crit(df, confidence):
+    """Two-sided critical value ``t_{(1 + confidence)/2; df}``, computed once per distinct ``df``.
+
+    Degrees of freedom repeat (unweighted ``df = n − 1``), and the quantile is the costly part.
+    """
+    u, inv = np.unique(df, return_inverse=True)
     with np.errstate(invalid="ignore"):
-        return special.stdtrit(df, 0.5 + confidence / 2)
+        return special.stdtrit(u, 0.5 + confidence / 2)[inv].reshape(np.shape(df))
 
 
 def t_test(m: Moments, confidence: float = 0.95) -> dict:
