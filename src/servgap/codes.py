@@ -72,44 +72,36 @@ def _dense_hist(count, values, w=None, w2=None) -> st.GroupedHistogram:
 
 
 class Block:
-    """The rows of one block with their segment codes ``gv`` (``G`` for rows in no segment).
+    """The rows of one block with their segment codes ``g`` (every row in one of ``G`` segments).
 
-    Tallies are keyed ``segment × (U·W) + unit·W + value`` for ``n × U`` unit matrices
-    with ``W`` values per unit, and returned unit-major: ``(U·G, W)``, the no-segment
-    group dropped.
+    Tallies are keyed ``(unit × G + segment) × W + value`` for ``n × U`` unit matrices
+    with ``W`` values per unit: unit-major ``(U·G, W)`` tables.
     """
 
     def __init__(self, g: np.ndarray, G: int, w: np.ndarray | None, inst):
         self.G, self.w = G, w
-        self.gv = np.where(g >= 0, g, G).astype(np.intp)
+        self.g = np.asarray(g, np.intp)
         self.lo, self.K = scale_of(inst)
         self.item_dim = inst.item_dimension
         self.nd = len(inst.dimensions)
         self.sizes = np.bincount(self.item_dim, minlength=self.nd)
-        self.onehot = np.zeros((len(self.item_dim), self.nd))
+        self.onehot = np.zeros((len(self.item_dim), self.nd), np.float32)
         self.onehot[np.arange(len(self.item_dim)), self.item_dim] = 1.0
 
-    @staticmethod
-    def offsets(units: int, width: int) -> np.ndarray:
-        """``unit · width`` in the smallest unsigned type that holds ``units · width``."""
-        return np.arange(units, dtype=np.uint16 if units * width <= 1 << 16 else np.intp) * width
-
-    def _unit_major(self, a, units: int, width: int):
-        return a.reshape(self.G + 1, units, width)[:self.G].transpose(1, 0, 2).reshape(units * self.G, width)
-
-    def tally(self, t: np.ndarray, width: int) -> list:
-        """``[count, Σ w, Σ w²]`` per unit × segment × value of ``t = unit·width + value`` (``n × U``).
+    def tally(self, values: np.ndarray, width: int) -> list:
+        """``[count, Σ w, Σ w²]`` per unit × segment of ``values`` in ``[0, width)`` (``n × U``), ``(U·G, W)`` each.
 
         Without weights the weight sums are ``None``.
         """
-        U = t.shape[1]
-        nb = (self.G + 1) * U * width
-        k = (self.gv[:, None] * (U * width) + t).ravel()
+        U = values.shape[1]
+        nb = U * self.G * width
+        step = np.arange(U, dtype=np.int32 if nb < 1 << 31 else np.intp) * (self.G * width)
+        k = (self.g[:, None] * width + (values + step)).ravel()
         out = [np.bincount(k, minlength=nb), None, None]
         if self.w is not None:
-            ww = np.broadcast_to(self.w[:, None], t.shape).ravel()
+            ww = np.broadcast_to(self.w[:, None], values.shape).ravel()
             out[1:] = np.bincount(k, weights=ww, minlength=nb), np.bincount(k, weights=ww * ww, minlength=nb)
-        return [None if a is None else self._unit_major(a, U, width) for a in out]
+        return [None if a is None else a.reshape(U * self.G, width) for a in out]
 
     def hists(self, count, values, w, w2, rank: bool):
         """``(hist, hist_u)``: the (weighted) histogram and, for rank tests on weighted data, the unweighted one."""
@@ -129,22 +121,22 @@ class Block:
         if tab is None:
             return None
         P, R = tab.rank.shape[1], tab.values.size
-        if self.nd * (self.G + 1) * (R + 1) > MAX_BINS:
+        if self.nd * self.G * (R + 1) > MAX_BINS:
             return None
-        idx = (np.take(tab.lut, codes) @ self.onehot.astype(np.float32)).astype(np.intp)
+        idx = (np.take(tab.lut, codes) @ self.onehot).astype(np.intp)
         idx += np.arange(self.nd) * P                       # packed sums -> row of each dimension's table
         r = np.take(tab.rank, idx)
-        c, w, w2 = self.tally(r + self.offsets(self.nd, R + 1), R + 1)
+        c, w, w2 = self.tally(r, R + 1)
         hists = self.hists(c[:, :R], tab.values, None if w is None else w[:, :R], None if w2 is None else w2[:, :R],
                            rank)
         scores = np.take(tab.score, idx)
         if kind == "single":
             return scores, None, None, hists
         bench = np.take(tab.bench, idx)
-        key = (self.gv[:, None] * self.nd + np.arange(self.nd)).ravel()
+        key = (self.g[:, None] + np.arange(0, self.nd * self.G, self.G)).ravel()
         wb = np.take(tab.bench0, idx) if self.w is None else np.take(tab.bench0, idx) * self.w[:, None]
-        sb = self._unit_major(np.bincount(key, weights=wb.ravel(), minlength=(self.G + 1) * self.nd), self.nd, 1)
-        return scores, bench, np.stack([sb.ravel(), hists[0].per_group(hists[0].w)]), hists
+        sb = np.bincount(key, weights=wb.ravel(), minlength=self.nd * self.G)
+        return scores, bench, np.stack([sb, hists[0].per_group(hists[0].w)]), hists
 
     # -- items --------------------------------------------------------------------------
     def pair_codes(self, s, comp) -> np.ndarray | None:
@@ -168,7 +160,7 @@ class Block:
         """
         K, I = self.K, pc.shape[1]
         C2 = (K + 1) ** 2
-        c, w, w2 = self.tally(pc + self.offsets(I, C2), C2)
+        c, w, w2 = self.tally(pc, C2)
         b, l, valid = self.pair_tables()
         to_diff = np.zeros((C2, 2 * K - 1))
         to_diff[np.flatnonzero(valid), (l - b + K - 1)[valid]] = 1.0
@@ -184,7 +176,7 @@ class Block:
     def single_items(self, X: np.ndarray, rank: bool):
         """Item level of one viewpoint from codes ``X``: ``(hist, hist_u)`` of the ratings per item × segment."""
         C, I = self.K + 1, X.shape[1]
-        c, w, w2 = self.tally(X + self.offsets(I, C), C)
+        c, w, w2 = self.tally(X, C)
         cut = lambda a: None if a is None else a[:, 1:]  # noqa: E731  code 0 = missing
         return self.hists(cut(c), np.arange(self.lo, self.lo + self.K, dtype=np.float64), cut(w), cut(w2), rank)
 

@@ -210,17 +210,18 @@ def block_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None)
         _count(read, r["source"], r["column"], r["issue"], r["count"])
     out: dict = {("ledger", "read"): read, ("ledger", "segment"): {}}
     valid = g >= 0
-    w = s.weights if plan.weighted else None
-    blk = coded_block(s, g, plan.G, w, plan)
     if plan.by:
         _count(out[("ledger", "segment")], s.source, "+".join(plan.by), "missing_segment", (~valid).sum())
+    if not valid.all():                  # only respondents in a segment take part
+        s, g = rows(s, valid), g[valid]
+        valid = np.ones(len(g), bool)
     G, groups = plan.G, {}
-    sub = (lambda V: V) if valid.all() else (lambda V: V[valid])  # noqa: E731  rows in a segment
-    w, gv = None if w is None else sub(w), sub(g)
+    w = s.weights if plan.weighted else None
+    blk = coded_block(s, g, G, w, plan)
 
     def gg(V):                           # unit × segment groups, shared by levels of equal width
         if V.shape[1] not in groups:
-            groups[V.shape[1]] = unit_groups(gv, V.shape[1], G)
+            groups[V.shape[1]] = unit_groups(g, V.shape[1], G)
         return groups[V.shape[1]]
 
     for comp, mi in plan.paired:
@@ -237,7 +238,6 @@ def block_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None)
         else:
             levels = paired_levels(s, comp, mi, ledger, valid, False)
         for level, (V, Bm) in levels.items():
-            V, Bm = sub(V), sub(Bm)
             k = gg(V)
             out[("paired", comp.key, level)] = _cell(V, k, G, w, plan.rank, unit_sums(Bm, k, G, w))
     for vp, mi in plan.single:
@@ -250,7 +250,6 @@ def block_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None)
         else:
             levels = single_levels(s, vp, mi)
         for level, X in levels.items():
-            X = sub(X)
             out[("single", vp, level)] = _cell(X, gg(X), G, w, plan.rank)
     return out
 
@@ -266,8 +265,8 @@ def coded_block(s, g, G: int, w, plan: Plan):
 BLOCK_ROWS = 1 << 17
 
 
-def rows(s, sl: slice):
-    """A row block of an in-memory survey (views, no copies)."""
+def rows(s, sl):
+    """The rows ``sl`` (a slice: views, no copies; or a boolean mask) of an in-memory survey."""
     from .survey import Survey
 
     part = Survey(instrument=s.instrument, data={vp: x[sl] for vp, x in s.data.items()}, ids=s.ids[sl],
