@@ -200,23 +200,24 @@ def merge(*hists: GroupedHistogram) -> GroupedHistogram:
     return GroupedHistogram(n_groups, g[new], v[new], agg(c).astype(np.int64), agg(w), agg(w2))
 
 
-def within_group_rank_blocks(group, key, counts, n_groups):
-    """Tie blocks and mid-ranks of sorted values within each group.
+def group_midranks(group, value, counts, n_groups):
+    """Mid-rank of every cell within its group, and ``Σ (t³ − t)`` over each group's tie blocks.
 
-    ``group`` and ``key`` must be sorted by (group, key). Returns ``(block, size, midrank)``:
-    the block index of each cell, and per block its size (tied observations) and the
-    average rank its observations receive within their group (ranks start at 1).
+    Cell ``i`` holds ``counts[i]`` observations equal to ``value[i]`` (any order). A tie
+    block is one distinct (group, value); its ``t`` observations, after ``b`` smaller ones
+    of the group, share the mid-rank ``b + (t + 1)/2`` (ranks start at 1). The blocks are
+    keys ``group × R + rank`` (`dense_rank`): every possible key when that table is
+    small (at most 8 per cell), else the distinct ones (one sort).
     """
-    new = np.ones(key.size, bool)
-    new[1:] = (key[1:] != key[:-1]) | (group[1:] != group[:-1])
-    block = np.cumsum(new) - 1
-    nb = int(block[-1]) + 1 if block.size else 0
-    size = np.bincount(block, weights=counts, minlength=nb)
-    bgroup = group[new]
-    before = np.cumsum(size) - size
-    # cumulative count before the first block of each group
-    first_of_group = np.ones(nb, bool)
-    first_of_group[1:] = bgroup[1:] != bgroup[:-1]
-    start = np.maximum.accumulate(np.where(first_of_group, np.arange(nb), 0)) if nb else np.zeros(0, np.intp)
-    before_in_group = before - before[start]
-    return block, size, bgroup, before_in_group + (size + 1) / 2
+    rank, R = dense_rank(value)
+    key = np.asarray(group, np.int64) * R + rank
+    if n_groups * R <= 8 * key.size:
+        blocks, cell_block = np.arange(n_groups * R), key
+    else:
+        blocks, cell_block = np.unique(key, return_inverse=True)
+    size = np.bincount(cell_block, weights=counts, minlength=blocks.size)
+    bgroup = blocks // max(R, 1)
+    before = np.cumsum(size) - size                  # observations in earlier blocks (exact integers)
+    start = np.searchsorted(bgroup, np.arange(n_groups))[bgroup]
+    midrank = before - before[start] + (size + 1) / 2
+    return midrank[cell_block], np.bincount(bgroup, weights=size * size * size - size, minlength=n_groups)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from .histogram import GroupedHistogram, order_by_group, within_group_rank_blocks
+from .histogram import GroupedHistogram, group_midranks
 from .moments import Moments
 
 
@@ -92,14 +92,10 @@ def wilcoxon(h: GroupedHistogram) -> dict:
     """Wilcoxon signed-rank test per group from the histogram of differences."""
     nz = h.value != 0
     g, v, c = h.group[nz], h.value[nz], h.count[nz].astype(np.float64)
-    a = np.abs(v)
-    order = order_by_group(g, a)
-    g, v, a, c = g[order], v[order], a[order], c[order]
-    block, size, bgroup, midrank = within_group_rank_blocks(g, a, c, h.n_groups)
     G = h.n_groups
-    r_plus = np.bincount(g, weights=np.where(v > 0, c * midrank[block], 0.0), minlength=G)
+    midrank, ties = group_midranks(g, np.abs(v), c, G)
+    r_plus = np.bincount(g, weights=np.where(v > 0, c * midrank, 0.0), minlength=G)
     n = np.bincount(g, weights=c, minlength=G)
-    ties = np.bincount(bgroup, weights=size ** 3 - size, minlength=G)
     total = n * (n + 1) / 2
     with np.errstate(invalid="ignore", divide="ignore"):
         var = n * (n + 1) * (2 * n + 1) / 24 - ties / 48
@@ -117,13 +113,10 @@ def mann_whitney(later: GroupedHistogram, bench: GroupedHistogram) -> dict:
     v = np.concatenate([later.value, bench.value])
     c = np.concatenate([later.count, bench.count]).astype(np.float64)
     is_later = np.concatenate([np.ones(later.group.size, bool), np.zeros(bench.group.size, bool)])
-    order = order_by_group(g, v)
-    g, v, c, is_later = g[order], v[order], c[order], is_later[order]
-    block, size, bgroup, midrank = within_group_rank_blocks(g, v, c, G)
+    midrank, ties = group_midranks(g, v, c, G)
     n1 = np.bincount(g, weights=np.where(is_later, c, 0.0), minlength=G)
     n2 = np.bincount(g, weights=np.where(is_later, 0.0, c), minlength=G)
-    r1 = np.bincount(g, weights=np.where(is_later, c * midrank[block], 0.0), minlength=G)
-    ties = np.bincount(bgroup, weights=size ** 3 - size, minlength=G)
+    r1 = np.bincount(g, weights=np.where(is_later, c * midrank, 0.0), minlength=G)
     N = n1 + n2
     with np.errstate(invalid="ignore", divide="ignore"):
         u = r1 - n1 * (n1 + 1) / 2
