@@ -26,6 +26,7 @@ weighted bincounts (``Σ w``, ``Σ w²``) with the same keys.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -108,14 +109,13 @@ class Block:
         return (_dense_hist(count, values, w, w2),
                 _dense_hist(count, values) if (rank and self.w is not None) else None)
 
-    # -- dimensions ---------------------------------------------------------------------
-    def dims(self, kind: str, codes: np.ndarray, min_items: float, rank: bool):
-        """Dimension level from codes: ``(scores, bench, sums, hists)``; ``None`` if the tables would be too large.
+    # -- dimensions and overall ---------------------------------------------------------
+    def dims(self, kind: str, codes: np.ndarray, min_items: float, rank: bool) -> "DimensionScores | None":
+        """Dimension level from codes (`DimensionScores`); ``None`` if the tables would be too large.
 
-        ``kind="pair"``: ``scores`` are the respondents' dimension gaps and ``bench`` their
-        benchmark means over complete pairs, ``sums`` the benchmark sums behind
-        ``mean_benchmark``. ``kind="single"``: ``scores`` are the dimension means of one
-        viewpoint (``bench`` and ``sums`` are ``None``). NaN under the min-items rule.
+        ``kind="pair"``: the respondents' dimension gaps and benchmark means over complete
+        pairs; ``kind="single"``: the dimension means of one viewpoint. NaN under the
+        min-items rule.
         """
         tab = score_tables(kind, self.K, self.lo, tuple(self.sizes.tolist()), min_items)
         if tab is None:
@@ -125,18 +125,56 @@ class Block:
             return None
         idx = (np.take(tab.lut, codes) @ self.onehot).astype(np.intp)
         idx += np.arange(self.nd) * P                       # packed sums -> row of each dimension's table
-        r = np.take(tab.rank, idx)
-        c, w, w2 = self.tally(r, R + 1)
+        c, w, w2 = self.tally(np.take(tab.rank, idx), R + 1)  # rank R: dropped by the min-items rule
         hists = self.hists(c[:, :R], tab.values, None if w is None else w[:, :R], None if w2 is None else w2[:, :R],
                            rank)
-        scores = np.take(tab.score, idx)
-        if kind == "single":
-            return scores, None, None, hists
-        bench = np.take(tab.bench, idx)
-        key = (self.g[:, None] + np.arange(0, self.nd * self.G, self.G)).ravel()
-        wb = np.take(tab.bench0, idx) if self.w is None else np.take(tab.bench0, idx) * self.w[:, None]
-        sb = np.bincount(key, weights=wb.ravel(), minlength=self.nd * self.G)
-        return scores, bench, np.stack([sb, hists[0].per_group(hists[0].w)]), hists
+        dropped = c[:, R].reshape(self.nd, self.G).sum(axis=1)
+        out = DimensionScores(tab, idx, hists, dropped, np.take(tab.score, idx))
+        if kind == "pair":
+            key = (self.g[:, None] + np.arange(0, self.nd * self.G, self.G)).ravel()
+            wb = np.take(tab.bench0, idx) if self.w is None else np.take(tab.bench0, idx) * self.w[:, None]
+            out.sums = np.stack([np.bincount(key, weights=wb.ravel(), minlength=self.nd * self.G),
+                                 hists[0].per_group(hists[0].w)])
+            out.bench = np.take(tab.bench, idx)
+        return out
+
+    def overall(self, dims: "DimensionScores", rank: bool):
+        """Overall level (mean of the available dimension scores, at least half of them) from exact integers.
+
+        A respondent's overall score is ``Σ_d (s_d / k_d) / k = M / (L·D)`` with ``L`` the lcm
+        of the item counts a dimension score can rest on and ``D = lcm(1..dimensions)``:
+        the integer ``M`` keys the histogram (one sort), so equal scores are equal keys.
+        Returns ``(hist, hist_u, sums, too_few)`` (``sums`` for pairs only), or ``None``
+        when the keys would not fit in 63 bits.
+        """
+        tab, idx, nd = dims.tab, dims.idx, self.nd
+        D = math.lcm(*range(1, nd + 1))
+        bound = int(np.abs(tab.lnum).max()) * nd * D
+        span = 2 * bound + 1
+        if (span * self.G).bit_length() > 62:
+            return None
+        k = row_sum(np.take(tab.kept, idx))
+        enough = k >= nd / 2
+        mult = (D // np.maximum(k, 1))[enough]
+        g, M = self.g[enough], row_sum(np.take(tab.lnum, idx))[enough] * mult
+        w = None if self.w is None else self.w[enough]
+        key = g * span + (M + bound)
+        if w is None:
+            cells, count = np.unique(key, return_counts=True)
+            hw = count * 1.0, count * 1.0
+        else:
+            cells, inv, count = np.unique(key, return_inverse=True, return_counts=True)
+            hw = np.bincount(inv, weights=w, minlength=cells.size), np.bincount(inv, weights=w * w, minlength=cells.size)
+        values = ((cells % span) - bound) / (tab.L * D)          # correctly rounded M / (L·D)
+        group, count = (cells // span).astype(np.intp), count.astype(np.int64)
+        h = st.GroupedHistogram(self.G, group, values, count, *hw)
+        hu = st.GroupedHistogram(self.G, group, values, count, count * 1.0, count * 1.0) if (rank and w is not None) else None
+        sums = None
+        if dims.bench is not None:
+            bench = row_sum(np.take(tab.lben, idx))[enough] * mult / (tab.L * D)
+            sums = np.stack([np.bincount(g, weights=bench if w is None else bench * w, minlength=self.G),
+                             h.per_group(h.w)])
+        return h, hu, sums, int(enough.size - np.count_nonzero(enough))
 
     # -- items --------------------------------------------------------------------------
     def pair_codes(self, s, comp) -> np.ndarray | None:
@@ -182,24 +220,44 @@ class Block:
 
 
 
+@dataclass
+class DimensionScores:
+    """Dimension level of one block: tables, per-respondent table rows ``idx``, histograms,
+    respondents dropped per dimension, scores, and for pairs the benchmark means and sums."""
+
+    tab: "ScoreTables"
+    idx: np.ndarray
+    hists: tuple
+    dropped: np.ndarray
+    scores: np.ndarray
+    bench: np.ndarray | None = None
+    sums: np.ndarray | None = None
+
+
 @dataclass(frozen=True)
 class ScoreTables:
     """Lookup tables of the dimension scores of one scale, instrument and min-items rule.
 
     ``lut`` maps a code to its packed fields (count of answers, benchmark code, difference
     code + K − 1; for one viewpoint: count, code). Summed over a dimension's items, the
-    packed value ``p`` identifies the respondent's ``(k, Σ)``; row ``d`` of ``rank``,
-    ``score``, ``bench`` and ``bench0`` give, for dimension ``d`` and every ``p``, the rank of
-    the score among ``values`` (``len(values)`` when the min-items rule drops it), the
-    score, the benchmark mean (NaN when dropped) and the benchmark mean (0 when dropped).
+    packed value ``p`` identifies the respondent's ``(k, Σ)``. Row ``d`` of each table
+    gives, for dimension ``d`` and every ``p``: ``rank``, the rank of the score among
+    ``values`` (``len(values)`` when the min-items rule drops it); ``kept`` (0/1);
+    ``score`` and ``bench``, the score and benchmark mean (NaN when dropped); ``bench0``
+    the same with 0; ``lnum``, ``lben``, score and benchmark mean times ``L`` (the lcm of
+    the item counts a kept score can rest on), exact integers.
     """
 
     lut: np.ndarray
     rank: np.ndarray
     values: np.ndarray
+    kept: np.ndarray
     score: np.ndarray
     bench: np.ndarray | None
     bench0: np.ndarray | None
+    L: int
+    lnum: np.ndarray
+    lben: np.ndarray | None
 
 
 #: Largest packed dimension sum (bits) for which score tables are built.
@@ -228,10 +286,23 @@ def score_tables(kind: str, K: int, lo: int, sizes: tuple, min_items: float) -> 
     cnt, *sums = [(p >> int(s)) & ((1 << wd) - 1) for s, wd in zip(shifts, widths)]
     keep = available_mask(cnt[None, :], np.asarray(sizes)[:, None], min_items) & (cnt > 0)
     num = sums[1] - (K - 1) * cnt if kind == "pair" else sums[0] + (lo - 1) * cnt
+    L = math.lcm(*np.unique(np.broadcast_to(cnt, keep.shape)[keep]).tolist())
+    per = L // np.maximum(cnt, 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.where(keep, num / cnt, np.nan)             # correctly rounded: equal ratios, equal doubles
-        bench = np.where(keep, (sums[0] + (lo - 1) * cnt) / cnt, np.nan) if kind == "pair" else None
+        bnum = sums[0] + (lo - 1) * cnt if kind == "pair" else None
+        bench = None if bnum is None else np.where(keep, bnum / cnt, np.nan)
     values, inv = np.unique(score[keep], return_inverse=True)
     rank = np.full(keep.shape, values.size, np.intp)
     rank[keep] = inv.ravel()
-    return ScoreTables(lut, rank, values, score, bench, None if bench is None else np.nan_to_num(bench, nan=0.0))
+    return ScoreTables(lut, rank, values, keep.astype(np.int8), score, bench,
+                       None if bench is None else np.nan_to_num(bench, nan=0.0), L,
+                       np.where(keep, num * per, 0), None if bnum is None else np.where(keep, bnum * per, 0))
+
+
+def row_sum(a: np.ndarray) -> np.ndarray:
+    """Row sums of a narrow matrix, column by column (left to right, as ``sum(axis=1)`` adds a short row)."""
+    out = a[:, 0].astype(np.float64 if a.dtype.kind == "f" else np.int64)
+    for j in range(1, a.shape[1]):
+        out += a[:, j]
+    return out

@@ -101,7 +101,7 @@ def gap_scores(source, gap: int = 5, min_items: float | None = None):
     for s in surveys:
         if comp.benchmark in s.data and comp.later in s.data:
             mi = min_items if min_items is not None else settings.get("min_items") or s.min_items
-            return s, paired_levels(s, comp, mi, {}, np.ones(s.n, bool))
+            return s, paired_levels(s, comp, mi, {})
     raise ConfigError(f"gap {gap} needs {comp.later!r} and {comp.benchmark!r} ratings of the same respondents; "
                       "no analysed survey has both.")
 

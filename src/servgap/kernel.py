@@ -32,6 +32,7 @@ import pandas as pd
 
 from . import stats as st
 from .model import Comparison
+from .codes import row_sum
 from .survey import dimension_means
 
 
@@ -106,24 +107,16 @@ def overall_scores(dim_gaps: np.ndarray, importance: np.ndarray | None):
     """
     ok = ~np.isnan(dim_gaps)
     filled = np.where(ok, dim_gaps, 0.0)
-    k = _row_sum(ok)
+    k = row_sum(ok)
     enough = k >= dim_gaps.shape[1] / 2
     with np.errstate(invalid="ignore", divide="ignore"):
-        unweighted = np.where(enough, _row_sum(filled) / np.maximum(k, 1), np.nan)
+        unweighted = np.where(enough, row_sum(filled) / np.maximum(k, 1), np.nan)
         weighted = None
         if importance is not None:
             imp = np.where(ok, importance, 0.0)
-            tot = _row_sum(imp)
-            weighted = np.where(enough & (tot > 0), _row_sum(imp * filled) / tot, np.nan)
+            tot = row_sum(imp)
+            weighted = np.where(enough & (tot > 0), row_sum(imp * filled) / tot, np.nan)
     return unweighted, weighted, ~enough
-
-
-def _row_sum(a: np.ndarray) -> np.ndarray:
-    """Row sums of a narrow matrix, column by column (left to right, as ``sum(axis=1)`` adds a short row)."""
-    out = a[:, 0].astype(np.float64 if a.dtype.kind == "f" else np.intp)
-    for j in range(1, a.shape[1]):
-        out += a[:, j]
-    return out
 
 
 def tag(comp: Comparison) -> str:
@@ -135,8 +128,7 @@ def _count(ledger: dict, source, column, issue, n: int):
     ledger[key] = ledger.get(key, 0) + int(n)
 
 
-def paired_levels(s, comp: Comparison, min_items: float, ledger: dict, valid: np.ndarray,
-                  with_later: bool = True) -> dict:
+def paired_levels(s, comp: Comparison, min_items: float, ledger: dict, with_later: bool = True) -> dict:
     """Per-respondent ``(gap, benchmark, later)`` matrices at item, dimension and overall level.
 
     Benchmark and later ratings are kept where the gap is defined. ``with_later=False``
@@ -148,12 +140,13 @@ def paired_levels(s, comp: Comparison, min_items: float, ledger: dict, valid: np
     D = L - B
     nan_d = np.isnan(D)
     incomplete = nan_d & ~(np.isnan(B) & np.isnan(L))
-    _count_items(ledger, s, comp, (incomplete & valid[:, None]).sum(axis=0))
+    _count_items(ledger, s, comp, np.count_nonzero(incomplete, axis=0))
     Bm = np.where(nan_d, np.nan, B)
     nd = len(inst.dimensions)
     dg, _ = dimension_means(D, inst.item_dimension, nd, min_items)
     db, _ = dimension_means(Bm, inst.item_dimension, nd, min_items)
-    levels = {"item": (D, Bm), "dimension": (dg, db), "overall": overall_levels(s, comp, dg, db, ledger, valid)}
+    count_dimensions(ledger, s, comp, np.count_nonzero(np.isnan(dg), axis=0))
+    levels = {"item": (D, Bm), "dimension": (dg, db), "overall": overall_levels(s, comp, dg, db, ledger)}
     if with_later:
         Lm = np.where(nan_d, np.nan, L)
         dl, _ = dimension_means(Lm, inst.item_dimension, nd, min_items)
@@ -168,17 +161,21 @@ def _count_items(ledger: dict, s, comp: Comparison, incomplete):
         _count(ledger, s.source, f"gap{comp.gap or comp.key}:{iid}", "incomplete_pair", c)
 
 
-def overall_levels(s, comp: Comparison, dg: np.ndarray, db: np.ndarray, ledger: dict, valid: np.ndarray):
-    """``(gap, benchmark)`` overall scores from the dimension scores, counting what the rules drop."""
-    for d, c in zip(s.instrument.dimension_ids, (np.isnan(dg) & valid[:, None]).sum(axis=0)):
+def count_dimensions(ledger: dict, s, comp: Comparison, dropped):
+    """Ledger: respondents per dimension without a score under the min-items rule."""
+    for d, c in zip(s.instrument.dimension_ids, dropped):
         _count(ledger, s.source, f"{tag(comp)}:{d}", "too_few_items", c)
+
+
+def overall_levels(s, comp: Comparison, dg: np.ndarray, db: np.ndarray, ledger: dict):
+    """``(gap, benchmark)`` overall scores from the dimension scores, counting what the rules drop."""
     ou, ow, few = overall_scores(dg, s.importance)
     ob, _, _ = overall_scores(db, None)
-    _count(ledger, s.source, f"{tag(comp)}:overall", "too_few_dimensions", (few & valid).sum())
+    _count(ledger, s.source, f"{tag(comp)}:overall", "too_few_dimensions", np.count_nonzero(few))
     if ow is None:
         return ou[:, None], ob[:, None]
     no_imp = ~np.isnan(ou) & np.isnan(ow)
-    _count(ledger, s.source, f"{tag(comp)}:overall", "no_importance", (no_imp & valid).sum())
+    _count(ledger, s.source, f"{tag(comp)}:overall", "no_importance", np.count_nonzero(no_imp))
     return np.column_stack([ou, ow]), np.column_stack([ob, ob * np.nan])
 
 
@@ -214,7 +211,6 @@ def block_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None)
         _count(out[("ledger", "segment")], s.source, "+".join(plan.by), "missing_segment", (~valid).sum())
     if not valid.all():                  # only respondents in a segment take part
         s, g = rows(s, valid), g[valid]
-        valid = np.ones(len(g), bool)
     G, groups = plan.G, {}
     w = s.weights if plan.weighted else None
     blk = coded_block(s, g, G, w, plan)
@@ -232,11 +228,15 @@ def block_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None)
             h, hu, sums, incomplete = blk.pair_items(pc, plan.rank)
             _count_items(ledger, s, comp, incomplete)
             out[("paired", comp.key, "item")] = Cell(h, hu, sums, pc.shape[1])
-            dg, db, sums, hists = dims
-            out[("paired", comp.key, "dimension")] = Cell(*hists, sums, dg.shape[1])
-            levels = {"overall": overall_levels(s, comp, dg, db, ledger, valid)}
+            out[("paired", comp.key, "dimension")] = Cell(*dims.hists, dims.sums, blk.nd)
+            count_dimensions(ledger, s, comp, dims.dropped)
+            ov = blk.overall(dims, plan.rank) if s.importance is None else None
+            if ov is not None:
+                _count(ledger, s.source, f"{tag(comp)}:overall", "too_few_dimensions", ov[3])
+                out[("paired", comp.key, "overall")] = Cell(*ov[:3], 1)
+            levels = {} if ov is not None else {"overall": overall_levels(s, comp, dims.scores, dims.bench, ledger)}
         else:
-            levels = paired_levels(s, comp, mi, ledger, valid, False)
+            levels = paired_levels(s, comp, mi, ledger, False)
         for level, (V, Bm) in levels.items():
             k = gg(V)
             out[("paired", comp.key, level)] = _cell(V, k, G, w, plan.rank, unit_sums(Bm, k, G, w))
@@ -245,8 +245,11 @@ def block_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None)
         dims = None if X is None else blk.dims("single", X, mi, plan.rank)
         if dims is not None:
             out[("single", vp, "item")] = Cell(*blk.single_items(X, plan.rank), None, X.shape[1])
-            out[("single", vp, "dimension")] = Cell(*dims[3], None, dims[0].shape[1])
-            levels = {"overall": overall_scores(dims[0], None)[0][:, None]}
+            out[("single", vp, "dimension")] = Cell(*dims.hists, None, blk.nd)
+            ov = blk.overall(dims, plan.rank)
+            if ov is not None:
+                out[("single", vp, "overall")] = Cell(*ov[:2], None, 1)
+            levels = {} if ov is not None else {"overall": overall_scores(dims.scores, None)[0][:, None]}
         else:
             levels = single_levels(s, vp, mi)
         for level, X in levels.items():
