@@ -59,7 +59,19 @@ def to_codes(x: np.ndarray, inst) -> np.ndarray | None:
         if y.size and not (y.min() >= 0 and y.max() <= K):
             return None
         c = y.astype(np.uint8)
-    return c if np.array_equal(c, y) else None
+    return np.asfortranarray(c) if np.array_equal(c, y) else None   # column-major: items are the fast axis of a tally
+
+
+def gather(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``table[codes]`` for small-integer unit-major ``codes`` (``(U, n)``), one unit at a time.
+
+    ``np.take`` first copies its indices to intp; unit by unit that copy is small and
+    reused instead of one large fresh allocation (whose page faults cost more than the gather).
+    """
+    out = np.empty(codes.shape, table.dtype)
+    for j in range(codes.shape[0]):
+        np.take(table, codes[j], out=out[j])
+    return out
 
 
 def _dense_hist(count, values, w=None, w2=None) -> st.GroupedHistogram:
@@ -75,8 +87,10 @@ def _dense_hist(count, values, w=None, w2=None) -> st.GroupedHistogram:
 class Block:
     """The rows of one block with their segment codes ``g`` (every row in one of ``G`` segments).
 
-    Tallies are keyed ``(unit × G + segment) × W + value`` for ``n × U`` unit matrices
-    with ``W`` values per unit: unit-major ``(U·G, W)`` tables.
+    Per-respondent unit matrices are handled unit-major, ``(U, n)`` (the transpose of the
+    survey's column-major ``n × U`` codes): tallies are keyed
+    ``(unit × G + segment) × W + value`` and walk one unit at a time, so the bins being
+    counted stay in cache. Tables come out as ``(U·G, W)``.
     """
 
     def __init__(self, g: np.ndarray, G: int, w: np.ndarray | None, inst):
@@ -86,22 +100,27 @@ class Block:
         self.item_dim = inst.item_dimension
         self.nd = len(inst.dimensions)
         self.sizes = np.bincount(self.item_dim, minlength=self.nd)
-        self.onehot = np.zeros((len(self.item_dim), self.nd), np.float32)
-        self.onehot[np.arange(len(self.item_dim)), self.item_dim] = 1.0
+        self.onehot = np.zeros((self.nd, len(self.item_dim)), np.float32)
+        self.onehot[self.item_dim, np.arange(len(self.item_dim))] = 1.0
 
     def tally(self, values: np.ndarray, width: int) -> list:
-        """``[count, Σ w, Σ w²]`` per unit × segment of ``values`` in ``[0, width)`` (``n × U``), ``(U·G, W)`` each.
+        """``[count, Σ w, Σ w²]`` per unit × segment of ``values`` in ``[0, width)`` (``(U, n)``), ``(U·G, W)`` each.
 
-        Without weights the weight sums are ``None``.
+        One bincount per unit over ``segment × W + value``: its bins stay in cache and its
+        key is one small reused array. Without weights the weight sums are ``None``.
         """
-        U = values.shape[1]
-        nb = U * self.G * width
-        step = np.arange(U, dtype=np.int32 if nb < 1 << 31 else np.intp) * (self.G * width)
-        k = (self.g[:, None] * width + (values + step)).ravel()
-        out = [np.bincount(k, minlength=nb), None, None]
+        U, nb = values.shape[0], self.G * width
+        out = [np.empty((U, nb), np.intp), None, None]
         if self.w is not None:
-            ww = np.broadcast_to(self.w[:, None], values.shape).ravel()
-            out[1:] = np.bincount(k, weights=ww, minlength=nb), np.bincount(k, weights=ww * ww, minlength=nb)
+            out[1:] = np.empty((U, nb)), np.empty((U, nb))
+            w2 = self.w * self.w
+        base = self.g * width
+        for j in range(U):
+            key = base + values[j]
+            out[0][j] = np.bincount(key, minlength=nb)
+            if self.w is not None:
+                out[1][j] = np.bincount(key, weights=self.w, minlength=nb)
+                out[2][j] = np.bincount(key, weights=w2, minlength=nb)
         return [None if a is None else a.reshape(U * self.G, width) for a in out]
 
     def hists(self, count, values, w, w2, rank: bool):
@@ -111,7 +130,7 @@ class Block:
 
     # -- dimensions and overall ---------------------------------------------------------
     def dims(self, kind: str, codes: np.ndarray, min_items: float, rank: bool) -> "DimensionScores | None":
-        """Dimension level from codes (`DimensionScores`); ``None`` if the tables would be too large.
+        """Dimension level from codes (``n × items``; `DimensionScores`), ``None`` if the tables would be too large.
 
         ``kind="pair"``: the respondents' dimension gaps and benchmark means over complete
         pairs; ``kind="single"``: the dimension means of one viewpoint. NaN under the
@@ -123,19 +142,18 @@ class Block:
         P, R = tab.rank.shape[1], tab.values.size
         if self.nd * self.G * (R + 1) > MAX_BINS:
             return None
-        idx = (np.take(tab.lut, codes) @ self.onehot).astype(np.intp)
-        idx += np.arange(self.nd) * P                       # packed sums -> row of each dimension's table
-        c, w, w2 = self.tally(np.take(tab.rank, idx), R + 1)  # rank R: dropped by the min-items rule
+        idx = (self.onehot @ gather(tab.lut, codes.T)).astype(np.intp)    # packed sums, (dimensions, n)
+        idx += np.arange(0, self.nd * P, P)[:, None]                         # -> row of each dimension's table
+        c, w, w2 = self.tally(np.take(tab.rank, idx), R + 1)                # rank R: dropped by the min-items rule
         hists = self.hists(c[:, :R], tab.values, None if w is None else w[:, :R], None if w2 is None else w2[:, :R],
                            rank)
         dropped = c[:, R].reshape(self.nd, self.G).sum(axis=1)
-        out = DimensionScores(tab, idx, hists, dropped, np.take(tab.score, idx))
+        out = DimensionScores(tab, idx, hists, dropped)
         if kind == "pair":
-            key = (self.g[:, None] + np.arange(0, self.nd * self.G, self.G)).ravel()
-            wb = np.take(tab.bench0, idx) if self.w is None else np.take(tab.bench0, idx) * self.w[:, None]
+            key = (np.arange(0, self.nd * self.G, self.G)[:, None] + self.g).ravel()
+            wb = np.take(tab.bench0, idx) if self.w is None else np.take(tab.bench0, idx) * self.w
             out.sums = np.stack([np.bincount(key, weights=wb.ravel(), minlength=self.nd * self.G),
                                  hists[0].per_group(hists[0].w)])
-            out.bench = np.take(tab.bench, idx)
         return out
 
     def overall(self, dims: "DimensionScores", rank: bool):
@@ -153,10 +171,10 @@ class Block:
         span = 2 * bound + 1
         if (span * self.G).bit_length() > 62:
             return None
-        k = row_sum(np.take(tab.kept, idx))
+        k = np.take(tab.kept, idx).sum(axis=0)
         enough = k >= nd / 2
         mult = (D // np.maximum(k, 1))[enough]
-        g, M = self.g[enough], row_sum(np.take(tab.lnum, idx))[enough] * mult
+        g, M = self.g[enough], np.take(tab.lnum, idx).sum(axis=0)[enough] * mult
         w = None if self.w is None else self.w[enough]
         key = g * span + (M + bound)
         if w is None:
@@ -170,15 +188,15 @@ class Block:
         h = st.GroupedHistogram(self.G, group, values, count, *hw)
         hu = st.GroupedHistogram(self.G, group, values, count, count * 1.0, count * 1.0) if (rank and w is not None) else None
         sums = None
-        if dims.bench is not None:
-            bench = row_sum(np.take(tab.lben, idx))[enough] * mult / (tab.L * D)
+        if tab.bench is not None:
+            bench = np.take(tab.lben, idx).sum(axis=0)[enough] * mult / (tab.L * D)
             sums = np.stack([np.bincount(g, weights=bench if w is None else bench * w, minlength=self.G),
                              h.per_group(h.w)])
         return h, hu, sums, int(enough.size - np.count_nonzero(enough))
 
     # -- items --------------------------------------------------------------------------
     def pair_codes(self, s, comp) -> np.ndarray | None:
-        """One byte per respondent and item, ``b·(K + 1) + l``, or ``None`` unless both viewpoints are coded."""
+        """One byte per respondent and item, ``b·(K + 1) + l`` (``n × items``), or ``None`` unless both viewpoints are coded."""
         B, L = s.codes(comp.benchmark), s.codes(comp.later)
         return None if B is None or L is None else B * np.uint8(self.K + 1) + L
 
@@ -198,7 +216,7 @@ class Block:
         """
         K, I = self.K, pc.shape[1]
         C2 = (K + 1) ** 2
-        c, w, w2 = self.tally(pc, C2)
+        c, w, w2 = self.tally(pc.T, C2)
         b, l, valid = self.pair_tables()
         to_diff = np.zeros((C2, 2 * K - 1))
         to_diff[np.flatnonzero(valid), (l - b + K - 1)[valid]] = 1.0
@@ -212,26 +230,33 @@ class Block:
         return h, hu, sums, incomplete
 
     def single_items(self, X: np.ndarray, rank: bool):
-        """Item level of one viewpoint from codes ``X``: ``(hist, hist_u)`` of the ratings per item × segment."""
-        C, I = self.K + 1, X.shape[1]
-        c, w, w2 = self.tally(X, C)
+        """Item level of one viewpoint from codes ``X`` (``n × items``): ``(hist, hist_u)`` of the ratings per item × segment."""
+        c, w, w2 = self.tally(X.T, self.K + 1)
         cut = lambda a: None if a is None else a[:, 1:]  # noqa: E731  code 0 = missing
         return self.hists(cut(c), np.arange(self.lo, self.lo + self.K, dtype=np.float64), cut(w), cut(w2), rank)
 
 
-
 @dataclass
 class DimensionScores:
-    """Dimension level of one block: tables, per-respondent table rows ``idx``, histograms,
-    respondents dropped per dimension, scores, and for pairs the benchmark means and sums."""
+    """Dimension level of one block: the tables, every respondent's table rows ``idx``
+    (``(dimensions, n)``), the histograms, respondents dropped per dimension and, for pairs,
+    the benchmark sums."""
 
     tab: "ScoreTables"
     idx: np.ndarray
     hists: tuple
     dropped: np.ndarray
-    scores: np.ndarray
-    bench: np.ndarray | None = None
     sums: np.ndarray | None = None
+
+    @property
+    def scores(self) -> np.ndarray:
+        """Respondent × dimension scores (NaN under the min-items rule)."""
+        return np.take(self.tab.score, self.idx).T
+
+    @property
+    def bench(self) -> np.ndarray | None:
+        """Respondent × dimension benchmark means over complete pairs (pairs only)."""
+        return None if self.tab.bench is None else np.take(self.tab.bench, self.idx).T
 
 
 @dataclass(frozen=True)
@@ -298,11 +323,3 @@ def score_tables(kind: str, K: int, lo: int, sizes: tuple, min_items: float) -> 
     return ScoreTables(lut, rank, values, keep.astype(np.int8), score, bench,
                        None if bench is None else np.nan_to_num(bench, nan=0.0), L,
                        np.where(keep, num * per, 0), None if bnum is None else np.where(keep, bnum * per, 0))
-
-
-def row_sum(a: np.ndarray) -> np.ndarray:
-    """Row sums of a narrow matrix, column by column (left to right, as ``sum(axis=1)`` adds a short row)."""
-    out = a[:, 0].astype(np.float64 if a.dtype.kind == "f" else np.int64)
-    for j in range(1, a.shape[1]):
-        out += a[:, j]
-    return out

@@ -32,7 +32,6 @@ import pandas as pd
 
 from . import stats as st
 from .model import Comparison
-from .codes import row_sum
 from .survey import dimension_means
 
 
@@ -117,6 +116,14 @@ def overall_scores(dim_gaps: np.ndarray, importance: np.ndarray | None):
             tot = row_sum(imp)
             weighted = np.where(enough & (tot > 0), row_sum(imp * filled) / tot, np.nan)
     return unweighted, weighted, ~enough
+
+
+def row_sum(a: np.ndarray) -> np.ndarray:
+    """Row sums of a narrow matrix, column by column (left to right, as ``sum(axis=1)`` adds a short row)."""
+    out = a[:, 0].astype(np.float64 if a.dtype.kind == "f" else np.int64)
+    for j in range(1, a.shape[1]):
+        out += a[:, j]
+    return out
 
 
 def tag(comp: Comparison) -> str:
@@ -278,7 +285,7 @@ def rows(s, sl):
                   min_items=s.min_items, source=s.source)
     for vp, x in part.data.items():      # the integer codes of the block are views too
         c = s.codes(vp)
-        part._codes[vp] = (x, None if c is None else c[sl])
+        part._codes[vp] = (x, None if c is None else c[sl] if isinstance(sl, slice) else np.asfortranarray(c[sl]))
     return part
 
 
