@@ -24,11 +24,12 @@ QUALITY_COLUMNS = ["source", "column", "issue", "count"]
 
 def quality_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Aggregate ledger rows into the tidy quality table (only non-zero counts)."""
-    df = pd.DataFrame(list(rows), columns=QUALITY_COLUMNS)
-    if df.empty:
-        return df.astype({"count": "int64"})
-    df = df.groupby(["source", "column", "issue"], sort=False, as_index=False)["count"].sum()
-    return df[df["count"] > 0].reset_index(drop=True).astype({"count": "int64"})
+    total: dict = {}
+    for r in rows:                               # first-seen order, as groupby(sort=False)
+        key = (r["source"], r["column"], r["issue"])
+        total[key] = total.get(key, 0) + int(r["count"])
+    df = pd.DataFrame([(*k, c) for k, c in total.items()], columns=QUALITY_COLUMNS).astype({"count": "int64"})
+    return df[df["count"] > 0].reset_index(drop=True)
 
 
 def available_mask(counts: np.ndarray, sizes: np.ndarray, min_items: float) -> np.ndarray:
