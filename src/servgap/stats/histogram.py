@@ -211,10 +211,11 @@ def group_midranks(group, value, counts, n_groups):
     """
     rank, R = dense_rank(value)
     key = np.asarray(group, np.int64) * R + rank
-    if n_groups * R <= 8 * key.size:
-        blocks, cell_block = np.arange(n_groups * R), key
-    else:
-        blocks, cell_block = np.unique(key, return_inverse=True)
+    if n_groups * R <= 8 * key.size:                 # every (group, rank): a dense groups × R table
+        size = np.bincount(key, weights=counts, minlength=n_groups * R).reshape(n_groups, R)
+        midrank = np.cumsum(size, axis=1) - (size - 1) / 2          # observations up to the block, minus half of it
+        return midrank.ravel()[key], (size * size * size - size).sum(axis=1)
+    blocks, cell_block = np.unique(key, return_inverse=True)
     size = np.bincount(cell_block, weights=counts, minlength=blocks.size)
     bgroup = blocks // max(R, 1)
     before = np.cumsum(size) - size                  # observations in earlier blocks (exact integers)
