@@ -49,17 +49,24 @@ def scale_of(inst):
 
 
 def to_codes(x: np.ndarray, inst) -> np.ndarray | None:
-    """``uint8`` codes ``x − scale_min + 1`` (0 = missing), or ``None`` unless all ratings are integers on the scale."""
+    """``uint8`` codes ``x − scale_min + 1`` (0 = missing), or ``None`` unless all ratings are integers on the scale.
+
+    Column by column (small temporaries); the codes are column-major, so an item is contiguous.
+    """
     sc = scale_of(inst)
     if sc is None:
         return None
     lo, K = sc
-    with np.errstate(invalid="ignore"):
-        y = np.where(np.isnan(x), 0.0, x - (lo - 1))
+    out = np.empty(x.shape, np.uint8, order="F")
+    for j in range(x.shape[1]):
+        y = np.nan_to_num(x[:, j], nan=lo - 1.0)
+        y -= lo - 1
         if y.size and not (y.min() >= 0 and y.max() <= K):
             return None
-        c = y.astype(np.uint8)
-    return np.asfortranarray(c) if np.array_equal(c, y) else None   # column-major: items are the fast axis of a tally
+        out[:, j] = y
+        if not np.array_equal(out[:, j], y):        # not integers
+            return None
+    return out
 
 
 def gather(table: np.ndarray, codes: np.ndarray) -> np.ndarray:

@@ -67,7 +67,7 @@ def numeric_block(df: pd.DataFrame, cols: list[str], name: str, missing, ledger,
     codes = list(missing or [])
     num_codes = [c for c in codes if isinstance(c, (int, float)) and not isinstance(c, bool)]
     str_codes = {str(c).strip() for c in codes}
-    out = np.empty((len(df), len(cols)), dtype=np.float64)
+    out = np.empty((len(df), len(cols)), dtype=np.float64, order="F")    # column by column: contiguous
     for j, col in enumerate(cols):
         s = block[col]
         if pd.api.types.is_bool_dtype(s):
