@@ -13,6 +13,7 @@ from scipy import stats
 import servgap as sg
 from servgap.codes import score_tables, to_codes
 from servgap.errors import DataQualityWarning
+from servgap.model import gap as gap_def
 from servgap.survey import Survey
 
 
@@ -49,7 +50,8 @@ def _float_path(monkeypatch):
 
 
 def _tables(res):
-    return res.items, res.dimensions, res.overall, res.quality
+    return (res.items, res.dimensions, res.overall, res.quality,
+            *(res.tolerance_tests[k] for k in sorted(res.tolerance_tests)))
 
 
 @pytest.mark.parametrize("sizes, lo, hi", [((4, 5, 4, 4, 5), 1, 7), ((3, 6, 2), 0, 10), ((1, 8), 1, 5)])
@@ -65,6 +67,7 @@ def test_coded_path_equals_float_path(monkeypatch, sizes, lo, hi, test, weights,
     _float_path(monkeypatch)
     with pytest.warns(DataQualityWarning):
         plain = sg.analyze(sv, by="seg", test=test)
+    assert coded.tolerance_tests, "the zone-of-tolerance comparison (perceived - adequate) is checked too"
     _assert_same(coded, plain, test)
 
 
@@ -188,3 +191,18 @@ def test_large_dimension_falls_back_to_float_path():
     score = d.mean(axis=1)[d.notna().sum(axis=1) >= 20]
     np.testing.assert_allclose(res.dimensions["mean_gap"].iloc[0], score.mean(), rtol=1e-12)
     assert res.dimensions["n"].iloc[0] == len(score)
+
+
+def test_tables_too_large_fall_back_to_float_path(monkeypatch):
+    """Above MAX_BINS (e.g. very many segments) the float path runs and gives the same tables."""
+    import servgap.codes as codes
+
+    inst = _instrument((4, 5, 4, 4, 5), 1, 7)
+    sv = _read(_frame(inst, 600, seed=2, lo=1, hi=7, segments=4), inst)
+    with pytest.warns(DataQualityWarning):
+        coded = sg.analyze(sv, by="seg")
+    monkeypatch.setattr(codes, "MAX_BINS", 1000)
+    assert codes.Block(np.zeros(3, int), 4, None, inst).pair_codes(sv, gap_def(5)) is None
+    with pytest.warns(DataQualityWarning):
+        plain = sg.analyze(sv, by="seg")
+    _assert_same(coded, plain, "t")

@@ -202,10 +202,18 @@ class Block:
         return h, hu, sums, int(enough.size - np.count_nonzero(enough))
 
     # -- items --------------------------------------------------------------------------
+    def codes(self, s, viewpoint: str) -> np.ndarray | None:
+        """The survey's codes of a viewpoint, or ``None`` if not coded or their tally would be too large."""
+        X = s.codes(viewpoint)
+        return None if X is None or X.shape[1] * self.G * (self.K + 1) > MAX_BINS else X
+
     def pair_codes(self, s, comp) -> np.ndarray | None:
-        """One byte per respondent and item, ``b·(K + 1) + l`` (``n × items``), or ``None`` unless both viewpoints are coded."""
+        """One byte per respondent and item, ``b·(K + 1) + l`` (``n × items``); ``None`` unless both
+        viewpoints are coded and the tally fits in `MAX_BINS`."""
         B, L = s.codes(comp.benchmark), s.codes(comp.later)
-        return None if B is None or L is None else B * np.uint8(self.K + 1) + L
+        if B is None or L is None or B.shape[1] * self.G * (self.K + 1) ** 2 > MAX_BINS:
+            return None
+        return B * np.uint8(self.K + 1) + L
 
     def pair_tables(self):
         """Per pair code ``b·C + l``: benchmark code, later code and whether both are present."""

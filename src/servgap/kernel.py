@@ -248,7 +248,7 @@ def block_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None)
             k = gg(V)
             out[("paired", comp.key, level)] = _cell(V, k, G, w, plan.rank, unit_sums(Bm, k, G, w))
     for vp, mi in plan.single:
-        X = s.codes(vp) if blk else None
+        X = blk.codes(s, vp) if blk else None
         dims = None if X is None else blk.dims("single", X, mi, plan.rank)
         if dims is not None:
             out[("single", vp, "item")] = Cell(*blk.single_items(X, plan.rank), None, X.shape[1])
