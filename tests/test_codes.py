@@ -206,3 +206,26 @@ def test_tables_too_large_fall_back_to_float_path(monkeypatch):
     with pytest.warns(DataQualityWarning):
         plain = sg.analyze(sv, by="seg")
     _assert_same(coded, plain, "t")
+
+
+def test_dense_histograms_merge_like_their_cells():
+    """Dense tables on one grid add; their cells equal the sparse merge and a brute-force count."""
+    from servgap import stats as st
+
+    rng = np.random.default_rng(4)
+    grid = np.array([-2.0, -0.5, 0.0, 1.5])
+    parts = [st.DenseHistogram(grid, rng.integers(0, 3, (5, 4)), rng.random((5, 4)), rng.random((5, 4)))
+             for _ in range(3)]
+    merged = st.merge(*parts)
+    assert isinstance(merged, st.DenseHistogram)
+    via_cells = st.merge(*[p.sparse() for p in parts])
+    h = merged.sparse()
+    for f in ("group", "value", "count", "w", "w2"):
+        np.testing.assert_allclose(getattr(h, f), getattr(via_cells, f), rtol=1e-14)
+    total = sum(p.count for p in parts)
+    cells = [(g, grid[j], total[g, j]) for g in range(5) for j in range(4) if total[g, j]]
+    assert list(zip(h.group, h.value, h.count)) == cells
+    # another grid: merged as cells
+    other = st.DenseHistogram(grid + 10, parts[0].count)
+    mixed = st.merge(parts[0], other)
+    assert isinstance(mixed, st.GroupedHistogram) and mixed.count.sum() == 2 * parts[0].count.sum()

@@ -137,6 +137,7 @@ def _columns(comp, level, inst, seg: Segmentation, U, res, extra) -> dict:
 def _finish_cell(comp, level, inst, seg, later: Cell, bench: Cell | None, test, confidence, warn_rank):
     """Moments, tests and the columns of one comparison at one level from merged statistics."""
     paired = bench is None
+    later, bench = later.sparse(), None if paired else bench.sparse()
     if paired:
         m = st.moments(later.hist)
         r = st.t_test(m, confidence)

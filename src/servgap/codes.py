@@ -81,16 +81,6 @@ def gather(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return out
 
 
-def _dense_hist(count, values, w=None, w2=None) -> st.GroupedHistogram:
-    """A `GroupedHistogram` from dense ``(groups, bins)`` counts whose bins hold sorted ``values``."""
-    n_groups, span = count.shape
-    cells = np.flatnonzero(count)
-    c = count.ravel()[cells].astype(np.int64)
-    wf = c.astype(np.float64) if w is None else w.ravel()[cells]
-    w2f = wf.copy() if w2 is None else w2.ravel()[cells]
-    return st.GroupedHistogram(n_groups, (cells // span).astype(np.intp), values[cells % span], c, wf, w2f)
-
-
 class Block:
     """The rows of one block with their segment codes ``g`` (every row in one of ``G`` segments).
 
@@ -132,8 +122,9 @@ class Block:
 
     def hists(self, count, values, w, w2, rank: bool):
         """``(hist, hist_u)``: the (weighted) histogram and, for rank tests on weighted data, the unweighted one."""
-        return (_dense_hist(count, values, w, w2),
-                _dense_hist(count, values) if (rank and self.w is not None) else None)
+        count = count.astype(np.int64, copy=False)
+        return (st.DenseHistogram(values, count, w, w2),
+                st.DenseHistogram(values, count) if (rank and self.w is not None) else None)
 
     # -- dimensions and overall ---------------------------------------------------------
     def dims(self, kind: str, codes: np.ndarray, min_items: float, rank: bool) -> "DimensionScores | None":
@@ -160,7 +151,7 @@ class Block:
             key = (np.arange(0, self.nd * self.G, self.G)[:, None] + self.g).ravel()
             wb = np.take(tab.bench0, idx) if self.w is None else np.take(tab.bench0, idx) * self.w
             out.sums = np.stack([np.bincount(key, weights=wb.ravel(), minlength=self.nd * self.G),
-                                 hists[0].per_group(hists[0].w)])
+                                 hists[0].weight_totals()])
         return out
 
     def overall(self, dims: "DimensionScores", rank: bool):

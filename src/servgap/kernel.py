@@ -55,10 +55,15 @@ class Plan:
 class Cell:
     """Mergeable statistics of one comparison (or viewpoint) at one level."""
 
-    hist: st.GroupedHistogram               # weighted when weights are used
-    hist_u: st.GroupedHistogram | None      # unweighted, for rank tests on weighted data
+    hist: st.GroupedHistogram | st.DenseHistogram           # weighted when weights are used
+    hist_u: st.GroupedHistogram | st.DenseHistogram | None  # unweighted, for rank tests on weighted data
     sums: np.ndarray | None                 # (2, units × G): Σw·B, Σw over non-missing B; paired only
     units: int
+
+    def sparse(self) -> "Cell":
+        """The same statistics with sparse histograms (what the finishing code takes)."""
+        return Cell(st.sparse(self.hist), None if self.hist_u is None else st.sparse(self.hist_u), self.sums,
+                    self.units)
 
 
 def segment_codes(frame, by: list, lookup) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Sparse grouped histograms: the mergeable sufficient statistic behind every test.
+"""Grouped histograms: the mergeable sufficient statistic behind every test.
 
 For values ``x`` (NaN = missing), integer group codes ``g`` in ``[0, n_groups)`` and
 optional weights ``w``, the histogram holds one row per distinct (group, value) with
@@ -180,8 +180,57 @@ def histogram(x, group=None, n_groups: int | None = None, weights=None) -> Group
     return GroupedHistogram(n_groups, group[first], x[first], count, w, w2)
 
 
-def merge(*hists: GroupedHistogram) -> GroupedHistogram:
-    """Merge histograms of disjoint partitions (same groups) into one."""
+@dataclass(frozen=True)
+class DenseHistogram:
+    """Counts on one sorted grid of values: ``count[g, j]`` observations of group ``g`` equal ``grid[j]``.
+
+    The map step on integer codes produces these tables directly; histograms on the same
+    grid merge by adding the tables. ``w``, ``w2`` (Σ weights, Σ squared weights) are
+    ``None`` without weights. `sparse` gives the `GroupedHistogram` of the non-empty cells.
+    """
+
+    grid: np.ndarray    # (W,) float64, sorted, distinct
+    count: np.ndarray   # (n_groups, W) int64
+    w: np.ndarray | None = None
+    w2: np.ndarray | None = None
+
+    @property
+    def n_groups(self) -> int:
+        return self.count.shape[0]
+
+    def weight_totals(self) -> np.ndarray:
+        """``Σ w`` per group (the counts without weights)."""
+        return (self.count if self.w is None else self.w).sum(axis=1, dtype=np.float64)
+
+    def sparse(self) -> GroupedHistogram:
+        groups, cols = np.nonzero(self.count)
+        c = self.count[groups, cols].astype(np.int64)
+        w = c.astype(np.float64) if self.w is None else self.w[groups, cols]
+        return GroupedHistogram(self.n_groups, groups.astype(np.intp), self.grid[cols], c, w,
+                                w if self.w2 is None else self.w2[groups, cols])
+
+    def __add__(self, other: DenseHistogram) -> DenseHistogram:
+        add = lambda a, b: None if a is None else a + b  # noqa: E731
+        return DenseHistogram(self.grid, self.count + other.count, add(self.w, other.w), add(self.w2, other.w2))
+
+
+def sparse(h) -> GroupedHistogram:
+    """``h`` as a `GroupedHistogram`."""
+    return h.sparse() if isinstance(h, DenseHistogram) else h
+
+
+def merge(*hists):
+    """Merge histograms of disjoint partitions (same groups) into one.
+
+    Dense histograms on the same grid add their tables; anything else merges as sparse cells.
+    """
+    if all(isinstance(h, DenseHistogram) for h in hists) and all(
+            h.count.shape == hists[0].count.shape and np.array_equal(h.grid, hists[0].grid) for h in hists):
+        out = hists[0]
+        for h in hists[1:]:
+            out = out + h
+        return out
+    hists = [sparse(h) for h in hists]
     n_groups = hists[0].n_groups
     if any(h.n_groups != n_groups for h in hists):
         raise ValueError("histograms to merge must have the same number of groups")
