@@ -214,8 +214,8 @@ def test_dense_histograms_merge_like_their_cells():
 
     rng = np.random.default_rng(4)
     grid = np.array([-2.0, -0.5, 0.0, 1.5])
-    parts = [st.DenseHistogram(grid, rng.integers(0, 3, (5, 4)), rng.random((5, 4)), rng.random((5, 4)))
-             for _ in range(3)]
+    counts = [rng.integers(0, 3, (5, 4)) for _ in range(3)]
+    parts = [st.DenseHistogram(grid, c, c * rng.random((5, 4)), c * rng.random((5, 4))) for c in counts]
     merged = st.merge(*parts)
     assert isinstance(merged, st.DenseHistogram)
     via_cells = st.merge(*[p.sparse() for p in parts])
