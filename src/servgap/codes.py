@@ -57,14 +57,15 @@ def to_codes(x: np.ndarray, inst) -> np.ndarray | None:
     if sc is None:
         return None
     lo, K = sc
-    out = np.empty(x.shape, np.uint8, order="F")
-    for j in range(x.shape[1]):
-        y = np.nan_to_num(x[:, j], nan=lo - 1.0)
-        y -= lo - 1
-        if y.size and not (y.min() >= 0 and y.max() <= K):
+    out = np.zeros(x.shape, np.uint8, order="F")
+    for j in range(x.shape[1] if x.shape[0] else 0):
+        y = x[:, j] - (lo - 1)
+        low, high = np.fmin.reduce(y), np.fmax.reduce(y)      # NaN only for a column without answers
+        if not np.isnan(low) and not (low >= 1 and high <= K):
             return None
+        np.fmax(y, 0, out=y)                                   # missing -> 0
         out[:, j] = y
-        if not np.array_equal(out[:, j], y):        # not integers
+        if not np.array_equal(out[:, j], y):                   # not integers
             return None
     return out
 

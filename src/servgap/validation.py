@@ -74,7 +74,7 @@ def numeric_block(df: pd.DataFrame, cols: list[str], name: str, missing, ledger,
             s = s.astype(object)
         if pd.api.types.is_numeric_dtype(s):
             x = s.to_numpy(dtype=np.float64, na_value=np.nan)
-            code_hit = np.isin(x, num_codes) if num_codes else np.zeros(len(x), bool)
+            code_hit = _is_code(x, num_codes)
             blank = np.isnan(x)
         else:
             txt = s.astype(object).where(s.notna(), None)
@@ -90,13 +90,21 @@ def numeric_block(df: pd.DataFrame, cols: list[str], name: str, missing, ledger,
                 raise DataError(f"{where(file=name, column=col, row=r + 1 + line_offset, value=s.iloc[r])}: "
                                 f"not a number ({len(rows)} such cells in this column). Clean the data, or "
                                 f"declare the code as missing, e.g. missing=[{s.iloc[r]!r}].")
-            code_hit = str_hit | (np.isin(x, num_codes) if num_codes else False)
+            code_hit = str_hit | _is_code(x, num_codes)
         n_code = int(np.count_nonzero(code_hit))
-        x = np.where(code_hit, np.nan, x)
+        out[:, j] = x
+        out[code_hit, j] = np.nan
         ledger.append(dict(source=name, column=col, issue="missing_code", count=n_code))
         ledger.append(dict(source=name, column=col, issue="missing", count=int(np.count_nonzero(blank & ~code_hit))))
-        out[:, j] = x
     return out
+
+
+def _is_code(x: np.ndarray, codes: list) -> np.ndarray:
+    """Cells of ``x`` equal to one of the numeric missing codes."""
+    hit = np.zeros(len(x), bool)
+    for c in codes:
+        hit |= x == c
+    return hit
 
 
 def check_range(x, cols, inst, name, out_of_range, ledger, line_offset):
