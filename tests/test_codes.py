@@ -54,7 +54,7 @@ def _tables(res):
             *(res.tolerance_tests[k] for k in sorted(res.tolerance_tests)))
 
 
-@pytest.mark.parametrize("sizes, lo, hi", [((4, 5, 4, 4, 5), 1, 7), ((3, 6, 2), 0, 10), ((1, 8), 1, 5)])
+@pytest.mark.parametrize("sizes, lo, hi", [((4, 5, 4, 4, 5), 1, 7), ((3, 6, 2), 0, 10), ((1, 8), 1, 5), ((2, 3), -3, 3)])
 @pytest.mark.parametrize("test", ["t", "wilcoxon"])
 @pytest.mark.parametrize("weights, importance, min_items", [(False, False, 0.5), (True, True, 0.75)])
 def test_coded_path_equals_float_path(monkeypatch, sizes, lo, hi, test, weights, importance, min_items):
@@ -229,3 +229,18 @@ def test_dense_histograms_merge_like_their_cells():
     other = st.DenseHistogram(grid + 10, parts[0].count)
     mixed = st.merge(parts[0], other)
     assert isinstance(mixed, st.GroupedHistogram) and mixed.count.sum() == 2 * parts[0].count.sum()
+
+
+def test_no_respondent_in_a_segment(monkeypatch):
+    """Every segment value missing: no segments, empty tables on both paths (and a warning)."""
+    inst = _instrument((4, 5, 4, 4, 5), 1, 7)
+    df = _frame(inst, 40, seed=6, lo=1, hi=7)
+    df["seg"] = None
+    sv = _read(df, inst)
+    with pytest.warns(DataQualityWarning, match="without a value in the segment"):
+        coded = sg.analyze(sv, by="seg", test="wilcoxon")
+    assert coded.items.empty and coded.dimensions.empty
+    _float_path(monkeypatch)
+    with pytest.warns(DataQualityWarning):
+        plain = sg.analyze(sv, by="seg", test="wilcoxon")
+    _assert_same(coded, plain, "wilcoxon")

@@ -149,7 +149,7 @@ class Block:
         dropped = c[:, R].reshape(self.nd, self.G).sum(axis=1)
         out = DimensionScores(tab, idx, hists, dropped)
         if kind == "pair":
-            key = (np.arange(0, self.nd * self.G, self.G)[:, None] + self.g).ravel()
+            key = (np.arange(self.nd)[:, None] * self.G + self.g).ravel()
             wb = np.take(tab.bench0, idx) if self.w is None else np.take(tab.bench0, idx) * self.w
             out.sums = np.stack([np.bincount(key, weights=wb.ravel(), minlength=self.nd * self.G),
                                  hists[0].weight_totals()])
