@@ -1,27 +1,32 @@
-"""The map step on integer-coded ratings: every item and dimension histogram from bincounts.
+"""The map step on integer-coded ratings: item, dimension and overall histograms without a float sort.
 
 Likert ratings are small integers. `to_codes` stores a viewpoint as ``uint8`` codes
 ``c = x − scale_min + 1`` (``0`` = missing) when every rating is an integer on a scale of
 at most `MAX_LEVELS` points. On codes, one block of respondents reduces with a few
-vectorised passes and no sort (`servgap.kernel` uses this path whenever both
-viewpoints of a comparison are coded, the float path otherwise; the finishing formulas
-are the same):
+vectorised passes (`servgap.kernel` uses this path whenever the viewpoints of a
+comparison are coded and the tables fit in `MAX_BINS`, the float path otherwise; the
+finishing formulas are the same):
 
-- **items.** A pair ``(b, l)`` of benchmark and later codes is one byte
-  ``b·C + l`` (``C = K + 1``). One ``np.bincount`` over ``(unit × segment) × C² + pair`` counts
-  every pair per item and segment; the difference histogram (``l − b``), the benchmark
-  sums and the ``incomplete_pair`` counts are linear maps of those counts.
-- **dimensions.** The respondent's valid-pair count, code sum and difference sum per
-  dimension are sums over its items of small non-negative integers, packed into one
-  float64 per item (exact below 2⁵³) and summed by one matrix product with the 0/1
-  item × dimension matrix. The dimension gap ``s / k`` is a ratio of two small
-  integers: each possible ``(k, s)`` gets the rank of its value among all of them, and
-  one bincount over ``(dimension × segment) × R + rank`` is the histogram. Equal ratios
-  (``2/4 = 1/2``) share a rank, and a correctly rounded ``s / k`` is the same double
-  for equal ratios, so the values equal the float path's.
+- **items.** A pair ``(b, l)`` of benchmark and later codes is one byte ``b·C + l``
+  (``C = K + 1``). One ``np.bincount`` per item over ``segment × C² + pair`` counts every
+  pair per segment; the difference histogram (``l − b``), the benchmark sums and the
+  ``incomplete_pair`` counts are linear maps of those counts.
+- **dimensions.** A respondent's number of complete pairs ``k``, benchmark-code sum and
+  difference sum ``s`` over a dimension's items are sums of small non-negative integers,
+  packed into one float32 per item (exact below 2²⁴) and summed by one matrix product
+  with the 0/1 dimension × item matrix. The packed sum indexes `ScoreTables`: the rank of
+  ``s / k`` among all possible ratios (equal ratios such as ``2/4 = 1/2`` share a rank,
+  and a correctly rounded ``s / k`` is the same double for equal ratios), the score, and
+  its numerator over a common denominator. One bincount over ``segment × rank`` is the
+  histogram.
+- **overall.** The mean of the available dimension scores is an exact fraction
+  ``M / (L·D)`` (`Block.overall`); the integer ``M`` keys its histogram, so equal
+  overall scores are exact ties.
 
-Everything is exact integer arithmetic until the final ``s / k``; weights add two
-weighted bincounts (``Σ w``, ``Σ w²``) with the same keys.
+Per-respondent matrices are unit-major (``(units, n)``, the transpose of the
+column-major codes), so a tally walks one unit at a time with its bins in cache. The
+tables are `servgap.stats.DenseHistogram` (merge by addition); weights add weighted
+bincounts (``Σ w``, ``Σ w²``) with the same keys.
 """
 
 from __future__ import annotations

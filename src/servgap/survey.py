@@ -106,9 +106,10 @@ class Survey:
         from .codes import to_codes
 
         x = self.data[viewpoint]
-        hit = self._codes.get(viewpoint)
+        cache = self.__dict__.setdefault("_codes", {})     # subclasses with their own __init__ too
+        hit = cache.get(viewpoint)
         if hit is None or hit[0] is not x:
-            hit = self._codes[viewpoint] = (x, to_codes(x, self.instrument))
+            hit = cache[viewpoint] = (x, to_codes(x, self.instrument))
         return hit[1]
 
     @property
