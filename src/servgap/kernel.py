@@ -21,6 +21,11 @@
 3. ``analysis._finish_tables`` turns the merged statistics into moments, tests and tables.
 
 The in-memory path is the one-block case, so both paths share every formula.
+
+A comparison whose viewpoints are integer-coded (`servgap.Survey.codes`) is reduced by
+`servgap.codes.Block` (bincounts of one-byte codes, exact integer scores, dense tables
+that merge by addition); other data by the float functions of this module
+(`paired_levels`, `single_levels`, `unit_hist`). Both produce the same `Cell`.
 """
 
 from __future__ import annotations
