@@ -179,6 +179,12 @@ def test_survey_codes_follow_the_data():
         sv.data["expected"][0, 0] = 3.0
     sv.data["expected"] = sv.data["expected"] + 0.5      # a new array: the codes are recomputed
     assert sv.codes("expected") is None
+    x = np.array(sv.data["perceived"])                    # writable: coded afresh, never cached
+    sv.data["perceived"] = x
+    r = int(np.flatnonzero(~np.isnan(x[:, 0]))[0])
+    assert sv.codes("perceived")[r, 0] == x[r, 0]          # scale 1-5: code = rating
+    x[r, 0] = 1.0 if x[r, 0] != 1.0 else 2.0
+    assert sv.codes("perceived")[r, 0] == x[r, 0]
 
 
 def test_large_dimension_falls_back_to_float_path():

@@ -100,8 +100,9 @@ class Survey:
     def codes(self, viewpoint: str) -> np.ndarray | None:
         """``uint8`` codes of a viewpoint's ratings (`servgap.codes.to_codes`), or ``None`` if not all integers.
 
-        Computed once per ratings array (``read_survey`` does it while reading) and kept
-        while ``data[viewpoint]`` is the same array; the arrays are read-only.
+        Computed once per read-only ratings array (``read_survey`` makes them read-only and
+        codes them while reading) and kept while ``data[viewpoint]`` is that array; a
+        writable array is coded afresh on every call, so its codes never go stale.
         """
         from .codes import to_codes
 
@@ -109,7 +110,9 @@ class Survey:
         cache = self.__dict__.setdefault("_codes", {})     # subclasses with their own __init__ too
         hit = cache.get(viewpoint)
         if hit is None or hit[0] is not x:
-            hit = cache[viewpoint] = (x, to_codes(x, self.instrument))
+            hit = (x, to_codes(x, self.instrument))
+            if not x.flags.writeable:
+                cache[viewpoint] = hit
         return hit[1]
 
     @property
