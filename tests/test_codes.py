@@ -12,7 +12,7 @@ from scipy import stats
 
 import servgap as sg
 from servgap.codes import score_tables, to_codes
-from servgap.errors import DataQualityWarning
+from servgap.errors import DataQualityWarning, MethodWarning, ServgapWarning
 from servgap.model import gap as gap_def
 from servgap.survey import Survey
 
@@ -24,19 +24,18 @@ def _instrument(sizes, lo=1, hi=7):
 
 def _frame(inst, n, seed, lo, hi, missing=0.08, weights=False, importance=False, segments=7):
     rng = np.random.default_rng(seed)
-    df = pd.DataFrame({"seg": rng.choice([f"s{k}" for k in range(segments)] + [None], n,
-                                         p=[0.95 / segments] * segments + [0.05])})
+    cols = {"seg": rng.choice([f"s{k}" for k in range(segments)] + [None], n,
+                              p=[0.95 / segments] * segments + [0.05])}
     for vp in ("E", "P", "A"):
         for i in inst.item_ids:
             x = rng.integers(lo, hi + 1, n).astype(float)
             x[rng.random(n) < missing] = np.nan
-            df[f"{vp}{i}"] = x
+            cols[f"{vp}{i}"] = x
     if weights:
-        df["w"] = rng.gamma(2.0, 0.5, n)
+        cols["w"] = rng.gamma(2.0, 0.5, n)
     if importance:
-        for d in inst.dimension_ids:
-            df[f"W_{d}"] = rng.integers(0, 40, n)
-    return df
+        cols.update({f"W_{d}": rng.integers(0, 40, n) for d in inst.dimension_ids})
+    return pd.DataFrame(cols)
 
 
 def _read(df, inst, weights=False, importance=False, min_items=0.5):
@@ -62,10 +61,10 @@ def test_coded_path_equals_float_path(monkeypatch, sizes, lo, hi, test, weights,
     df = _frame(inst, 900, seed=sum(sizes) + hi, lo=lo, hi=hi, weights=weights, importance=importance)
     sv = _read(df, inst, weights, importance, min_items)
     assert sv.codes("expected") is not None
-    with pytest.warns(DataQualityWarning):
+    with pytest.warns(ServgapWarning):                     # respondents without a segment (and weights)
         coded = sg.analyze(sv, by="seg", test=test)
     _float_path(monkeypatch)
-    with pytest.warns(DataQualityWarning):
+    with pytest.warns(ServgapWarning):
         plain = sg.analyze(sv, by="seg", test=test)
     assert coded.tolerance_tests, "the zone-of-tolerance comparison (perceived - adequate) is checked too"
     _assert_same(coded, plain, test)
@@ -83,9 +82,11 @@ def _assert_same(coded, plain, test):
 def test_gap1_coded_equals_float_path(monkeypatch, example):
     cust, mgr = example
     study = sg.combine(cust, mgr)
-    coded = sg.analyze(study, by="branch", test="wilcoxon")
+    with pytest.warns(MethodWarning, match="ignore survey weights"):
+        coded = sg.analyze(study, by="branch", test="wilcoxon")
     _float_path(monkeypatch)
-    plain = sg.analyze(study, by="branch", test="wilcoxon")
+    with pytest.warns(MethodWarning):
+        plain = sg.analyze(study, by="branch", test="wilcoxon")
     assert 1 in coded.measured_gaps
     _assert_same(coded, plain, "wilcoxon")
 
@@ -126,7 +127,9 @@ def test_ten_point_scale_against_scipy_and_pandas():
     """0-10 scale: dimension gaps rebuilt with plain pandas, tests by scipy."""
     inst = _instrument((3, 4), 0, 10)
     df = _frame(inst, 400, seed=3, lo=0, hi=10, missing=0.1, segments=2)
-    res = sg.analyze(_read(df, inst), by="seg", test="wilcoxon", correction="none", gaps=[5])
+    sv = _read(df, inst)
+    with pytest.warns(DataQualityWarning, match="without a value in the segment"):
+        res = sg.analyze(sv, by="seg", test="wilcoxon", correction="none", gaps=[5])
     sub = df[df["seg"] == "s1"]
     items = inst.dimensions[1].items
     d = pd.DataFrame({i.id: sub[f"P{i.id}"] - sub[f"E{i.id}"] for i in items})
@@ -136,7 +139,8 @@ def test_ten_point_scale_against_scipy_and_pandas():
     np.testing.assert_allclose(row["mean_gap"], score.mean(), rtol=1e-12)
     ref = stats.wilcoxon(score, zero_method="wilcox", correction=False, method="approx")
     np.testing.assert_allclose(row["p"], ref.pvalue, rtol=1e-10)
-    t = sg.analyze(_read(df, inst), by="seg", correction="none", gaps=[5]).dimensions
+    with pytest.warns(DataQualityWarning):
+        t = sg.analyze(sv, by="seg", correction="none", gaps=[5]).dimensions
     t = t.query("dimension == 'd1' and seg == 's1'").iloc[0]
     np.testing.assert_allclose(t["statistic"], stats.ttest_1samp(score, 0.0).statistic, rtol=1e-10)
     np.testing.assert_allclose(t["sd_gap"], score.std(ddof=1), rtol=1e-12)
@@ -147,7 +151,8 @@ def test_hand_table():
     inst = _instrument((2,), 1, 5)
     df = pd.DataFrame({"Ei0_0": [3, 5, 2], "Ei0_1": [4, np.nan, 2], "Pi0_0": [4, 3, 2], "Pi0_1": [5, 4, np.nan]})
     sv = sg.read_survey(df, inst, columns={"expected": "E{item}", "perceived": "P{item}"}, min_items=1.0)
-    res = sg.analyze(sv)
+    with pytest.warns(DataQualityWarning, match="too few usable answers"):
+        res = sg.analyze(sv)
     items = res.items.set_index("item")
     # item 1 gaps: +1, -2, 0; item 2: +1 (respondent 2 and 3 lack one rating)
     assert items.loc["i0_0", "n"] == 3 and items.loc["i0_0", "mean_gap"] == pytest.approx(-1 / 3, abs=1e-15)
