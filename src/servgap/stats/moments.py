@@ -41,7 +41,7 @@ def moments(h: GroupedHistogram) -> Moments:
     """Mean, SD (reliability weights) and effective n of each group of ``h``."""
     n = h.n
     v1 = h.per_group(h.w)
-    v2 = h.per_group(h.w2)
+    v2 = v1 if h.w2 is h.w else h.per_group(h.w2)        # one array: no survey weights
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = h.per_group(h.w * h.value) / v1
         ss = h.per_group(h.w * (h.value - mean[h.group]) ** 2)
