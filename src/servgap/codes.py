@@ -38,6 +38,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import stats as st
+from .survey import available_mask, enough_dimensions
 
 #: Largest number of scale points that is coded (pairs must fit in one byte: (K + 1)² ≤ 256).
 MAX_LEVELS = 15
@@ -176,21 +177,21 @@ class Block:
         if (span * self.G).bit_length() > 62:
             return None
         k = np.take(tab.kept, idx).sum(axis=0)
-        enough = k >= nd / 2
+        enough = enough_dimensions(k, nd)
         mult = (D // np.maximum(k, 1))[enough]
         g, M = self.g[enough], np.take(tab.lnum, idx).sum(axis=0)[enough] * mult
         w = None if self.w is None else self.w[enough]
         key = g * span + (M + bound)
         if w is None:
             cells, count = np.unique(key, return_counts=True)
-            hw = count * 1.0, count * 1.0
+            hw = (count * 1.0,) * 2
         else:
             cells, inv, count = np.unique(key, return_inverse=True, return_counts=True)
             hw = np.bincount(inv, weights=w, minlength=cells.size), np.bincount(inv, weights=w * w, minlength=cells.size)
         values = ((cells % span) - bound) / (tab.L * D)          # correctly rounded M / (L·D)
         group, count = (cells // span).astype(np.intp), count.astype(np.int64)
         h = st.GroupedHistogram(self.G, group, values, count, *hw)
-        hu = st.GroupedHistogram(self.G, group, values, count, count * 1.0, count * 1.0) if (rank and w is not None) else None
+        hu = st.GroupedHistogram(self.G, group, values, count, *(count * 1.0,) * 2) if (rank and w is not None) else None
         sums = None
         if tab.bench is not None:
             bench = np.take(tab.lben, idx).sum(axis=0)[enough] * mult / (tab.L * D)
@@ -238,7 +239,7 @@ class Block:
         h, hu = self.hists(dc, np.arange(1 - K, K, dtype=np.float64), None if w is None else w @ to_diff,
                            None if w2 is None else w2 @ to_diff, rank)
         sums = np.stack([wc @ np.where(valid, b + self.lo - 1.0, 0.0), wc @ valid.astype(np.float64)])
-        incomplete = (cc @ ((b == 0) ^ (l == 0))).reshape(I, self.G).sum(axis=1).astype(np.int64)
+        incomplete = (cc @ ((b == 0) ^ (l == 0)).astype(np.float64)).reshape(I, self.G).sum(axis=1).astype(np.int64)
         return h, hu, sums, incomplete
 
     def single_items(self, X: np.ndarray, rank: bool):
@@ -304,7 +305,6 @@ MAX_PACKED_BITS = 20
 @lru_cache(maxsize=64)
 def score_tables(kind: str, K: int, lo: int, sizes: tuple, min_items: float) -> ScoreTables | None:
     """The `ScoreTables` of ``kind`` ``"pair"`` or ``"single"``, or ``None`` if they would be too large."""
-    from .survey import available_mask
 
     if kind == "pair":
         b, l = np.divmod(np.arange((K + 1) ** 2), K + 1)

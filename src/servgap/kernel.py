@@ -37,7 +37,7 @@ import pandas as pd
 
 from . import stats as st
 from .model import Comparison
-from .survey import dimension_means
+from .survey import dimension_means, enough_dimensions
 
 
 @dataclass
@@ -117,7 +117,7 @@ def overall_scores(dim_gaps: np.ndarray, importance: np.ndarray | None):
     ok = ~np.isnan(dim_gaps)
     filled = np.where(ok, dim_gaps, 0.0)
     k = row_sum(ok)
-    enough = k >= dim_gaps.shape[1] / 2
+    enough = enough_dimensions(k, dim_gaps.shape[1])
     with np.errstate(invalid="ignore", divide="ignore"):
         unweighted = np.where(enough, row_sum(filled) / np.maximum(k, 1), np.nan)
         weighted = None

@@ -37,6 +37,11 @@ def available_mask(counts: np.ndarray, sizes: np.ndarray, min_items: float) -> n
     return counts >= min_items * sizes - 1e-9
 
 
+def enough_dimensions(available: np.ndarray, n_dimensions: int) -> np.ndarray:
+    """An overall score needs at least half of the dimensions."""
+    return available >= n_dimensions / 2
+
+
 def dimension_means(values: np.ndarray, item_dim: np.ndarray, n_dims: int, min_items: float):
     """Per-respondent mean of the available items of each dimension.
 
