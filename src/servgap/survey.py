@@ -359,7 +359,8 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
     extra = df[keep].reset_index(drop=True) if keep else pd.DataFrame(index=range(len(df)))
     no_answer = np.ones(len(df), bool)
     for x in data.values():
-        no_answer &= np.isnan(x).all(axis=1)
+        for j in range(x.shape[1]):                 # column by column (column-major matrices)
+            no_answer &= np.isnan(x[:, j])
     ledger.append(dict(source=fname, column="*", issue="no_usable_answer", count=int(no_answer.sum())))
     sv = Survey(instrument=inst, data=data, ids=ids, segments=seg, weights=w, importance=imp, extra=extra,
                 has_ids=id is not None, min_items=min_items, source=fname, ledger=ledger, metadata=metadata)

@@ -63,13 +63,12 @@ def resolve_columns(spec, keys: list[str], placeholder: str, df_cols, name: str,
 
 def numeric_block(df: pd.DataFrame, cols: list[str], name: str, missing, ledger, line_offset: int):
     """Numeric matrix of ``cols`` with declared missing codes recoded; non-numeric -> error."""
-    block = df[cols]
     codes = list(missing or [])
     num_codes = [c for c in codes if isinstance(c, (int, float)) and not isinstance(c, bool)]
     str_codes = {str(c).strip() for c in codes}
     out = np.empty((len(df), len(cols)), dtype=np.float64, order="F")    # column by column: contiguous
     for j, col in enumerate(cols):
-        s = block[col]
+        s = df[col]
         if pd.api.types.is_bool_dtype(s):
             s = s.astype(object)
         if pd.api.types.is_numeric_dtype(s):
@@ -93,7 +92,7 @@ def numeric_block(df: pd.DataFrame, cols: list[str], name: str, missing, ledger,
             code_hit = str_hit | _is_code(x, num_codes)
         n_code = int(np.count_nonzero(code_hit))
         out[:, j] = x
-        out[code_hit, j] = np.nan
+        out[np.flatnonzero(code_hit), j] = np.nan          # few cells: indices beat a full boolean mask
         ledger.append(dict(source=name, column=col, issue="missing_code", count=n_code))
         ledger.append(dict(source=name, column=col, issue="missing", count=int(np.count_nonzero(blank & ~code_hit))))
     return out
@@ -109,9 +108,9 @@ def _is_code(x: np.ndarray, codes: list) -> np.ndarray:
 
 def check_range(x, cols, inst, name, out_of_range, ledger, line_offset):
     lo, hi = inst.scale_min, inst.scale_max
+    if not x.size or not (np.fmin.reduce(x, axis=None) < lo or np.fmax.reduce(x, axis=None) > hi):
+        return x                       # NaN-ignoring min and max within the scale: nothing to do
     bad = (x < lo) | (x > hi)          # NaN compares False
-    if not bad.any():
-        return x
     if out_of_range == "missing":
         for j in np.flatnonzero(bad.any(axis=0)):
             ledger.append(dict(source=name, column=cols[j], issue="out_of_range", count=int(bad[:, j].sum())))
