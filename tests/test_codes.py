@@ -8,6 +8,8 @@ outside oracles.
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hs
 from scipy import stats
 
 import servgap as sg
@@ -255,3 +257,29 @@ def test_no_respondent_in_a_segment(monkeypatch):
     with pytest.warns(DataQualityWarning):
         plain = sg.analyze(sv, by="seg", test="wilcoxon")
     _assert_same(coded, plain, "wilcoxon")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sizes=hs.lists(hs.integers(1, 7), min_size=1, max_size=5), lo=hs.integers(-3, 2), points=hs.integers(2, 15),
+       missing=hs.sampled_from([0.0, 0.1, 0.4]), min_items=hs.sampled_from([0.25, 0.5, 1.0]),
+       segments=hs.integers(1, 4), weights=hs.booleans(), importance=hs.booleans(),
+       test=hs.sampled_from(["t", "wilcoxon"]), seed=hs.integers(0, 2 ** 16))
+def test_coded_path_equals_float_path_property(sizes, lo, points, missing, min_items, segments, weights, importance,
+                                               test, seed):
+    """Any instrument shape, scale, missingness, min-items share, segments and weights: both paths agree."""
+    import warnings
+
+    hi = lo + points - 1
+    inst = _instrument(tuple(sizes), lo, hi)
+    sv = _read(_frame(inst, 120, seed, lo, hi, missing=missing, weights=weights, importance=importance,
+                      segments=segments), inst, weights, importance, min_items=min_items)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ServgapWarning)        # thin segments, weights in rank tests
+        coded = sg.analyze(sv, by="seg", test=test)
+        original = Survey.codes
+        Survey.codes = lambda self, vp: None
+        try:
+            plain = sg.analyze(sv, by="seg", test=test)
+        finally:
+            Survey.codes = original
+    _assert_same(coded, plain, test)
