@@ -76,6 +76,12 @@ def to_codes(x: np.ndarray, inst) -> np.ndarray | None:
     return out
 
 
+def pair_tables(K: int):
+    """Per pair code ``b·(K + 1) + l``: benchmark code, later code and whether both are present."""
+    b, l = np.divmod(np.arange((K + 1) ** 2), K + 1)
+    return b, l, (b > 0) & (l > 0)
+
+
 def gather(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """``table[codes]`` for small-integer unit-major ``codes`` (``(U, n)``), one unit at a time.
 
@@ -213,12 +219,6 @@ class Block:
             return None
         return B * np.uint8(self.K + 1) + L
 
-    def pair_tables(self):
-        """Per pair code ``b·C + l``: benchmark code, later code and whether both are present."""
-        C = self.K + 1
-        b, l = np.divmod(np.arange(C * C), C)
-        return b, l, (b > 0) & (l > 0)
-
     def pair_items(self, pc: np.ndarray, rank: bool):
         """Item level of a paired comparison from pair codes ``pc`` (``n × items``).
 
@@ -230,7 +230,7 @@ class Block:
         K, I = self.K, pc.shape[1]
         C2 = (K + 1) ** 2
         c, w, w2 = self.tally(pc.T, C2)
-        b, l, valid = self.pair_tables()
+        b, l, valid = pair_tables(K)
         to_diff = np.zeros((C2, 2 * K - 1))
         to_diff[np.flatnonzero(valid), (l - b + K - 1)[valid]] = 1.0
         cc = c.astype(np.float64)
@@ -305,10 +305,8 @@ MAX_PACKED_BITS = 20
 @lru_cache(maxsize=64)
 def score_tables(kind: str, K: int, lo: int, sizes: tuple, min_items: float) -> ScoreTables | None:
     """The `ScoreTables` of ``kind`` ``"pair"`` or ``"single"``, or ``None`` if they would be too large."""
-
     if kind == "pair":
-        b, l = np.divmod(np.arange((K + 1) ** 2), K + 1)
-        valid = (b > 0) & (l > 0)
+        b, l, valid = pair_tables(K)
         fields = [valid.astype(np.int64), b * valid, (l - b + K - 1) * valid]
     else:
         x = np.arange(K + 1)

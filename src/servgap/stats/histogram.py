@@ -207,7 +207,7 @@ class DenseHistogram:
         c = self.count[groups, cols].astype(np.int64)
         w = c.astype(np.float64) if self.w is None else self.w[groups, cols]
         return GroupedHistogram(self.n_groups, groups.astype(np.intp), self.grid[cols], c, w,
-                                w if self.w2 is None else self.w2[groups, cols])
+                                w if self.w is None else self.w2[groups, cols])   # one array: no weights
 
     def __add__(self, other: DenseHistogram) -> DenseHistogram:
         add = lambda a, b: None if a is None else a + b  # noqa: E731
