@@ -64,7 +64,7 @@ def split_example(folder: Path) -> list[Path]:
 
 def _read_raw(path: Path, spec: dict) -> pd.DataFrame:
     """The file as a table (any format servgap reads), before validation."""
-    from servgap.io import read_table
+    from servgap.surveys.io import read_table
 
     df, _, _ = read_table(path, encoding=spec.get("encoding"), sheet=spec.get("sheet", 0))
     return df

@@ -2,12 +2,12 @@
 
     python examples/make_example_data.py
 
-The generator and the structure it plants are documented in ``servgap.examples``.
+The generator and the structure it plants are documented in ``servgap.surveys.examples``.
 """
 
 from pathlib import Path
 
-from servgap.examples import make_bank_example
+from servgap.surveys.examples import make_bank_example
 
 out = Path(__file__).resolve().parents[1] / "src" / "servgap" / "data" / "example"
 out.mkdir(parents=True, exist_ok=True)

@@ -32,7 +32,7 @@ def report(tmp_path_factory):
     res = small_result()
     with warnings.catch_warnings(), pytest.MonkeyPatch.context() as mp:
         warnings.simplefilter("ignore")
-        mp.setattr("servgap.report.html.PLOT_KINDS", ("model", "heatmap"))   # two figures are enough here
+        mp.setattr("servgap.plots.PlotAccessor.kinds", ("model", "heatmap"))   # two figures are enough here
         res.to_html(tmp / "report.html", lang="en", title="Branch <survey> report")
     return browser, tmp
 

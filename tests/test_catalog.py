@@ -1,4 +1,4 @@
-"""Tests of the root-cause catalog (servgap.catalog, data/causes.yaml) and of the
+"""Tests of the root-cause catalog (servgap.causes.catalog, data/causes.yaml) and of the
 staff-survey construct instrument (data/gap_constructs.yaml).
 
 The quote check reads the seed documents, located through the ``SERVGAP_SEEDS``
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from servgap.catalog import CATALOG_COLUMNS, cause_catalog, load_causes, validate_causes
+from servgap.causes.catalog import CATALOG_COLUMNS, cause_catalog, load_causes, validate_causes
 from servgap.errors import ConfigError
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "servgap" / "data"

@@ -14,15 +14,15 @@ from hypothesis import strategies as hs
 from scipy import stats as sps
 
 import servgap as sg
-from servgap.catalog import cause_catalog
-from servgap.causes import CAUSE_COLUMNS, cause_scores, rank_causes, significance_weight
+from servgap.causes.catalog import cause_catalog
+from servgap.causes.ranking import CAUSE_COLUMNS, cause_scores, rank_causes, significance_weight
 from servgap.errors import ConfigError
 
 INST = sg.SERVQUAL22
 ITEM_DIM = {i.id: i.dimension for i in INST.items}
 CONS = sg.GAP_CONSTRUCTS
-HAS_CONSTRUCTS = importlib.util.find_spec("servgap.constructs") is not None
-needs_constructs = pytest.mark.skipif(not HAS_CONSTRUCTS, reason="servgap.constructs (res.constructs) not written yet")
+HAS_CONSTRUCTS = importlib.util.find_spec("servgap.analysis.constructs") is not None
+needs_constructs = pytest.mark.skipif(not HAS_CONSTRUCTS, reason="servgap.analysis.constructs (res.constructs) not written yet")
 
 
 # --------------------------------------------------------------------------- synthetic data

@@ -10,7 +10,7 @@ import pytest
 from scipy import optimize, stats
 
 import servgap as sg
-from servgap import cfa as cfa_mod
+from servgap.analysis import cfa as cfa_mod
 from servgap.errors import ConfigError, MethodWarning
 
 pytest.importorskip("semopy")

@@ -53,7 +53,7 @@ def test_demo_en(tmp_path, capsys):
 
 
 def test_demo_zh(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("servgap.report.html.PLOT_KINDS", ("model",))    # one figure keeps this test fast
+    monkeypatch.setattr("servgap.plots.PlotAccessor.kinds", ("model",))    # one figure keeps this test fast
     out = tmp_path / "demo"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -104,7 +104,7 @@ def test_validate(batch, capsys):
 
 
 def test_report_from_saved_json(batch, monkeypatch):
-    monkeypatch.setattr("servgap.report.html.PLOT_KINDS", ("gaps",))
+    monkeypatch.setattr("servgap.plots.PlotAccessor.kinds", ("gaps",))
     out = batch / "o"
     assert main(["analyze", str(batch / "good.csv"), "--config", str(batch / "survey.yaml"),
                  "--out", str(out), "--format", "json"]) == 0

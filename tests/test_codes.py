@@ -1,4 +1,4 @@
-"""The integer-coded map step (servgap.codes) against the float path and independent oracles.
+"""The integer-coded map step (servgap.engine.coded) against the float path and independent oracles.
 
 The float path (per-respondent float matrices, `dimension_means`, sort/lattice histograms)
 is a separate implementation of the same definitions; scipy and plain pandas are the
@@ -13,10 +13,11 @@ from hypothesis import strategies as hs
 from scipy import stats
 
 import servgap as sg
-from servgap.codes import score_tables, to_codes
+from servgap.engine.coded import score_tables
+from servgap.surveys.survey import to_codes
 from servgap.errors import DataQualityWarning, MethodWarning, ServgapWarning
-from servgap.model import gap as gap_def
-from servgap.survey import Survey
+from servgap.model.gaps import gap as gap_def
+from servgap.surveys.survey import Survey
 
 
 def _instrument(sizes, lo=1, hi=7):
@@ -208,7 +209,7 @@ def test_large_dimension_falls_back_to_float_path():
 
 def test_tables_too_large_fall_back_to_float_path(monkeypatch):
     """Above MAX_BINS (e.g. very many segments) the float path runs and gives the same tables."""
-    import servgap.codes as codes
+    import servgap.engine.coded as codes
 
     inst = _instrument((4, 5, 4, 4, 5), 1, 7)
     sv = _read(_frame(inst, 600, seed=2, lo=1, hi=7, segments=4), inst)

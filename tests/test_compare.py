@@ -10,8 +10,9 @@ from statsmodels.stats.multicomp import pairwise_tukeyhsd
 from statsmodels.stats.multitest import multipletests
 
 import servgap as sg
-from servgap.analysis import distinct_rows
-from servgap.compare import compare_segments, gap_scores, wave_changes
+from servgap.engine.segments import distinct_rows
+from servgap.analysis.compare import compare_segments, wave_changes
+from servgap.engine.scores import gap_scores
 from servgap.errors import ConfigError, DataQualityWarning, MethodWarning
 from servgap.stats import anova as av
 

@@ -12,9 +12,9 @@ import yaml
 from scipy import stats
 
 import servgap as sg
-from servgap.constructs import CONSTRUCT_COLUMNS, CORRELATION_COLUMNS
+from servgap.analysis.constructs import CONSTRUCT_COLUMNS, CORRELATION_COLUMNS
 from servgap.errors import DataQualityWarning, MethodWarning
-from servgap.examples import load_example_constructs
+from servgap.surveys.examples import load_example_constructs
 
 CON = sg.Instrument.from_dict({"id": "gap_constructs", "scale": {"min": 1, "max": 5}, "dimensions": [
     {"id": "teamwork", "gap": 3, "items": [{"id": "T1"}, {"id": "T2"}, {"id": "T3"}]},

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import servgap as sg
-from servgap.backends import DaskSurvey
+from servgap.surveys.lazy import DaskSurvey
 from servgap.errors import ColumnError, ConfigError, DataError
 
 dd = pytest.importorskip("dask.dataframe")
@@ -153,7 +153,7 @@ def test_distributed_worker_processes(surveys):
 
 def test_in_memory_row_blocks_give_the_same_tables(surveys, monkeypatch):
     """The in-memory map step cuts large surveys into row blocks; blocks merge exactly."""
-    from servgap import kernel
+    from servgap.engine import kernel
 
     mem, _, staff = surveys
     with warnings.catch_warnings():

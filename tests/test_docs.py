@@ -27,7 +27,7 @@ def test_mkdocs_build_strict(tmp_path):
     api = (site / "api" / "index.html").read_text(encoding="utf-8")
     # the API page really rendered the docstrings of the public entry points
     for anchor in ("servgap.read_survey", "servgap.analyze", "servgap.GapAnalysis", "servgap.combine",
-                   "servgap.load_example", "servgap.catalog.cause_catalog"):
+                   "servgap.load_example", "servgap.causes.catalog.cause_catalog"):
         assert f'id="{anchor}"' in api, f"API reference lacks {anchor}"
     method = (site / "methodology" / "index.html").read_text(encoding="utf-8")
     for phrase in ("V1 − V2 / V1", "Welch–Satterthwaite", "correct = FALSE", "Holm", "n_eff"):

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import servgap as sg
-from servgap import drivers
+from servgap.analysis import drivers
 from servgap.errors import ConfigError, MethodWarning
 from servgap.stats.relimp import shapley_r2, subset_r2, weighted_corr
 

@@ -333,7 +333,7 @@ def test_decomposition_customers_only(surveys):
 
 
 def test_decomposition_docstring_states_the_caveat():
-    from servgap.fivegap import decompose
+    from servgap.analysis.fivegap import decompose
 
     doc = " ".join(decompose.__doc__.split())
     assert "different respondents" in doc and "not their sum" in doc

@@ -18,7 +18,8 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import TwoSlopeNorm
 
 import servgap as sg
-from servgap import fonts, plotting
+from servgap import plots as plotting
+from servgap.plots import fonts
 from servgap.errors import ConfigError, FontWarning
 
 INST = sg.SERVQUAL22
@@ -118,7 +119,7 @@ def test_gaps_bars_whiskers_labels(res, lang):
     for dim, row in d.iterrows():
         stars = "***" if row["p_adj"] < 0.001 else "**" if row["p_adj"] < 0.01 else "*" if row["p_adj"] < 0.05 else ""
         assert f"{minus(row['mean_gap'])} {stars}".strip() in vals
-    assert sg.model.gap(5).label(lang) in ax.get_title(loc="left")
+    assert sg.model.gaps.gap(5).label(lang) in ax.get_title(loc="left")
 
 
 def test_gaps_colours_follow_sign_and_significance():
@@ -127,7 +128,7 @@ def test_gaps_colours_follow_sign_and_significance():
                       "p_adj": [0.001, 0.01, 0.4]})
     ax = plotting.gaps(t)
     colour = {round(b.get_width(), 3): mpl.colors.to_hex(b.get_facecolor()) for b in bars_of(ax, "gaps")}
-    from servgap.plots.common import BLUE, RED, RED_PALE
+    from servgap.display import BLUE, RED, RED_PALE
 
     assert colour == {-0.5: RED, 0.4: BLUE, -0.1: RED_PALE}
     assert [t_.get_text() for t_ in ax.get_yticklabels()] == ["Tangibles", "Empathy", "Reliability"]
@@ -206,7 +207,7 @@ def test_model_annotations_hold_measured_values(res):
         row = ov.loc[g]
         assert minus(row["mean_gap"]) in txt
         assert f"[{minus(row['ci_low'])}, {minus(row['ci_high'])}]" in txt
-        assert sg.model.gap(g).label("en").split(":")[0] in txt
+        assert sg.model.gaps.gap(g).label("en").split(":")[0] in txt
         assert "not measured" not in txt
     arrows = [p for p in ax.patches if (p.get_gid() or "").endswith("_arrow")]
     assert sorted(p.get_gid() for p in arrows) == [f"gap{g}_arrow" for g in range(1, 6)]
@@ -236,12 +237,12 @@ def test_model_customer_only(rcust, lang, word):
     ov = rcust.overall[(rcust.overall["measure"] == "unweighted")].set_index("gap")
     g5 = texts(ax, "gap5")[0].get_text()
     assert minus(ov.loc[5, "mean_gap"]) in g5 and word not in g5
-    from servgap.plots.common import RED
+    from servgap.display import RED
 
     assert ov.loc[5, "mean_gap"] < 0 and ov.loc[5, "p_adj"] < 0.05      # so the gap-5 arrow is strong red
     arrow5 = next(p for p in ax.patches if p.get_gid() == "gap5_arrow")
     assert mpl.colors.to_hex(arrow5.get_edgecolor()) == RED
-    assert sg.model.gap(5).label(lang) in g5.replace("\n", "")
+    assert sg.model.gaps.gap(5).label(lang) in g5.replace("\n", "")
 
 
 # -- tolerance --------------------------------------------------------------------------
@@ -314,7 +315,7 @@ def test_ipa_fallback_matches_drivers_and_hand(res, monkeypatch):
     def broken(_res):
         raise ImportError("no drivers")
 
-    monkeypatch.setattr("servgap.drivers.ipa_table", broken)
+    monkeypatch.setattr("servgap.analysis.drivers.ipa_table", broken)
     ax = plotting.ipa(res, lang="zh")
     pts = next(c for c in ax.collections if c.get_gid() == "dimensions").get_offsets()
     np.testing.assert_allclose(pts[:, 1], hand, atol=1e-9)

@@ -9,7 +9,7 @@ import statsmodels.formula.api as smf
 from statsmodels.stats.anova import anova_lm
 
 import servgap as sg
-from servgap import psychometrics as ps
+from servgap.analysis import psychometrics as ps
 from servgap.errors import ConfigError, MethodWarning
 from servgap.stats.reliability import (
     cronbach_alpha,

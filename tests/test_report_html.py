@@ -124,12 +124,12 @@ def test_bad_language_and_format(res):
 
 def test_missing_plot_is_a_note(res, monkeypatch):
     """A plot function that is not there (or refuses) leaves a visible note, not a failure."""
-    from servgap import plotting
+    from servgap import plots as plotting
 
     def refuse(self, **kw):
         raise ConfigError("this plot needs something the data do not have")
 
-    monkeypatch.setattr("servgap.report.html.PLOT_KINDS", ("snake", "radar"))
+    monkeypatch.setattr("servgap.plots.PlotAccessor.kinds", ("snake", "radar"))
     monkeypatch.delattr(plotting.PlotAccessor, "snake")
     monkeypatch.setattr(plotting.PlotAccessor, "radar", refuse)
     with warnings.catch_warnings():
@@ -142,7 +142,7 @@ def test_missing_plot_is_a_note(res, monkeypatch):
 
 
 def test_png_images(res, monkeypatch):
-    monkeypatch.setattr("servgap.report.html.PLOT_KINDS", ("radar",))
+    monkeypatch.setattr("servgap.plots.PlotAccessor.kinds", ("radar",))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         text = res.to_html(lang="en", image_format="png")

@@ -9,6 +9,7 @@ jsonschema = pytest.importorskip("jsonschema")
 
 from test_report_html import small_result
 
+from servgap.analysis import saved
 from servgap.report import jsonout
 
 
@@ -72,7 +73,7 @@ def test_nan_is_null(tmp_path):
 
 
 def test_round_trip(data):
-    back = jsonout.from_dict(json.loads(json.dumps(data)))
+    back = saved.from_dict(json.loads(json.dumps(data)))
     assert back.to_dict() == data
     assert back.instrument.item_ids == [str(i) for i in range(1, 23)]
 
@@ -81,6 +82,6 @@ def test_not_a_results_file():
     from servgap.errors import ConfigError
 
     with pytest.raises(ConfigError, match="not a servgap results file"):
-        jsonout.from_dict({"hello": 1})
+        saved.from_dict({"hello": 1})
     with pytest.raises(ConfigError, match="schema_version"):
-        jsonout.from_dict({"schema_version": "2.0", "tables": {}})
+        saved.from_dict({"schema_version": "2.0", "tables": {}})

@@ -11,7 +11,7 @@ from statsmodels.stats.multitest import multipletests
 
 import servgap as sg
 from servgap.errors import DataQualityWarning
-from servgap.fivegap import TOLERANCE_COLUMNS, zone_of
+from servgap.analysis.fivegap import TOLERANCE_COLUMNS, zone_of
 
 INST = sg.Instrument.from_dict({"id": "tiny", "scale": {"min": 1, "max": 7}, "dimensions": [
     {"id": "speed", "items": [{"id": "1"}, {"id": "2"}]},

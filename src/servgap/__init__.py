@@ -3,36 +3,36 @@
 >>> import servgap as sg
 >>> cust, mgr = sg.load_example()
 >>> res = sg.analyze([cust, mgr], by="branch")
->>> res.gaps.head()          # doctest: +SKIP
+>>> res.measured_gaps
+[1, 2, 3, 4, 5]
 """
 
 from . import errors
-from .analysis import analyze
+from ._version import __version__
+from .analysis.core import analyze
+from .analysis.results import GapAnalysis
 from .errors import ServgapError, ServgapWarning
-from .examples import example_path, load_example
-from .instruments import SERVQUAL22, Dimension, Instrument, Item
-from .results import GapAnalysis
-from .survey import Survey, SurveySet, combine, read_survey
-
-__version__ = "0.1.0"
-
+from .model.instruments import SERVQUAL22, Dimension, Instrument, Item
+from .surveys.examples import example_path, load_example
+from .surveys.read import read_survey
+from .surveys.survey import Survey, SurveySet, combine
 
 #: Public names served lazily (module, attribute): importing servgap stays light, and
 #: matplotlib, jinja2 or semopy load only when a plot, report or CFA is asked for.
 _LAZY = {
-    "GAP_CONSTRUCTS": ("instruments", "GAP_CONSTRUCTS"),
-    "cause_catalog": ("catalog", "cause_catalog"),
-    "rank_causes": ("causes", "rank_causes"),
-    "load_example_constructs": ("examples", "load_example_constructs"),
-    "reliability": ("psychometrics", "reliability"),
-    "item_statistics": ("psychometrics", "item_statistics"),
-    "cfa": ("cfa", "cfa"),
-    "importance": ("drivers", "importance"),
-    "ipa": ("drivers", "ipa"),
-    "compare_segments": ("compare", "compare_segments"),
-    "wave_changes": ("compare", "wave_changes"),
-    "read_results": ("report.jsonout", "read_json"),
-    "plotting": ("plotting", None),
+    "GAP_CONSTRUCTS": ("model.instruments", "GAP_CONSTRUCTS"),
+    "cause_catalog": ("causes.catalog", "cause_catalog"),
+    "rank_causes": ("causes.ranking", "rank_causes"),
+    "load_example_constructs": ("surveys.examples", "load_example_constructs"),
+    "reliability": ("analysis.psychometrics", "reliability"),
+    "item_statistics": ("analysis.psychometrics", "item_statistics"),
+    "cfa": ("analysis.cfa", "cfa"),
+    "importance": ("analysis.drivers", "importance"),
+    "ipa": ("analysis.drivers", "ipa"),
+    "compare_segments": ("analysis.compare", "compare_segments"),
+    "wave_changes": ("analysis.compare", "wave_changes"),
+    "read_results": ("analysis.saved", "read_results"),
+    "plotting": ("plots", None),
 }
 
 
@@ -49,3 +49,8 @@ def __getattr__(name):
 __all__ = ["read_survey", "combine", "analyze", "Survey", "SurveySet", "GapAnalysis", "Instrument",
            "Dimension", "Item", "SERVQUAL22", "load_example", "example_path", "errors", "ServgapError",
            "ServgapWarning", "__version__", *_LAZY]
+
+
+def __dir__():
+    """Tab completion shows the public names, the lazy ones included."""
+    return sorted(set(__all__) | set(globals()) - {"importlib"})

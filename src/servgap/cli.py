@@ -77,10 +77,10 @@ def write_outputs(res, out: Path, formats=FORMATS, lang: str = "en", plots: bool
         res.to_html(out / OUTPUT_NAMES["html"], lang=lang, plots_dir=plots_dir)
         written.append(out / OUTPUT_NAMES["html"])
     elif plots_dir is not None:
-        from .report import PLOT_KINDS, make_figure
+        from .report.common import make_figure, plot_kinds
 
         plots_dir.mkdir(parents=True, exist_ok=True)
-        for kind in PLOT_KINDS:
+        for kind in plot_kinds(res):
             f = make_figure(res, kind, lang)
             if f.figure is not None:
                 f.figure.savefig(plots_dir / f"{kind}.png", dpi=144, bbox_inches="tight")
@@ -99,25 +99,25 @@ def write_outputs(res, out: Path, formats=FORMATS, lang: str = "en", plots: bool
 
 def summary_lines(res, lang: str = "en", top: int = 5) -> list[str]:
     """Readable lines on the largest significant shortfalls of an analysis."""
-    from .model import gap as gap_def
-    from .report import STRINGS
-    from .report.html import fnum, fp
+    from .display import num, pvalue
+    from .model.gaps import gap as gap_def
+    from .report.strings import STRINGS
 
     t = STRINGS[lang]
     d = res.gaps
-    alpha = res.settings.get("alpha", 0.05)
+    alpha = res.settings.alpha
     sig = d[(d["mean_gap"] < 0) & (d["p_adj"] < alpha)].sort_values("mean_gap", kind="stable")
     labels = res.instrument.labels(lang)
     lines = [f"{res!r}".splitlines()[0]]
     if sig.empty:
-        lines.append(t["lead_none"].format(alpha=alpha, correction=res.settings.get("correction")))
+        lines.append(t["lead_none"].format(alpha=alpha, correction=res.settings.correction))
         return lines
     lines.append(t["cli_worst"])
     for _, r in sig.head(top).iterrows():
         seg = " / ".join(str(r[b]) for b in res.by)
-        lines.append(f"  {fnum(r['mean_gap'], signed=True):>6}  {gap_def(int(r['gap'])).label(lang)} · "
+        lines.append(f"  {num(r['mean_gap'], signed=True):>6}  {gap_def(int(r['gap'])).label(lang)} · "
                      f"{labels.get(r['dimension'], r['dimension'])}{' · ' + seg if seg else ''}  "
-                     f"(p_adj {fp(r['p_adj'])})")
+                     f"(p_adj {pvalue(r['p_adj'])})")
     return lines
 
 
@@ -151,16 +151,16 @@ def _progress(items):
 
 # -- commands ---------------------------------------------------------------------------
 def cmd_demo(args) -> int:
-    import servgap as sg
+    from .analysis.core import analyze
+    from .surveys.examples import load_example, load_example_constructs
 
-    cust, staff = sg.load_example(tolerance=True)
+    cust, staff = load_example(tolerance=True)
     surveys = [cust, staff]
     try:
-        surveys.append(sg.read_survey(sg.example_path("staff"), instrument=sg.GAP_CONSTRUCTS,
-                                      columns={"rating": "{item}"}, id="staff_id", segments=["branch"]))
+        surveys.append(load_example_constructs())
     except ServgapError:   # the construct instrument is optional package data
         pass
-    res = sg.analyze(surveys, by="branch")
+    res = analyze(surveys, by="branch")
     out = Path(args.out)
     formats = [f for f in FORMATS if not _missing_package(f)]
     for f in FORMATS:
@@ -179,7 +179,7 @@ def cmd_analyze(args) -> int:
     import pandas as pd
 
     from .config import load_config
-    from .report import records
+    from .report.common import records
 
     cfg = load_config(args.config)
     formats = _formats(args.format)
@@ -255,9 +255,9 @@ def cmd_init(args) -> int:
 def cmd_report(args) -> int:
     src = args.source
     if len(src) == 1 and src[0].lower().endswith(".json") and not args.config:
-        from .report.jsonout import read_json
+        from .analysis.saved import read_results
 
-        res = read_json(src[0])
+        res = read_results(src[0])
     else:
         if not args.config:
             raise _UsageError("report from data files needs --config survey.yaml (or give a results .json file).")
@@ -276,7 +276,7 @@ def cmd_report(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from ._version import __version__
 
     p = argparse.ArgumentParser(prog="servgap", description="SERVQUAL five-gap analysis: reports, batch runs, "
                                 "validation. Start with `servgap demo`.")

@@ -28,7 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .analysis.core import analyze
 from .errors import ConfigError
+from .model.instruments import SERVQUAL22, Instrument, gap_constructs
+from .surveys.read import read_survey
 from .yamlio import read_yaml
 
 SURVEY_KEYS = ("columns", "id", "segments", "weight", "importance", "missing", "out_of_range", "min_items",
@@ -110,15 +113,11 @@ def _instrument(value, base: Path, where: str):
     if not isinstance(value, str):
         raise ConfigError(f"{where}: 'instrument' must be 'servqual22', 'gap_constructs' or a YAML path.")
     if value.lower() in BUILTIN_INSTRUMENTS:
-        import servgap
-
-        return servgap.SERVQUAL22 if value.lower() == "servqual22" else servgap.GAP_CONSTRUCTS
+        return SERVQUAL22 if value.lower() == "servqual22" else gap_constructs()
     path = Path(value) if Path(value).is_absolute() else base / value
     if not path.exists():
         raise ConfigError(f"{where}: instrument file {value!r} does not exist (looked in {str(path.parent)!r}); "
                           f"use one of {', '.join(BUILTIN_INSTRUMENTS)} or the path of an instrument YAML.")
-    from .instruments import Instrument
-
     return Instrument.from_yaml(path)
 
 
@@ -161,8 +160,6 @@ class SurveyConfig:
 
     def read(self, files=None):
         """Read the survey(s): a list ``[customers]`` or ``[customers, staff]`` of Survey objects."""
-        from .survey import read_survey
-
         src = list(files) if files else self.files
         if not src:
             raise ConfigError(f"config {self.path!r}: no data files; give them on the command line or "
@@ -177,8 +174,6 @@ class SurveyConfig:
 
     def analyze(self, files=None, **overrides):
         """Read the survey(s) and run `servgap.analyze` with the configured settings."""
-        from .analysis import analyze
-
         kw = {**self.analysis, **{k: v for k, v in overrides.items() if v is not None}}
         return analyze(self.read(files), **kw)
 

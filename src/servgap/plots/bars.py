@@ -7,29 +7,24 @@ import pandas as pd
 from matplotlib.patches import Patch
 
 from ..errors import ConfigError
-from ..model import gap as gap_def
+from ..model.gaps import gap as gap_def
+from ..display import BLUE, GREY, RED, gap_colour, num, stars
 from .common import (
-    BLUE,
-    GREY,
     GREY_DARK,
     INK,
-    RED,
     by_of,
     dim_labels,
     footnote,
-    gap_colour,
     instrument_of,
     item_label,
     n_segments,
     need_columns,
     new_axes,
-    num,
     one_gap,
     plot_function,
     segment_name,
     select_segment,
     settings_of,
-    stars,
     style_axes,
     table_of,
     title,
@@ -138,7 +133,7 @@ def gaps(res, ax=None, lang: str = "en", *, level: str = "dimension", gap: int =
             continue
         right = a >= 0
         x = (h_ if np.isfinite(h_) else a) if right else (l_ if np.isfinite(l_) else a)
-        ax.text(x + (0.012 if right else -0.012) * span, y, f"{num(a)} {stars(pp)}".strip(),
+        ax.text(x + (0.012 if right else -0.012) * span, y, f"{num(a, signed=True)} {stars(pp)}".strip(),
                 ha="left" if right else "right", va="center", fontsize=8.5, color=INK, gid="value")
     pad_lo = 0.3 * span if np.nanmin(v) < 0 else 0.08 * span
     pad_hi = 0.3 * span if np.nanmax(v) > 0 else 0.08 * span
@@ -216,8 +211,8 @@ def tolerance(res, ax=None, lang: str = "en", *, segment=None, instrument=None):
     for z in [z for z in ZONE_COLOURS if z in set(zones)]:
         ax.scatter([], [], s=60, c=ZONE_COLOURS[z], edgecolors="white", label=f"{tr(lang, 'perceived')}: {tr(lang, z)}")
     for _, r in d.iterrows():
-        bits = [f"MSA {num(r.get('msa', np.nan))}{stars(r.get('msa_p_adj', np.nan))}",
-                f"MSS {num(r.get('mss', np.nan))}{stars(r.get('mss_p_adj', np.nan))}"]
+        bits = [f"MSA {num(r.get('msa', np.nan), signed=True)}{stars(r.get('msa_p_adj', np.nan))}",
+                f"MSS {num(r.get('mss', np.nan), signed=True)}{stars(r.get('mss_p_adj', np.nan))}"]
         mid = np.nanmean([r["mean_adequate"], r["mean_desired"]])
         ax.text(mid, r["_y"] - 0.3, "    ".join(bits), ha="center", va="top", fontsize=7.5, color=GREY_DARK,
                 gid="msa_mss")
@@ -283,7 +278,7 @@ def causes(res, ax=None, lang: str = "en", *, top: int = 10, segment=None, **kw)
     smax = np.nanmax(score) if len(score) and np.isfinite(score).any() else 1.0
     for yy, s, r in zip(y, score, t.itertuples(index=False)):
         gtxt = _gap_text(r.gap, lang)
-        ax.text((s if np.isfinite(s) else 0) + 0.015 * smax, yy, f"{num(s, signed=False)}  ·  {gtxt}",
+        ax.text((s if np.isfinite(s) else 0) + 0.015 * smax, yy, f"{num(s)}  ·  {gtxt}",
                 va="center", ha="left", fontsize=8.5, color=INK, gid="value")
     ax.set_xlim(0, smax * 1.28)
     _label_rows(ax, y, labels, tr(lang, "score"))

@@ -2,7 +2,7 @@
 
 Plots read result tables only (``GapAnalysis`` attributes or the DataFrames themselves);
 every plot function is wrapped by `plot_function`, which checks ``lang``, builds
-the figure under the CJK font fallback of `servgap.fonts` and stamps the font family
+the figure under the CJK font fallback of `servgap.plots.fonts` and stamps the font family
 on the text artists so that later drawing and saving render Chinese.
 """
 
@@ -13,10 +13,11 @@ import functools
 import numpy as np
 import pandas as pd
 
+from ..display import BLUE, BLUE_PALE, GREY, RED, RED_PALE, check_lang
+from ..engine.settings import Settings
 from ..errors import ConfigError
-from ..formatting import stars  # noqa: F401  (re-exported to the plot modules)
-from ..fonts import cjk_font, families, needs_cjk, stamp
-from ..instruments import LANGS, check_lang  # noqa: F401  (re-exported to the plot modules)
+from ..model.instruments import SERVQUAL22
+from .fonts import cjk_font, families, needs_cjk, stamp
 
 TEXT = {
     "en": {
@@ -72,10 +73,8 @@ TEXT = {
     },
 }
 
-# Diverging palette (ColorBrewer RdBu): strong = significant, pale = not significant.
-RED, RED_PALE = "#c0392b", "#f1b6ab"
-BLUE, BLUE_PALE = "#2a6fb0", "#b3cde3"
-GREY, GREY_DARK, INK = "#bdbdbd", "#616161", "#263238"
+# The gap colours (red shortfall, blue surplus) are `servgap.display`'s; these are the rest.
+GREY_DARK, INK = "#616161", "#263238"
 EXPECTED_C, PERCEIVED_C = "#546e7a", "#c0392b"
 DIVERGING_CMAP = "RdBu"
 
@@ -153,13 +152,12 @@ def instrument_of(obj, instrument=None):
             return obj.instrument
         except StopIteration:
             pass
-    from ..instruments import SERVQUAL22
-
     return SERVQUAL22
 
 
-def settings_of(obj) -> dict:
-    return dict(obj.settings) if is_result(obj) else {"alpha": 0.05, "confidence": 0.95}
+def settings_of(obj) -> Settings:
+    """The result's settings, or the defaults for a bare table."""
+    return obj.settings if is_result(obj) else Settings()
 
 
 def by_of(obj, df: pd.DataFrame) -> list[str]:
@@ -226,24 +224,6 @@ def pool(df: pd.DataFrame, keys: list[str], cols: list[str]) -> pd.DataFrame:
     return out
 
 
-
-
-def num(v, signed: bool = True, digits: int = 2) -> str:
-    """Format a number with a typographic minus sign (``−0.69``); NaN as an en dash."""
-    if v is None or not np.isfinite(v):
-        return "–"
-    s = f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}"
-    return s.replace("-", "\u2212")
-
-
-def gap_colour(value, p, alpha: float = 0.05) -> str:
-    """Red for shortfalls, blue for surpluses; pale when not significant, grey when unknown."""
-    if value is None or not np.isfinite(value):
-        return GREY
-    sig = p is not None and np.isfinite(p) and p < alpha
-    if value < 0:
-        return RED if sig else RED_PALE
-    return BLUE if sig else BLUE_PALE
 
 
 def dim_labels(inst, lang: str) -> dict[str, str]:

@@ -20,28 +20,21 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Patch, R
 from matplotlib.path import Path
 
 from ..errors import ConfigError
-from ..model import gap as gap_def
-from ..model import viewpoint_label
+from ..model.gaps import gap as gap_def
+from ..model.gaps import viewpoint_label
+from ..display import BLUE, BLUE_PALE, GREY, RED, RED_PALE, gap_colour, num, stars
 from .common import (
-    BLUE,
-    BLUE_PALE,
-    GREY,
     GREY_DARK,
     INK,
-    RED,
-    RED_PALE,
     by_of,
     dim_labels,
-    gap_colour,
     instrument_of,
     n_segments,
     new_axes,
-    num,
     plot_function,
     segment_name,
     select_segment,
     settings_of,
-    stars,
     tr,
 )
 
@@ -130,7 +123,7 @@ def model_values(res, dimension=None, segment=None, lang: str = "en") -> dict[in
             p = rows["p_adj"].astype(float).to_numpy() if "p_adj" in rows.columns else np.full(len(rows), np.nan)
             sig = int(np.sum(p < alpha))
             gv.p = 0.0 if sig == len(rows) else np.nan
-            gv.note = tr(lang, "segments_range", k=len(rows), lo=num(np.nanmin(v)), hi=num(np.nanmax(v)),
+            gv.note = tr(lang, "segments_range", k=len(rows), lo=num(np.nanmin(v), signed=True), hi=num(np.nanmax(v), signed=True),
                          s=f"{sig}/{len(rows)}")
         out[g] = gv
     return out
@@ -167,10 +160,10 @@ def _card(ax, g, gv, xy, ha, lang, conf, wrap, edge):
     if not gv.measured:
         body = tr(lang, "not_measured")
     elif gv.note:
-        body = f"{num(gv.value)}\n{gv.note}"
+        body = f"{num(gv.value, signed=True)}\n{gv.note}"
     else:
-        ci = f"[{num(gv.low)}, {num(gv.high)}]" if np.isfinite(gv.low) else ""
-        body = f"{num(gv.value)}  {stars(gv.p)}".rstrip() + (f"\n{conf} CI {ci}" if ci else "")
+        ci = f"[{num(gv.low, signed=True)}, {num(gv.high, signed=True)}]" if np.isfinite(gv.low) else ""
+        body = f"{num(gv.value, signed=True)}  {stars(gv.p)}".rstrip() + (f"\n{conf} CI {ci}" if ci else "")
         if np.isfinite(gv.p):
             body += f"   p = {gv.p:.3f}" if gv.p >= 0.001 else "   p < 0.001"
     colour = INK if gv.measured else GREY_DARK

@@ -9,24 +9,21 @@ import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 
 from ..errors import ConfigError
-from ..model import gap as gap_def
-from ..model import viewpoint_label
+from ..model.gaps import gap as gap_def
+from ..model.gaps import viewpoint_label
+from ..display import BLUE, GREY, RED, num, stars
 from .common import (
-    BLUE,
     DIVERGING_CMAP,
     EXPECTED_C,
-    GREY,
     GREY_DARK,
     INK,
     PERCEIVED_C,
-    RED,
     by_of,
     dim_labels,
     instrument_of,
     n_segments,
     need_columns,
     new_axes,
-    num,
     one_gap,
     order_dimensions,
     plot_function,
@@ -34,7 +31,6 @@ from .common import (
     segment_name,
     select_segment,
     settings_of,
-    stars,
     style_axes,
     table_of,
     title,
@@ -150,7 +146,7 @@ def radar(res, ax=None, lang: str = "en", *, segment=None, instrument=None):
     lo, hi = _rating_limits(np.r_[e, p], inst, headroom=0.3)
     ax.set_ylim(lo, hi)
     labels = dim_labels(inst, lang)
-    ax.set_xticks(ang, [f"{labels.get(d, d)}\n{num(b - a)}" for d, a, b in zip(dims, e, p)])
+    ax.set_xticks(ang, [f"{labels.get(d, d)}\n{num(b - a, signed=True)}" for d, a, b in zip(dims, e, p)])
     ax.tick_params(axis="x", labelsize=9.5, colors=INK, pad=10)
     ax.tick_params(axis="y", labelsize=7.5, colors=GREY_DARK)
     ax.grid(color="#d0d4d7", lw=0.8)
@@ -203,7 +199,7 @@ def heatmap(res, ax=None, lang: str = "en", *, gap: int = 5, instrument=None, cm
     for (i, j), v in np.ndenumerate(vals):
         s = stars(pm.iat[i, j]) if pm is not None else ""
         colour = "white" if np.isfinite(v) and abs(v) > 0.55 * lim else INK
-        ax.text(j, i, f"{num(v)}\n{s}" if s else num(v), ha="center", va="center", fontsize=8.5, color=colour,
+        ax.text(j, i, f"{num(v, signed=True)}\n{s}" if s else num(v, signed=True), ha="center", va="center", fontsize=8.5, color=colour,
                 linespacing=0.9, gid="cell")
     labels = dim_labels(inst, lang)
     ax.set_xticks(range(m.shape[1]), [labels.get(d, d) for d in m.columns])
@@ -315,7 +311,7 @@ def ipa(res, ax=None, lang: str = "en", *, instrument=None):
                linewidths=1.5, zorder=3, gid="dimensions")
     labels = dim_labels(inst, lang)
     gaps = t["gap"].astype(float).to_numpy() if "gap" in t.columns else np.full(len(t), np.nan)
-    notes = [ax.annotate(labels.get(d, d) + (f" ({num(g)})" if np.isfinite(g) else ""), (x, y), xytext=(7, 6),
+    notes = [ax.annotate(labels.get(d, d) + (f" ({num(g, signed=True)})" if np.isfinite(g) else ""), (x, y), xytext=(7, 6),
                          textcoords="offset points", fontsize=9, color=INK, gid="point_label")
              for d, x, y, g in zip(t["dimension"].astype(str), perf, imp, gaps)]
     dx = max(np.nanmax(np.abs(perf - mp)), 0.05) * 1.45

@@ -21,12 +21,15 @@ Examples
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pandas as pd
 
+from .._version import __version__
+from ..atomic import atomic_path
 from ..errors import ConfigError
-from . import OPTIONAL_TABLES, optional_table, plain
+from .common import OPTIONAL_TABLES, optional_table, plain
 
 INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 P_COLUMNS = {"p", "p_adj", "msa_p_adj", "mss_p_adj"}
@@ -120,8 +123,6 @@ def _write_sheet(wb, name: str, df: pd.DataFrame, fmts: dict, alpha: float):
 
 
 def _settings_frame(res) -> pd.DataFrame:
-    from .. import __version__
-
     rows = [("servgap_version", __version__)]
     rows += [(k, ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else plain(v))
              for k, v in res.settings.items()]
@@ -144,6 +145,22 @@ def sheets(res) -> dict[str, pd.DataFrame]:
     return out
 
 
+def _workbook(xlsxwriter, target, res) -> None:
+    alpha = float(res.settings.alpha)
+    wb = xlsxwriter.Workbook(target)
+    fmts = {"header": wb.add_format({"bold": True, "bg_color": "#1f3a5f", "font_color": "#ffffff",
+                                     "text_wrap": True, "valign": "top", "border": 1}),
+            "int": wb.add_format({"num_format": INT_FORMAT}),
+            "float": wb.add_format({"num_format": FLOAT_FORMAT}),
+            "p": wb.add_format({"num_format": P_FORMAT}),
+            "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
+            "short": wb.add_format({"bg_color": "#f8d7da", "font_color": "#8a1c24"}),
+            "surplus": wb.add_format({"bg_color": "#d8efdc", "font_color": "#1d5e2c"})}
+    for name, df in sheets(res).items():
+        _write_sheet(wb, name, df, fmts, alpha)
+    wb.close()
+
+
 def to_excel(res, path):
     """Write the result tables to an Excel workbook (xlsxwriter).
 
@@ -164,17 +181,9 @@ def to_excel(res, path):
         import xlsxwriter
     except ModuleNotFoundError:
         raise ConfigError("Excel export needs xlsxwriter: pip install 'servgap[excel]'.") from None
-    alpha = float(res.settings.get("alpha", 0.05))
-    wb = xlsxwriter.Workbook(path if not hasattr(path, "__fspath__") else str(path))
-    fmts = {"header": wb.add_format({"bold": True, "bg_color": "#1f3a5f", "font_color": "#ffffff",
-                                     "text_wrap": True, "valign": "top", "border": 1}),
-            "int": wb.add_format({"num_format": INT_FORMAT}),
-            "float": wb.add_format({"num_format": FLOAT_FORMAT}),
-            "p": wb.add_format({"num_format": P_FORMAT}),
-            "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
-            "short": wb.add_format({"bg_color": "#f8d7da", "font_color": "#8a1c24"}),
-            "surplus": wb.add_format({"bg_color": "#d8efdc", "font_color": "#1d5e2c"})}
-    for name, df in sheets(res).items():
-        _write_sheet(wb, name, df, fmts, alpha)
-    wb.close()
+    if isinstance(path, (str, os.PathLike)):
+        with atomic_path(path) as tmp:          # written whole, then renamed over the final name
+            _workbook(xlsxwriter, tmp, res)
+    else:
+        _workbook(xlsxwriter, path, res)
     return path

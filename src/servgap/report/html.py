@@ -21,52 +21,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ..formatting import stars
-from ..model import gap as gap_def
-from ..model import viewpoint_label
-from . import (
-    PLOT_KINDS,
-    STRINGS,
-    check_lang,
-    data_uri,
-    figure_bytes,
-    make_figure,
-    optional_table,
-    plain,
-)
+from .._version import __version__
+from ..atomic import write_text
+from ..display import check_lang, gap_background, num, pvalue, stars
+from ..errors import ConfigError
+from ..model.gaps import gap as gap_def
+from ..model.gaps import viewpoint_label
+from .common import data_uri, figure_bytes, make_figure, optional_table, plain, plot_kinds
+from .strings import STRINGS
 
 WORST_ROWS = 8
-
-
-# -- formatting -------------------------------------------------------------------------
-def fnum(v, nd: int = 2, signed: bool = False) -> str:
-    """Number for display: ``–`` for missing, a real minus sign for negatives."""
-    v = plain(v)
-    if v is None or isinstance(v, str):
-        return "–" if v is None else v
-    s = f"{v:+.{nd}f}" if signed else f"{v:.{nd}f}"
-    return s.replace("-", "\u2212")
-
-
-def fp(p) -> str:
-    p = plain(p)
-    if p is None:
-        return "–"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-
-
-def gap_colour(v, p, alpha: float, scale: float) -> str:
-    """Background of a gap cell: red shortfall / blue surplus, pale when not significant."""
-    v, p = plain(v), plain(p)
-    if v is None:
-        return ""
-    strength = min(abs(v) / scale, 1.0)
-    sig = p is not None and p < alpha
-    a = (0.15 + 0.6 * strength) if sig else 0.08 + 0.12 * strength
-    rgb = "178,24,43" if v < 0 else "33,102,172"
-    return f"background: rgba({rgb},{a:.2f});"
 
 
 def _segment(row, by) -> str:
@@ -78,8 +42,8 @@ class _Builder:
     def __init__(self, res, lang: str):
         self.res, self.lang, self.t = res, lang, STRINGS[lang]
         self.by = list(res.by)
-        self.alpha = float(res.settings.get("alpha", 0.05))
-        self.conf = float(res.settings.get("confidence", 0.95))
+        self.alpha = float(res.settings.alpha)
+        self.conf = float(res.settings.confidence)
         self.inst = res.instrument
         self.labels = self.inst.labels(lang)
         self.gaps = res.gaps
@@ -97,8 +61,8 @@ class _Builder:
         return f"{i} · {text}" if text != str(i) else str(i)
 
     def gap_cell(self, r, scale):
-        return {"text": fnum(r["mean_gap"], signed=True) + stars(r["p_adj"]),
-                "style": gap_colour(r["mean_gap"], r["p_adj"], self.alpha, scale),
+        return {"text": num(r["mean_gap"], signed=True) + stars(r["p_adj"]),
+                "style": gap_background(r["mean_gap"], r["p_adj"], self.alpha, scale),
                 "cls": "num sig" if plain(r["p_adj"]) is not None and r["p_adj"] < self.alpha else "num"}
 
     def kpis(self):
@@ -115,15 +79,15 @@ class _Builder:
                 label = label.replace("5", str(g))
             if len(rows) == 1:
                 r = rows.iloc[0]
-                out.append({"label": label, "value": fnum(r["mean_gap"], signed=True) + stars(r["p_adj"]),
-                            "note": f"{self.conf:.0%} CI {fnum(r['ci_low'])} … {fnum(r['ci_high'])}",
+                out.append({"label": label, "value": num(r["mean_gap"], signed=True) + stars(r["p_adj"]),
+                            "note": f"{self.conf:.0%} CI {num(r['ci_low'])} … {num(r['ci_high'])}",
                             "neg": r["mean_gap"] < 0})
             else:
                 lo, hi = rows.loc[rows["mean_gap"].idxmin()], rows.loc[rows["mean_gap"].idxmax()]
-                out.append({"label": label, "value": f"{fnum(lo['mean_gap'], signed=True)} … "
-                                                     f"{fnum(hi['mean_gap'], signed=True)}",
-                            "note": t["range"].format(lo=fnum(lo["mean_gap"], signed=True), lo_seg=_segment(lo, self.by),
-                                                      hi=fnum(hi["mean_gap"], signed=True), hi_seg=_segment(hi, self.by)),
+                out.append({"label": label, "value": f"{num(lo['mean_gap'], signed=True)} … "
+                                                     f"{num(hi['mean_gap'], signed=True)}",
+                            "note": t["range"].format(lo=num(lo["mean_gap"], signed=True), lo_seg=_segment(lo, self.by),
+                                                      hi=num(hi["mean_gap"], signed=True), hi_seg=_segment(hi, self.by)),
                             "neg": hi["mean_gap"] < 0})
         d = self.gaps
         sig = d[(d["mean_gap"] < 0) & (d["p_adj"] < self.alpha)]
@@ -144,18 +108,18 @@ class _Builder:
         for _, r in sig.head(WORST_ROWS).iterrows():
             rows.append({"gap": gap_def(int(r["gap"])).label(self.lang), "dimension": self.dim_label(r["dimension"]),
                          "segment": _segment(r, self.by) if self.by else self.t["all"],
-                         "value": fnum(r["mean_gap"], signed=True) + stars(r["p_adj"]),
-                         "ci": f"{fnum(r['ci_low'])} … {fnum(r['ci_high'])}", "p": fp(r["p_adj"]), "n": int(r["n"])})
+                         "value": num(r["mean_gap"], signed=True) + stars(r["p_adj"]),
+                         "ci": f"{num(r['ci_low'])} … {num(r['ci_high'])}", "p": pvalue(r["p_adj"]), "n": int(r["n"])})
         if sig.empty:
-            lead = self.t["lead_none"].format(alpha=self.alpha, correction=self.res.settings.get("correction"))
+            lead = self.t["lead_none"].format(alpha=self.alpha, correction=self.res.settings.correction)
         else:
             r = sig.iloc[0]
             seg = self.t["at"].format(segment=_segment(r, self.by)) if self.by else ""
             lead = self.t["lead"].format(dimension=self.dim_label(r["dimension"]), segment=seg,
                                          later=viewpoint_label(r["later"], self.lang),
                                          benchmark=self.vp_lower(r["benchmark"]),
-                                         size=fnum(-r["mean_gap"]), gap=gap_def(int(r["gap"])).label(self.lang),
-                                         conf=self.conf, lo=fnum(r["ci_low"]), hi=fnum(r["ci_high"]), p=fp(r["p_adj"]))
+                                         size=num(-r["mean_gap"]), gap=gap_def(int(r["gap"])).label(self.lang),
+                                         conf=self.conf, lo=num(r["ci_low"]), hi=num(r["ci_high"]), p=pvalue(r["p_adj"]))
         return lead, rows
 
     def gap_sections(self):
@@ -189,9 +153,9 @@ class _Builder:
         out = []
         for _, r in df.iterrows():
             row = {"dimension": self.dim_label(r["dimension"]), "segment": [str(r[b]) for b in self.by],
-                   "n": int(r["n"]), "bench": fnum(r["mean_benchmark"]), "later": fnum(r["mean_later"]),
-                   "gap": self.gap_cell(r, scale), "ci": f"{fnum(r['ci_low'])} … {fnum(r['ci_high'])}",
-                   "p": fp(r["p_adj"]), "effect": fnum(r["effect"])}
+                   "n": int(r["n"]), "bench": num(r["mean_benchmark"]), "later": num(r["mean_later"]),
+                   "gap": self.gap_cell(r, scale), "ci": f"{num(r['ci_low'])} … {num(r['ci_high'])}",
+                   "p": pvalue(r["p_adj"]), "effect": num(r["effect"])}
             if level == "item":
                 row["item"] = self.item_label(r["item"])
             out.append(row)
@@ -205,7 +169,7 @@ class _Builder:
         for _, r in ov.iterrows():
             out.append({"gap": gap_def(int(r["gap"])).label(self.lang), "measure": self.t.get(r["measure"], r["measure"]),
                         "segment": [str(r[b]) for b in self.by], "n": int(r["n"]), "gap_cell": self.gap_cell(r, scale),
-                        "ci": f"{fnum(r['ci_low'])} … {fnum(r['ci_high'])}", "p": fp(r["p_adj"])})
+                        "ci": f"{num(r['ci_low'])} … {num(r['ci_high'])}", "p": pvalue(r["p_adj"])})
         return out
 
     def causes(self):
@@ -224,7 +188,7 @@ class _Builder:
                       else {"doc": "", "quote": str(s)} for s in src]
             out.append({"rank": plain(r.get("rank")), "cause": str(r.get("cause", "")), "name": str(r.get("name", "")),
                         "segment": [str(r[b]) for b in self.by if b in r.index], "gap": gaps,
-                        "score": fnum(r.get("score")), "basis": str(r.get("basis", "")),
+                        "score": num(r.get("score")), "basis": str(r.get("basis", "")),
                         "evidence": str(plain(r.get("evidence")) or ""), "explanation": str(plain(r.get("explanation"))
                                                                                           or ""),
                         "remedies": rem, "sources": quotes})
@@ -248,7 +212,7 @@ class _Builder:
         if isinstance(v, bool) or v is None or isinstance(v, str):
             return "–" if v is None else str(v)
         if isinstance(v, float):
-            return fp(v) if col.endswith(("p", "p_adj")) else fnum(v)
+            return pvalue(v) if col.endswith(("p", "p_adj")) else num(v)
         return str(v)
 
     def quality(self):
@@ -282,7 +246,7 @@ class _Builder:
 
 def _figures(res, lang, image_format, plots_dir=None, plots=True):
     out = []
-    for kind in (PLOT_KINDS if plots else ()):
+    for kind in (plot_kinds(res) if plots is True else tuple(plots or ())):
         f = make_figure(res, kind, lang)
         title = STRINGS[lang]["fig"][kind]
         if f.figure is not None and plots_dir is not None:
@@ -300,10 +264,8 @@ def _figures(res, lang, image_format, plots_dir=None, plots=True):
 
 
 def render_context(res, lang: str = "en", title: str | None = None, image_format: str = "svg",
-                   plots_dir=None, plots: bool = True) -> dict:
+                   plots_dir=None, plots=True) -> dict:
     """Everything the template shows, as plain strings and numbers."""
-    from .. import __version__
-
     t = STRINGS[lang]
     b = _Builder(res, lang)
     lead, worst = b.worst()
@@ -323,8 +285,6 @@ def _environment():
     try:
         import jinja2
     except ModuleNotFoundError:
-        from ..errors import ConfigError
-
         raise ConfigError("the HTML report needs jinja2: pip install 'servgap[report]'.") from None
 
     return jinja2.Environment(loader=jinja2.PackageLoader("servgap.report", "templates"),
@@ -333,7 +293,7 @@ def _environment():
 
 
 def to_html(res, path=None, lang: str = "en", title: str | None = None, image_format: str = "svg",
-            plots_dir=None, plots: bool = True) -> str:
+            plots_dir=None, plots=True) -> str:
     """Render the self-contained HTML report.
 
     Parameters
@@ -349,8 +309,9 @@ def to_html(res, path=None, lang: str = "en", title: str | None = None, image_fo
         How figures are embedded (as ``data:`` URIs).
     plots_dir : str or path-like, optional
         Also save every figure as ``<kind>.png`` in this folder (each is drawn once).
-    plots : bool
-        ``False`` leaves the figures out (a faster, tables-only report).
+    plots : bool or sequence of str
+        ``False`` leaves the figures out (a faster, tables-only report); a list of plot
+        kinds (`servgap.plots.KINDS`) draws only those.
 
     Returns
     -------
@@ -361,15 +322,13 @@ def to_html(res, path=None, lang: str = "en", title: str | None = None, image_fo
     --------
     >>> html = res.to_html("report.html", lang="en")   # doctest: +SKIP
     """
-    from ..errors import ConfigError
-
     check_lang(lang)
     if image_format not in ("svg", "png"):
         raise ConfigError(f"image_format={image_format!r}; use 'svg' or 'png'.")
     html = _environment().get_template("report.html.j2").render(
         **render_context(res, lang, title, image_format, plots_dir, plots))
     if path is not None:
-        Path(path).write_text(html, encoding="utf-8")
+        write_text(path, html)
     return html
 
 

@@ -1,0 +1,295 @@
+"""GapAnalysis: the tidy result tables of `servgap.analyze` and what hangs off them.
+
+The gap tables are computed by `servgap.engine`; the derived tables (zone of tolerance,
+constructs, reliability, importance, IPA, waves ...) live in the analysis extensions and
+are computed once per result, on first use. Plots, reports and causes take the result
+duck-typed: they read its tables and call its methods, never the other way round.
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from ..display import num, pvalue, significant, stars
+from ..engine.compute import compute
+from ..engine.settings import Settings
+from ..errors import DataQualityWarning
+from ..model.gaps import gap as gap_def
+from ..surveys.survey import as_surveys
+
+
+@dataclass
+class GapAnalysis:
+    """Result of `servgap.analyze`.
+
+    Attributes
+    ----------
+    items, dimensions : pandas.DataFrame
+        One row per gap × item (dimension) × segment; columns ``gap``, ``dimension``,
+        (``item``), the ``by`` columns, ``n``, ``mean_gap``, ``sd_gap``, ``se``, ``ci_low``,
+        ``ci_high``, ``statistic``, ``df``, ``p``, ``p_adj``, ``effect``, ``test``,
+        ``paired``, ``mean_expected``, ``mean_perceived``, ``benchmark``, ``later``,
+        ``mean_benchmark``, ``mean_later``, ``n_eff``.
+    overall : pandas.DataFrame
+        Per gap and segment, ``measure`` ``"unweighted"`` (mean of dimension gaps) and,
+        with importance, ``"importance_weighted"``.
+    gaps : pandas.DataFrame
+        The dimension table of all gaps sorted by gap, dimension, segment, plus ``gap_name``.
+    quality : pandas.DataFrame
+        The data-quality ledger of this analysis (source, column, issue, count).
+    missing_gaps : pandas.DataFrame
+        Gaps that could not be measured, with the viewpoints they need and why.
+    """
+
+    items: pd.DataFrame
+    dimensions: pd.DataFrame
+    overall: pd.DataFrame
+    quality: pd.DataFrame
+    missing_gaps: pd.DataFrame
+    by: list
+    settings: Settings
+    surveys: tuple = field(repr=False, default=())
+    tolerance_tests: dict = field(repr=False, default_factory=dict)
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def of(cls, surveys, computed, settings: Settings) -> "GapAnalysis":
+        """The result of ``computed`` (`servgap.engine.compute.Computed`) for ``surveys``."""
+        t = computed.tables
+        res = cls(items=t["item"], dimensions=t["dimension"], overall=t["overall"], quality=computed.quality,
+                  missing_gaps=computed.missing_gaps, by=list(settings.by), settings=settings,
+                  surveys=tuple(surveys), tolerance_tests=computed.tolerance_tests)
+        res._warn_thin_segments()
+        return res
+
+    def reanalyze(self, **changes) -> "GapAnalysis":
+        """The same surveys analysed again with some of `servgap.analyze`'s settings changed.
+
+        A new ``by`` replaces the whole split, the wave included (unless ``wave=`` is given too).
+
+        >>> import servgap as sg
+        >>> res = sg.analyze(list(sg.load_example()))
+        >>> res.reanalyze(by="branch").by
+        ['branch']
+        """
+        kw = dict(self.settings)
+        if "by" in changes and "wave" not in changes:
+            kw["wave"] = None
+        kw.update(changes)
+        settings = Settings.of(**kw)
+        surveys = as_surveys(list(self.surveys))
+        return type(self).of(surveys, compute(surveys, settings), settings)
+
+    def _warn_thin_segments(self):
+        d = self.dimensions
+        if d.empty:
+            return
+        thin = d[(d["n"] < 2) | d["p"].isna()]     # gap 1: n counts both samples, so also look at p
+        if thin.empty:
+            return
+        cols = ["gap", *self.by]
+        groups = thin[cols].drop_duplicates()
+        names = ["gap {} {}".format(r[0], "/".join(map(str, r[1:])) if len(r) > 1 else "(all respondents)")
+                 for r in groups.itertuples(index=False)]
+        warnings.warn(f"{len(names)} gap × segment combination(s) have too few usable answers (fewer than 2 "
+                      f"per sample) in some dimension and keep NaN statistics: {', '.join(names[:10])}"
+                      f"{' ...' if len(names) > 10 else ''}.", DataQualityWarning, stacklevel=4)
+
+    # -- tables -------------------------------------------------------------------------
+    @property
+    def gaps(self) -> pd.DataFrame:
+        """All gaps per dimension (and segment), sorted by gap, dimension and segment."""
+        d = self.dimensions.copy()
+        if d.empty:
+            d.insert(1, "gap_name", pd.Series(dtype=object))
+            return d
+        inst = self.instrument
+        order = {k: i for i, k in enumerate(inst.dimension_ids)}
+        d["_o"] = d["dimension"].map(order)
+        d = d.sort_values(["gap", "_o", *self.by], kind="stable").drop(columns="_o").reset_index(drop=True)
+        d.insert(1, "gap_name", d["gap"].map(lambda g: gap_def(int(g)).label("en")))
+        return d
+
+    @property
+    def instrument(self):
+        return next(s.instrument for s in self.surveys if set(s.viewpoints) - {"rating"})
+
+    @property
+    def survey_info(self) -> list[dict]:
+        """One dict per analysed survey: source, n, instrument, viewpoints, segments, weighted."""
+        return [{"source": str(s.source), "n": int(s.n), "instrument": s.instrument.id,
+                 "viewpoints": list(s.viewpoints), "segments": [str(c) for c in s.segments.columns],
+                 "weighted": s.weights is not None} for s in self.surveys]
+
+    @property
+    def measured_gaps(self) -> list[int]:
+        return sorted(int(g) for g in self.dimensions["gap"].unique())
+
+    # -- hooks: each lives in its own module -------------------------------------------
+    @cached_property
+    def tolerance(self) -> pd.DataFrame:
+        """Zone of tolerance per dimension (and item): MSA, MSS and where perception falls."""
+        from .fivegap import tolerance_table
+
+        return tolerance_table(self)
+
+    @cached_property
+    def decomposition(self) -> pd.DataFrame:
+        """Gaps 1-4 beside gap 5 per dimension (and segment)."""
+        from .fivegap import decompose
+
+        return decompose(self)
+
+    @cached_property
+    def constructs(self) -> pd.DataFrame:
+        """Extended-model construct scores from a staff survey rated on ``GAP_CONSTRUCTS``."""
+        from .constructs import construct_table
+
+        return construct_table(self)
+
+    @cached_property
+    def construct_correlations(self) -> pd.DataFrame:
+        """Correlation of branch-level construct scores with branch-level measured gaps."""
+        from .constructs import construct_correlations
+
+        return construct_correlations(self)
+
+    def causes(self, top: int | None = 10, lang: str = "en", by=None, **kwargs) -> pd.DataFrame:
+        """Ranked root-cause suggestions traced to the source documents (see docs)."""
+        from ..causes.ranking import rank_causes
+
+        return rank_causes(self, top=top, lang=lang, by=by, **kwargs)
+
+    @property
+    def plot(self):
+        """Plot accessor: ``res.plot.gaps()``, ``.snake()``, ``.model()``, ``.heatmap()`` ..."""
+        from ..plots import PlotAccessor
+
+        return PlotAccessor(self)
+
+    def to_html(self, path=None, lang: str = "en", **kwargs):
+        """Self-contained HTML report; returns the HTML text (and writes ``path`` if given)."""
+        from ..report.html import to_html
+
+        return to_html(self, path, lang=lang, **kwargs)
+
+    def to_excel(self, path, **kwargs):
+        """Excel workbook, one sheet per table."""
+        from ..report.excel import to_excel
+
+        return to_excel(self, path, **kwargs)
+
+    def to_dict(self) -> dict:
+        """Versioned, JSON-ready structure (schema: ``servgap/data/result.schema.json``)."""
+        from ..report.jsonout import to_dict
+
+        return to_dict(self)
+
+    def to_json(self, path=None, **kwargs) -> str:
+        """JSON text of `to_dict` (written to ``path`` if given)."""
+        from ..report.jsonout import to_json
+
+        return to_json(self, path, **kwargs)
+
+    @cached_property
+    def reliability(self) -> pd.DataFrame:
+        """Cronbach's alpha per dimension for expected, perceived and gap scores."""
+        from .psychometrics import reliability_table
+
+        return reliability_table(self)
+
+    @cached_property
+    def validity(self):
+        """Confirmatory factor analysis of the dimension structure (needs the ``sem`` extra)."""
+        from .cfa import cfa_table          # scipy.optimize and, inside, semopy: loaded on first use
+
+        return cfa_table(self)
+
+    @cached_property
+    def importance(self) -> pd.DataFrame:
+        """Stated (100-point) and derived importance per dimension."""
+        from .drivers import importance_table
+
+        return importance_table(self)
+
+    @cached_property
+    def ipa(self) -> pd.DataFrame:
+        """Importance-performance analysis: quadrant per dimension."""
+        from .drivers import ipa_table
+
+        return ipa_table(self)
+
+    def compare(self, by=None, **kwargs) -> pd.DataFrame:
+        """Are gap scores different across segments? ANOVA, Welch, Kruskal-Wallis, post-hoc pairs."""
+        from .compare import compare_segments
+
+        return compare_segments(self, by=by, **kwargs)
+
+    @cached_property
+    def waves(self) -> pd.DataFrame:
+        """Change of each gap between consecutive waves (``analyze(..., wave=...)``)."""
+        from .compare import wave_changes
+
+        return wave_changes(self)
+
+    def significant(self, level: str = "dimension") -> pd.DataFrame:
+        """Rows whose adjusted p is below ``alpha`` (shortfalls and surpluses)."""
+        t = {"item": self.items, "dimension": self.dimensions, "overall": self.overall}[level]
+        return t[t["p_adj"] < self.settings.alpha]
+
+    # -- display ------------------------------------------------------------------------
+    def _headline(self) -> pd.DataFrame:
+        d = self.gaps
+        cols = ["gap", "dimension", *self.by, "n", "mean_gap", "ci_low", "ci_high", "p_adj"]
+        return d[cols]
+
+    def __repr__(self) -> str:
+        s = self.settings
+        lines = [f"GapAnalysis: gaps {', '.join(map(str, self.measured_gaps)) or 'none'} measured; "
+                 f"test={s['test']}, correction={s['correction']}"
+                 + (f", by {', '.join(self.by)}" if self.by else "")]
+        if not self.missing_gaps.empty:
+            lines.append("not measured: " + "; ".join(f"gap {r.gap} ({r.reason})"
+                                                      for r in self.missing_gaps.itertuples()))
+        h = self._headline().copy()
+        if len(h) > 40:
+            h = h.head(40)
+            lines.append("(first 40 rows of .gaps)")
+        h["sig"] = [stars(p) for p in h["p_adj"]]
+        lines.append(h.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        s = self.settings
+        h = self._headline()
+        if len(h) > 60:
+            h = h.head(60)
+        rows = []
+        for r in h.itertuples(index=False):
+            cells = []
+            for col, v in zip(h.columns, r):
+                if col in ("mean_gap", "ci_low", "ci_high"):
+                    style = ' style="color:#b2182b"' if (col == "mean_gap" and v < 0 and r.p_adj < s["alpha"]) else ""
+                    cells.append(f"<td{style}>{v:+.3f}</td>" if np.isfinite(v) else "<td>–</td>")
+                elif col == "p_adj":
+                    cells.append(f"<td>{v:.3g}&nbsp;{stars(v)}</td>" if np.isfinite(v) else "<td>–</td>")
+                else:
+                    cells.append(f"<td>{html.escape(str(v))}</td>")
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in h.columns)
+        miss = ""
+        if not self.missing_gaps.empty:
+            miss = "<p>Not measured: " + "; ".join(html.escape(f"gap {r.gap}: {r.reason}")
+                                                  for r in self.missing_gaps.itertuples()) + "</p>"
+        q = int(self.quality["count"].sum()) if len(self.quality) else 0
+        return (f"<div><strong>servgap GapAnalysis</strong> — gaps {', '.join(map(str, self.measured_gaps))}; "
+                f"test {html.escape(s['test'])}, correction {html.escape(s['correction'])}, "
+                f"α = {s['alpha']}; negative = shortfall; * p<.05, ** p<.01, *** p<.001 (adjusted)"
+                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{miss}"
+                f"<p>Data quality: {q:,} values recoded or excluded (see <code>.quality</code>).</p></div>")

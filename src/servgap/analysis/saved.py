@@ -1,0 +1,113 @@
+"""A result read back from JSON: `read_results` and `SavedAnalysis`.
+
+A results file written by `servgap.GapAnalysis.to_json` (or ``servgap analyze``) holds the
+tables, settings, instrument and quality ledger, but not the raw surveys. `read_results`
+rebuilds a result from it, to re-render a report or read its tables again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from ..engine.settings import Settings
+from ..engine.tables import MISSING_GAP_COLUMNS, SCHEMA_VERSION
+from ..errors import ConfigError
+from ..model.instruments import Instrument
+from ..surveys.ledger import QUALITY_COLUMNS
+from .results import GapAnalysis
+
+
+@dataclass
+class SavedAnalysis(GapAnalysis):
+    """A `servgap.GapAnalysis` read back from JSON (see `from_dict`).
+
+    It has the tables but not the raw surveys: the optional tables (tolerance,
+    constructs, IPA, causes) are the saved ones, in the language they were saved in.
+    """
+
+    saved: dict = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def instrument(self):
+        return Instrument.from_dict(self.saved["instrument"], source="results file")
+
+    @property
+    def survey_info(self) -> list[dict]:
+        return self.saved["surveys"]
+
+    def _table(self, name):
+        rows = self.saved["tables"].get(name)
+        if not rows:
+            # the reason saved with the results, verbatim, so that a re-export round-trips
+            raise ConfigError(self.saved.get("unavailable", {}).get(name) or f"no {name!r} table was saved")
+        return pd.DataFrame(rows)
+
+    tolerance = property(lambda self: self._table("tolerance"))
+    constructs = property(lambda self: self._table("constructs"))
+    ipa = property(lambda self: self._table("ipa"))
+
+    def causes(self, top=10, lang="en", by=None, **kwargs):
+        df = self._table("causes")
+        return df if top is None else df.head(top)
+
+
+def _frame(rows, columns=None) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    if df.empty and columns is not None:
+        return pd.DataFrame(columns=list(columns))
+    for c in df.columns:    # a column that is null throughout (e.g. df of rank tests) is numeric NaN
+        if df[c].isna().all():
+            df[c] = df[c].astype("float64")
+    return df
+
+
+def from_dict(data: dict) -> SavedAnalysis:
+    """Rebuild a result from `to_dict`'s output (e.g. to re-render a report).
+
+    Raises
+    ------
+    ConfigError
+        When ``data`` is not a servgap result or has an unsupported major schema version.
+    """
+    if not isinstance(data, dict) or "schema_version" not in data or "tables" not in data:
+        raise ConfigError("this is not a servgap results file: it has no 'schema_version' and 'tables'; "
+                          "write one with res.to_json(path) or `servgap analyze`.")
+    major = str(data["schema_version"]).split(".")[0]
+    if major != SCHEMA_VERSION.split(".")[0]:
+        raise ConfigError(f"results file schema_version {data['schema_version']!r} is not supported by this "
+                          f"servgap (reads {SCHEMA_VERSION}); re-run the analysis with this version.")
+    t = data["tables"]
+    dims = _frame(t.get("dimensions", []))
+    if "gap_name" in dims.columns:
+        dims = dims.drop(columns="gap_name")
+    res = SavedAnalysis(items=_frame(t.get("items", [])), dimensions=dims, overall=_frame(t.get("overall", [])),
+                        quality=_frame(data.get("quality", []), QUALITY_COLUMNS),
+                        missing_gaps=_frame(data.get("missing_gaps", []), MISSING_GAP_COLUMNS),
+                        by=list(data.get("by", [])), settings=Settings.from_mapping(data.get("settings", {})),
+                        saved=data)
+    res.instrument      # noqa: B018  (checks the saved instrument now, not on first use)
+    return res
+
+
+def read_results(path) -> SavedAnalysis:
+    """Read a results file written by `servgap.GapAnalysis.to_json` (see `from_dict`).
+
+    Examples
+    --------
+    >>> import servgap as sg, tempfile, os
+    >>> res = sg.analyze(list(sg.load_example()), by="branch")
+    >>> path = os.path.join(tempfile.mkdtemp(), "results.json")
+    >>> _ = res.to_json(path)
+    >>> sg.read_results(path).dimensions.shape == res.dimensions.shape
+    True
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"file {str(path)!r} is not valid JSON ({exc.msg} at line {exc.lineno}).") from None
+    return from_dict(data)

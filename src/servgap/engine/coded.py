@@ -1,0 +1,304 @@
+"""The map step on integer-coded ratings: item, dimension and overall histograms without a float sort.
+
+Likert ratings are small integers. `servgap.surveys.survey.to_codes` stores a viewpoint as
+``uint8`` codes ``c = x − scale_min + 1`` (``0`` = missing) when every rating is an integer
+on a scale of at most ``MAX_LEVELS`` points. On codes, one block of respondents reduces
+with a few vectorised passes (`servgap.engine.kernel` uses this path whenever the viewpoints of a
+comparison are coded and the tables fit in `MAX_BINS`, the float path otherwise; the
+finishing formulas are the same):
+
+- **items.** A pair ``(b, l)`` of benchmark and later codes is one byte ``b·C + l``
+  (``C = K + 1``). One ``np.bincount`` per item over ``segment × C² + pair`` counts every
+  pair per segment; the difference histogram (``l − b``), the benchmark sums and the
+  ``incomplete_pair`` counts are linear maps of those counts.
+- **dimensions.** A respondent's number of complete pairs ``k``, benchmark-code sum and
+  difference sum ``s`` over a dimension's items are sums of small non-negative integers,
+  packed into one float32 per item (exact below 2²⁴) and summed by one matrix product
+  with the 0/1 dimension × item matrix. The packed sum indexes `ScoreTables`: the rank of
+  ``s / k`` among all possible ratios (equal ratios such as ``2/4 = 1/2`` share a rank,
+  and a correctly rounded ``s / k`` is the same double for equal ratios), the score, and
+  its numerator over a common denominator. One bincount over ``segment × rank`` is the
+  histogram.
+- **overall.** The mean of the available dimension scores is an exact fraction
+  ``M / (L·D)`` (`Block.overall`); the integer ``M`` keys its histogram, so equal
+  overall scores are exact ties.
+
+Per-respondent matrices are unit-major (``(units, n)``, the transpose of the
+column-major codes), so a tally walks one unit at a time with its bins in cache. The
+tables are `servgap.stats.DenseHistogram` (merge by addition); weights add weighted
+bincounts (``Σ w``, ``Σ w²``) with the same keys.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .. import stats as st
+from ..model.scoring import available_mask, enough_dimensions
+from ..surveys.survey import scale_of
+
+#: Largest dense histogram (bins) built by bincount; larger ones use the float path.
+MAX_BINS = 1 << 24
+
+
+def pair_tables(K: int):
+    """Per pair code ``b·(K + 1) + l``: benchmark code, later code and whether both are present."""
+    b, l = np.divmod(np.arange((K + 1) ** 2), K + 1)
+    return b, l, (b > 0) & (l > 0)
+
+
+def gather(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``table[codes]`` for small-integer unit-major ``codes`` (``(U, n)``), one unit at a time.
+
+    ``np.take`` first copies its indices to intp; unit by unit that copy is small and
+    reused instead of one large fresh allocation (whose page faults cost more than the gather).
+    """
+    out = np.empty(codes.shape, table.dtype)
+    for j in range(codes.shape[0]):
+        np.take(table, codes[j], out=out[j])
+    return out
+
+
+class Block:
+    """The rows of one block with their segment codes ``g`` (every row in one of ``G`` segments).
+
+    Per-respondent unit matrices are handled unit-major, ``(U, n)`` (the transpose of the
+    survey's column-major ``n × U`` codes): tallies are keyed
+    ``(unit × G + segment) × W + value`` and walk one unit at a time, so the bins being
+    counted stay in cache. Tables come out as ``(U·G, W)``.
+    """
+
+    def __init__(self, g: np.ndarray, G: int, w: np.ndarray | None, inst):
+        self.G, self.w = G, w
+        self.g = np.asarray(g, np.intp)
+        self.lo, self.K = scale_of(inst)
+        self.item_dim = inst.item_dimension
+        self.nd = len(inst.dimensions)
+        self.sizes = np.bincount(self.item_dim, minlength=self.nd)
+        self.onehot = np.zeros((self.nd, len(self.item_dim)), np.float32)
+        self.onehot[self.item_dim, np.arange(len(self.item_dim))] = 1.0
+
+    def tally(self, values: np.ndarray, width: int) -> list:
+        """``[count, Σ w, Σ w²]`` per unit × segment of ``values`` in ``[0, width)`` (``(U, n)``), ``(U·G, W)`` each.
+
+        One bincount per unit over ``segment × W + value``: its bins stay in cache and its
+        key is one small reused array. Without weights the weight sums are ``None``.
+        """
+        U, nb = values.shape[0], self.G * width
+        out = [np.empty((U, nb), np.intp), None, None]
+        if self.w is not None:
+            out[1:] = np.empty((U, nb)), np.empty((U, nb))
+            w2 = self.w * self.w
+        base = self.g * width
+        for j in range(U):
+            key = base + values[j]
+            out[0][j] = np.bincount(key, minlength=nb)
+            if self.w is not None:
+                out[1][j] = np.bincount(key, weights=self.w, minlength=nb)
+                out[2][j] = np.bincount(key, weights=w2, minlength=nb)
+        return [None if a is None else a.reshape(U * self.G, width) for a in out]
+
+    def hists(self, count, values, w, w2, rank: bool):
+        """``(hist, hist_u)``: the (weighted) histogram and, for rank tests on weighted data, the unweighted one."""
+        count = count.astype(np.int64, copy=False)
+        return (st.DenseHistogram(values, count, w, w2),
+                st.DenseHistogram(values, count) if (rank and self.w is not None) else None)
+
+    # -- dimensions and overall ---------------------------------------------------------
+    def dims(self, kind: str, codes: np.ndarray, min_items: float, rank: bool) -> "DimensionScores | None":
+        """Dimension level from codes (``n × items``; `DimensionScores`), ``None`` if the tables would be too large.
+
+        ``kind="pair"``: the respondents' dimension gaps and benchmark means over complete
+        pairs; ``kind="single"``: the dimension means of one viewpoint. NaN under the
+        min-items rule.
+        """
+        tab = score_tables(kind, self.K, self.lo, tuple(self.sizes.tolist()), min_items)
+        if tab is None:
+            return None
+        P, R = tab.rank.shape[1], tab.values.size
+        if self.nd * self.G * (R + 1) > MAX_BINS:
+            return None
+        idx = (self.onehot @ gather(tab.lut, codes.T)).astype(np.intp)    # packed sums, (dimensions, n)
+        idx += np.arange(0, self.nd * P, P)[:, None]                         # -> row of each dimension's table
+        c, w, w2 = self.tally(np.take(tab.rank, idx), R + 1)                # rank R: dropped by the min-items rule
+        hists = self.hists(c[:, :R], tab.values, None if w is None else w[:, :R], None if w2 is None else w2[:, :R],
+                           rank)
+        dropped = c[:, R].reshape(self.nd, self.G).sum(axis=1)
+        out = DimensionScores(tab, idx, hists, dropped)
+        if kind == "pair":
+            key = (np.arange(self.nd)[:, None] * self.G + self.g).ravel()
+            wb = np.take(tab.bench0, idx) if self.w is None else np.take(tab.bench0, idx) * self.w
+            out.sums = np.stack([np.bincount(key, weights=wb.ravel(), minlength=self.nd * self.G),
+                                 hists[0].weight_totals()])
+        return out
+
+    def overall(self, dims: "DimensionScores", rank: bool):
+        """Overall level (mean of the available dimension scores, at least half of them) from exact integers.
+
+        A respondent's overall score is ``Σ_d (s_d / k_d) / k = M / (L·D)`` with ``L`` the lcm
+        of the item counts a dimension score can rest on and ``D = lcm(1..dimensions)``:
+        the integer ``M`` keys the histogram (one sort), so equal scores are equal keys.
+        Returns ``(hist, hist_u, sums, too_few)`` (``sums`` for pairs only), or ``None``
+        when the keys would not fit in 63 bits.
+        """
+        tab, idx, nd = dims.tab, dims.idx, self.nd
+        D = math.lcm(*range(1, nd + 1))
+        bound = int(np.abs(tab.lnum).max()) * nd * D
+        span = 2 * bound + 1
+        if (span * self.G).bit_length() > 62:
+            return None
+        k = np.take(tab.kept, idx).sum(axis=0)
+        enough = enough_dimensions(k, nd)
+        mult = (D // np.maximum(k, 1))[enough]
+        g, M = self.g[enough], np.take(tab.lnum, idx).sum(axis=0)[enough] * mult
+        w = None if self.w is None else self.w[enough]
+        key = g * span + (M + bound)
+        if w is None:
+            cells, count = np.unique(key, return_counts=True)
+            hw = (count * 1.0,) * 2
+        else:
+            cells, inv, count = np.unique(key, return_inverse=True, return_counts=True)
+            hw = np.bincount(inv, weights=w, minlength=cells.size), np.bincount(inv, weights=w * w, minlength=cells.size)
+        values = ((cells % span) - bound) / (tab.L * D)          # correctly rounded M / (L·D)
+        group, count = (cells // span).astype(np.intp), count.astype(np.int64)
+        h = st.GroupedHistogram(self.G, group, values, count, *hw)
+        hu = st.GroupedHistogram(self.G, group, values, count, *(count * 1.0,) * 2) if (rank and w is not None) else None
+        sums = None
+        if tab.bench is not None:
+            bench = np.take(tab.lben, idx).sum(axis=0)[enough] * mult / (tab.L * D)
+            sums = np.stack([np.bincount(g, weights=bench if w is None else bench * w, minlength=self.G),
+                             h.per_group(h.w)])
+        return h, hu, sums, int(enough.size - np.count_nonzero(enough))
+
+    # -- items --------------------------------------------------------------------------
+    def codes(self, s, viewpoint: str) -> np.ndarray | None:
+        """The survey's codes of a viewpoint, or ``None`` if not coded or their tally would be too large."""
+        X = s.codes(viewpoint)
+        return None if X is None or X.shape[1] * self.G * (self.K + 1) > MAX_BINS else X
+
+    def pair_codes(self, s, comp) -> np.ndarray | None:
+        """One byte per respondent and item, ``b·(K + 1) + l`` (``n × items``); ``None`` unless both
+        viewpoints are coded and the tally fits in `MAX_BINS`."""
+        B, L = s.codes(comp.benchmark), s.codes(comp.later)
+        if B is None or L is None or B.shape[1] * self.G * (self.K + 1) ** 2 > MAX_BINS:
+            return None
+        return B * np.uint8(self.K + 1) + L
+
+    def pair_items(self, pc: np.ndarray, rank: bool):
+        """Item level of a paired comparison from pair codes ``pc`` (``n × items``).
+
+        Returns ``(hist, hist_u, sums, incomplete)``: the histogram of ``later − benchmark``
+        per item × segment, its unweighted twin for rank tests on weighted data, the
+        benchmark sums ``(Σ w·B, Σ w)`` over complete pairs, and per item the number of
+        pairs with one rating missing.
+        """
+        K, I = self.K, pc.shape[1]
+        C2 = (K + 1) ** 2
+        c, w, w2 = self.tally(pc.T, C2)
+        b, l, valid = pair_tables(K)
+        to_diff = np.zeros((C2, 2 * K - 1))
+        to_diff[np.flatnonzero(valid), (l - b + K - 1)[valid]] = 1.0
+        cc = c.astype(np.float64)
+        wc = cc if w is None else w
+        dc = (cc @ to_diff).astype(np.int64)
+        h, hu = self.hists(dc, np.arange(1 - K, K, dtype=np.float64), None if w is None else w @ to_diff,
+                           None if w2 is None else w2 @ to_diff, rank)
+        sums = np.stack([wc @ np.where(valid, b + self.lo - 1.0, 0.0), wc @ valid.astype(np.float64)])
+        incomplete = (cc @ ((b == 0) ^ (l == 0)).astype(np.float64)).reshape(I, self.G).sum(axis=1).astype(np.int64)
+        return h, hu, sums, incomplete
+
+    def single_items(self, X: np.ndarray, rank: bool):
+        """Item level of one viewpoint from codes ``X`` (``n × items``): ``(hist, hist_u)`` of the ratings per item × segment."""
+        c, w, w2 = self.tally(X.T, self.K + 1)
+        cut = lambda a: None if a is None else a[:, 1:]  # noqa: E731  code 0 = missing
+        return self.hists(cut(c), np.arange(self.lo, self.lo + self.K, dtype=np.float64), cut(w), cut(w2), rank)
+
+
+@dataclass
+class DimensionScores:
+    """Dimension level of one block: the tables, every respondent's table rows ``idx``
+    (``(dimensions, n)``), the histograms, respondents dropped per dimension and, for pairs,
+    the benchmark sums."""
+
+    tab: "ScoreTables"
+    idx: np.ndarray
+    hists: tuple
+    dropped: np.ndarray
+    sums: np.ndarray | None = None
+
+    @property
+    def scores(self) -> np.ndarray:
+        """Respondent × dimension scores (NaN under the min-items rule)."""
+        return np.take(self.tab.score, self.idx).T
+
+    @property
+    def bench(self) -> np.ndarray | None:
+        """Respondent × dimension benchmark means over complete pairs (pairs only)."""
+        return None if self.tab.bench is None else np.take(self.tab.bench, self.idx).T
+
+
+@dataclass(frozen=True)
+class ScoreTables:
+    """Lookup tables of the dimension scores of one scale, instrument and min-items rule.
+
+    ``lut`` maps a code to its packed fields (count of answers, benchmark code, difference
+    code + K − 1; for one viewpoint: count, code). Summed over a dimension's items, the
+    packed value ``p`` identifies the respondent's ``(k, Σ)``. Row ``d`` of each table
+    gives, for dimension ``d`` and every ``p``: ``rank``, the rank of the score among
+    ``values`` (``len(values)`` when the min-items rule drops it); ``kept`` (0/1);
+    ``score`` and ``bench``, the score and benchmark mean (NaN when dropped); ``bench0``
+    the same with 0; ``lnum``, ``lben``, score and benchmark mean times ``L`` (the lcm of
+    the item counts a kept score can rest on), exact integers.
+    """
+
+    lut: np.ndarray
+    rank: np.ndarray
+    values: np.ndarray
+    kept: np.ndarray
+    score: np.ndarray
+    bench: np.ndarray | None
+    bench0: np.ndarray | None
+    L: int
+    lnum: np.ndarray
+    lben: np.ndarray | None
+
+
+#: Largest packed dimension sum (bits) for which score tables are built.
+MAX_PACKED_BITS = 20
+
+
+@lru_cache(maxsize=64)
+def score_tables(kind: str, K: int, lo: int, sizes: tuple, min_items: float) -> ScoreTables | None:
+    """The `ScoreTables` of ``kind`` ``"pair"`` or ``"single"``, or ``None`` if they would be too large."""
+    if kind == "pair":
+        b, l, valid = pair_tables(K)
+        fields = [valid.astype(np.int64), b * valid, (l - b + K - 1) * valid]
+    else:
+        x = np.arange(K + 1)
+        fields = [(x > 0).astype(np.int64), x]
+    m = max(sizes)
+    widths = [int(int(f.max()) * m).bit_length() for f in fields]
+    shifts = np.cumsum([0, *widths[:-1]])
+    if sum(widths) > MAX_PACKED_BITS:
+        return None
+    lut = sum(f * (1 << int(s)) for f, s in zip(fields, shifts)).astype(np.float32)   # float32 sums exact < 2**24
+    p = np.arange(1 << sum(widths))
+    cnt, *sums = [(p >> int(s)) & ((1 << wd) - 1) for s, wd in zip(shifts, widths)]
+    keep = available_mask(cnt[None, :], np.asarray(sizes)[:, None], min_items) & (cnt > 0)
+    num = sums[1] - (K - 1) * cnt if kind == "pair" else sums[0] + (lo - 1) * cnt
+    L = math.lcm(*np.unique(np.broadcast_to(cnt, keep.shape)[keep]).tolist())
+    per = L // np.maximum(cnt, 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(keep, num / cnt, np.nan)             # correctly rounded: equal ratios, equal doubles
+        bnum = sums[0] + (lo - 1) * cnt if kind == "pair" else None
+        bench = None if bnum is None else np.where(keep, bnum / cnt, np.nan)
+    values, inv = np.unique(score[keep], return_inverse=True)
+    rank = np.full(keep.shape, values.size, np.intp)
+    rank[keep] = inv.ravel()
+    return ScoreTables(lut, rank, values, keep.astype(np.int8), score, bench,
+                       None if bench is None else np.nan_to_num(bench, nan=0.0), L,
+                       np.where(keep, num * per, 0), None if bnum is None else np.where(keep, bnum * per, 0))

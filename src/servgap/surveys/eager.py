@@ -1,0 +1,115 @@
+"""The in-memory reader: one table (or several joined on the id) → a validated `Survey`.
+
+Each step below turns one kind of column into arrays and counts in the ledger what it
+recodes or drops: ids, ratings per viewpoint (missing codes, range, reverse items),
+weights, importance, segments, kept columns, and respondents without any usable answer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, where
+from .options import ReadOptions
+from .survey import Survey
+from .validation import check_ids, check_range, numeric_block, prepare_frame, require_column, resolve_columns
+
+
+def read_eager(sources: list, inst, opts: ReadOptions) -> Survey:
+    """Read ``sources`` (paths or DataFrames) into a validated, read-only `Survey`."""
+    ledger: list = []
+    df, fname, metadata, line_offset = prepare_frame(sources, opts, opts.carried_columns(inst.dimension_ids), ledger)
+    fname = opts.name or fname
+    if len(df) == 0:
+        raise DataError(f"{where(file=fname)}: the table has no rows.")
+    ids = _ids(df, opts, fname, line_offset)
+    for what, cols in (("segment", opts.segments), ("keep", opts.keep)):
+        for c in cols:
+            require_column(df, c, fname, what)
+    data = {vp: _ratings(df, vp, spec, inst, opts, fname, ledger, line_offset) for vp, spec in opts.columns.items()}
+    seg = _frame_of(df, opts.segments)
+    for c in opts.segments:
+        ledger.append(dict(source=fname, column=c, issue="missing", count=int(seg[c].isna().sum())))
+    ledger.append(dict(source=fname, column="*", issue="no_usable_answer", count=_no_answer(data, len(df))))
+    sv = Survey(instrument=inst, data=data, ids=ids, segments=seg, weights=_weights(df, opts, fname, line_offset),
+                importance=_importance(df, inst, opts, fname, ledger, line_offset), extra=_frame_of(df, opts.keep),
+                has_ids=opts.id is not None, min_items=opts.min_items, source=fname, ledger=ledger, metadata=metadata)
+    for vp, x in data.items():
+        x.flags.writeable = False      # validated data: read-only, so the integer codes stay true
+        sv.codes(vp)
+    return sv
+
+
+def _ids(df: pd.DataFrame, opts: ReadOptions, fname: str, line_offset: int) -> pd.Index:
+    """Respondent ids from the id column (checked: none empty, none repeated), else 1, 2, ..."""
+    if opts.id is None:
+        return pd.RangeIndex(1, len(df) + 1, name="respondent")
+    require_column(df, opts.id, fname, "id")
+    check_ids(df[opts.id], fname, opts.id, line_offset)
+    return pd.Index(df[opts.id].to_numpy(), name=opts.id)
+
+
+def _ratings(df, vp: str, spec, inst, opts: ReadOptions, fname: str, ledger: list, line_offset: int) -> np.ndarray:
+    """The ``n × items`` ratings of one viewpoint: numeric, missing codes recoded, range checked, reverse items recoded."""
+    if opts.layout == "long":
+        spec = {i: f"{vp}:{i}" for i in inst.item_ids}
+        for c in spec.values():
+            if c not in df.columns:
+                df[c] = np.nan
+    cols = resolve_columns(spec, inst.item_ids, "item", df.columns, fname, f"{vp!r}")
+    x = numeric_block(df, cols, fname, opts.missing, ledger, line_offset)
+    x = check_range(x, cols, inst, fname, opts.out_of_range, ledger, line_offset)
+    rev = inst.reverse_mask
+    if rev.any():
+        x[:, rev] = inst.scale_min + inst.scale_max - x[:, rev]
+        for j in np.flatnonzero(rev):
+            ledger.append(dict(source=fname, column=cols[j], issue="reverse_scored",
+                               count=int(np.count_nonzero(~np.isnan(x[:, j])))))
+    return x
+
+
+def _weights(df, opts: ReadOptions, fname: str, line_offset: int) -> np.ndarray | None:
+    """Survey weights: non-negative numbers in every row."""
+    if opts.weight is None:
+        return None
+    col = opts.weight
+    require_column(df, col, fname, "weight")
+    w = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        r = int(np.flatnonzero(bad)[0])
+        raise DataError(f"{where(file=fname, column=col, row=r + 1 + line_offset, value=df[col].iloc[r])}: "
+                        f"weights must be non-negative numbers ({int(bad.sum())} bad cells); fix or drop them.")
+    return w
+
+
+def _importance(df, inst, opts: ReadOptions, fname: str, ledger: list, line_offset: int) -> np.ndarray | None:
+    """``n × dimensions`` importance allocations (blank = missing; missing codes do not apply)."""
+    if opts.importance is None:
+        return None
+    icols = resolve_columns(opts.importance, inst.dimension_ids, "dimension", df.columns, fname, "importance")
+    imp = np.empty((len(df), len(icols)))
+    for j, c in enumerate(icols):
+        v = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=np.float64)
+        bad = np.isnan(v) & df[c].notna().to_numpy() | (v < 0)
+        if bad.any():
+            r = int(np.flatnonzero(bad)[0])
+            raise DataError(f"{where(file=fname, column=c, row=r + 1 + line_offset, value=df[c].iloc[r])}: "
+                            "importance must be a non-negative number (missing codes do not apply to it).")
+        ledger.append(dict(source=fname, column=c, issue="missing", count=int(np.isnan(v).sum())))
+        imp[:, j] = v
+    return imp
+
+
+def _frame_of(df: pd.DataFrame, cols: tuple) -> pd.DataFrame:
+    return df[list(cols)].reset_index(drop=True) if cols else pd.DataFrame(index=range(len(df)))
+
+
+def _no_answer(data: dict, n: int) -> int:
+    """Respondents without a usable answer in any viewpoint (column by column: column-major matrices)."""
+    none = np.ones(n, bool)
+    for x in data.values():
+        for j in range(x.shape[1]):
+            none &= np.isnan(x[:, j])
+    return int(none.sum())

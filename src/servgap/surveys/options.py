@@ -1,0 +1,77 @@
+"""`ReadOptions`: the checked arguments of `servgap.read_survey`, shared by the in-memory
+reader (`servgap.surveys.eager`) and the partition-by-partition one (`servgap.surveys.lazy`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from ..errors import ConfigError
+from ..model.gaps import check_viewpoint
+
+LAYOUTS = ("wide", "long")
+OUT_OF_RANGE = ("error", "missing")
+
+
+def _names(value) -> tuple:
+    """A column name or a list of them, as a tuple."""
+    return (value,) if isinstance(value, str) else tuple(value or ())
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read one survey (see `servgap.read_survey` for the meaning of each field).
+
+    Built by `ReadOptions.of`, which checks every value; frozen, so one object can be sent
+    to every Dask partition.
+    """
+
+    columns: Mapping[str, Any]
+    id: str | None = None
+    segments: tuple = ()
+    weight: str | None = None
+    importance: Any = None
+    missing: tuple = ()
+    out_of_range: str = "error"
+    min_items: float = 0.5
+    keep: tuple = ()
+    layout: str = "wide"
+    long_columns: Mapping[str, str] | None = None
+    encoding: str | None = None
+    sheet: Any = 0
+    name: str | None = None
+
+    @classmethod
+    def of(cls, *, columns, id=None, segments=None, weight=None, importance=None, missing=None,
+           out_of_range="error", min_items=0.5, keep=None, layout="wide", long_columns=None,
+           encoding=None, sheet=0, name=None) -> "ReadOptions":
+        """Check the arguments of ``read_survey`` and normalise them (lists become tuples)."""
+        if not columns:
+            raise ConfigError("columns= is required: map each viewpoint to a column pattern, e.g. "
+                              "columns={\"expected\": \"E{item}\", \"perceived\": \"P{item}\"}.")
+        for vp in columns:
+            check_viewpoint(vp, "columns=: ")
+        if out_of_range not in OUT_OF_RANGE:
+            raise ConfigError(f"out_of_range={out_of_range!r}; use \"error\" or \"missing\".")
+        if layout not in LAYOUTS:
+            raise ConfigError(f"layout={layout!r}; use \"wide\" or \"long\".")
+        if isinstance(min_items, bool) or not isinstance(min_items, (int, float)) or not 0 < min_items <= 1:
+            raise ConfigError(f"min_items={min_items!r} must be a share in (0, 1], e.g. 0.5.")
+        codes = missing if isinstance(missing, (list, tuple, set, frozenset)) else ([] if missing is None else [missing])
+        return cls(columns=dict(columns), id=id, segments=_names(segments), weight=weight, importance=importance,
+                   missing=tuple(codes), out_of_range=out_of_range, min_items=min_items, keep=_names(keep),
+                   layout=layout, long_columns=long_columns, encoding=encoding, sheet=sheet, name=name)
+
+    def importance_columns(self, dimension_ids: list[str]) -> list[str]:
+        """The importance columns named by a ``{dimension}`` pattern or a mapping."""
+        imp = self.importance
+        if isinstance(imp, Mapping):
+            return [str(v) for v in imp.values()]
+        if isinstance(imp, str):
+            return [imp.replace("{dimension}", d) for d in dimension_ids]
+        return []
+
+    def carried_columns(self, dimension_ids: list[str]) -> list[str]:
+        """Columns carried along besides the ratings: segments, kept columns, weight, importance."""
+        return [*self.segments, *self.keep, *([self.weight] if self.weight else []),
+                *self.importance_columns(dimension_ids)]

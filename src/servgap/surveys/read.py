@@ -1,0 +1,86 @@
+"""`read_survey`: check the arguments, then read in memory (`servgap.surveys.eager`) or
+lazily, partition by partition (`servgap.surveys.lazy`)."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from ..errors import ConfigError
+from ..model.instruments import SERVQUAL22, as_instrument
+from .eager import read_eager
+from .lazy import read_dask_survey, wants_dask
+from .options import ReadOptions
+from .survey import Survey
+
+
+def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | None = None,
+                id: str | None = None, segments: str | Sequence[str] | None = None,
+                weight: str | None = None, importance=None, missing=None,
+                out_of_range: str = "error", min_items: float = 0.5, keep: Sequence[str] | None = None,
+                layout: str = "wide", long_columns: Mapping[str, str] | None = None,
+                encoding: str | None = None, sheet=0, name: str | None = None, engine: str = "auto") -> Survey:
+    """Read and validate survey data.
+
+    Parameters
+    ----------
+    source : path, DataFrame, or list of them
+        CSV/Excel/Parquet/SPSS file or DataFrame. Several sources (e.g. expectations and
+        perceptions in two files) are joined on ``id``; ids found in only some of them
+        are counted as ``unmatched_id``.
+    instrument : Instrument, dict or YAML path
+        Default `servgap.SERVQUAL22`.
+    columns : dict
+        ``viewpoint -> pattern`` with ``{item}`` (``{"expected": "E{item}"}``) or
+        ``viewpoint -> {item_id: column}``. With ``layout="long"``: ``viewpoint -> code``
+        used in the long table's viewpoint column.
+    id, weight : str
+        Respondent-id and survey-weight columns.
+    segments : str or list of str
+        Columns to split the analysis by (branch, customer segment, wave ...).
+    importance : str or dict
+        Importance allocation per dimension: pattern with ``{dimension}`` or mapping.
+    missing : value or list
+        Codes meaning "no answer" (e.g. ``[0, 9, -99, "NA"]``), in rating columns only.
+    out_of_range : {"error", "missing"}
+        Values outside the scale raise `DataError` (default) or become missing.
+    min_items : float
+        Default share of a dimension's items that must be answered (0.5).
+    keep : list of str
+        Further columns to carry along (e.g. an overall satisfaction rating).
+    layout : {"wide", "long"}
+        ``long``: one row per (respondent, item, viewpoint); name the columns with
+        ``long_columns={"id": ..., "item": ..., "viewpoint": ..., "value": ...}``.
+    encoding, sheet : CSV encoding (e.g. ``"gbk"``) and Excel sheet.
+    name : str
+        The source name used in messages and the quality ledger (default: the file name).
+    engine : {"auto", "pandas", "dask"}
+        ``"dask"`` (extra ``dask``): a lazy `servgap.surveys.lazy.DaskSurvey` over a
+        ``dask.dataframe.DataFrame`` (or a pandas one), a Parquet dataset directory or a
+        glob, validated and analysed partition by partition. ``"auto"`` picks Dask for a
+        Dask DataFrame, a glob, or Parquet data above
+        ``servgap.surveys.lazy.DASK_THRESHOLD_BYTES`` (1 GiB) on disk.
+
+    Returns
+    -------
+    Survey
+
+    Examples
+    --------
+    >>> import servgap as sg
+    >>> cust = sg.read_survey(sg.example_path("customers"),
+    ...                       columns={"expected": "E{item}", "perceived": "P{item}"},
+    ...                       id="resp_id", segments="branch", importance="W_{dimension}", missing=[0])
+    >>> cust.n, cust.viewpoints
+    (1200, ['expected', 'perceived'])
+    """
+    inst = as_instrument(instrument)
+    opts = ReadOptions.of(columns=columns, id=id, segments=segments, weight=weight, importance=importance,
+                          missing=missing, out_of_range=out_of_range, min_items=min_items, keep=keep, layout=layout,
+                          long_columns=long_columns, encoding=encoding, sheet=sheet, name=name)
+    if isinstance(source, (list, tuple)):
+        if engine not in ("auto", "pandas"):
+            raise ConfigError(f"engine={engine!r} reads one source; join several files first or use engine=\"pandas\".")
+        return read_eager(list(source), inst, opts)
+    if wants_dask(source, engine):
+        return read_dask_survey(source, inst, opts)
+    return read_eager([source], inst, opts)
