@@ -6,7 +6,7 @@ import warnings
 import jsonschema
 import openpyxl
 import pytest
-from test_report_html import survey_frame
+from factories import survey_frame
 
 import servgap as sg
 from servgap.cli import main

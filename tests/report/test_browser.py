@@ -6,7 +6,7 @@ import subprocess
 import warnings
 
 import pytest
-from test_report_html import small_result
+from factories import small_result
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
          "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",

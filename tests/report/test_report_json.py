@@ -7,7 +7,7 @@ import pytest
 
 jsonschema = pytest.importorskip("jsonschema")
 
-from test_report_html import small_result
+from factories import small_result
 
 from servgap.analysis import saved
 from servgap.report import jsonout

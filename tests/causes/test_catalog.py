@@ -17,7 +17,7 @@ import yaml
 from servgap.causes.catalog import CATALOG_COLUMNS, cause_catalog, load_causes, validate_causes
 from servgap.errors import ConfigError
 
-DATA = Path(__file__).resolve().parents[1] / "src" / "servgap" / "data"
+DATA = Path(__file__).resolve().parents[2] / "src" / "servgap" / "data"
 SEED_FILES = {
     "000_dac5da087c212d38.txt",
     "001_92abd65dc395cfa3.txt",
@@ -73,7 +73,7 @@ def _norm(text: str) -> str:
 def _seeds_dir() -> Path | None:
     env = os.environ.get("SERVGAP_SEEDS")
     candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[2] / "shared" / "seeds")
+    candidates.append(Path(__file__).resolve().parents[3] / "shared" / "seeds")
     for c in candidates:
         if c.is_dir():
             return c

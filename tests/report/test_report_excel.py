@@ -6,7 +6,7 @@ import pytest
 
 openpyxl = pytest.importorskip("openpyxl")
 
-from test_report_html import SEGMENTS, small_result
+from factories import SEGMENTS, small_result
 
 from servgap.report.excel import neutralise
 

@@ -8,34 +8,8 @@ import pandas as pd
 import pytest
 
 import servgap as sg
+from factories import SEGMENTS, XSS, small_result, survey_frame  # noqa: F401
 from servgap.errors import ConfigError
-
-XSS = "<script>alert(1)</script>"
-SEGMENTS = ["B01", XSS, "=HYPERLINK(\"http://x\")", "-1+2", "@SUM(A1)", "+cmd"]
-
-
-def survey_frame(n=120, seed=7, segments=SEGMENTS):
-    """Small customer file: planted shortfall of -1 in responsiveness, -0.3 elsewhere."""
-    rng = np.random.default_rng(seed)
-    inst = sg.SERVQUAL22
-    dims = [inst.dimensions[k].id for k in inst.item_dimension]
-    df = pd.DataFrame({"resp_id": [f"R{i}" for i in range(n)], "branch": rng.choice(segments, n)})
-    for j, iid in enumerate(inst.item_ids):
-        e = np.clip(np.rint(6 + rng.normal(0, 0.7, n)), 1, 7)
-        shift = -1.0 if dims[j] == "responsiveness" else -0.3
-        df[f"E{iid}"] = e.astype(int)
-        df[f"P{iid}"] = np.clip(np.rint(e + shift + rng.normal(0, 0.8, n)), 1, 7).astype(int)
-    df.loc[rng.random(n) < 0.05, "E3"] = 0       # "not applicable" codes for the quality ledger
-    return df
-
-
-def small_result(segments=SEGMENTS, **kw):
-    cust = sg.read_survey(survey_frame(segments=segments), columns={"expected": "E{item}", "perceived": "P{item}"},
-                          id="resp_id", segments=["branch"], missing=[0], name="cust<b>.csv")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return sg.analyze(cust, by="branch", **kw)
-
 
 @pytest.fixture(scope="module")
 def res():
