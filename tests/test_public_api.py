@@ -1,0 +1,38 @@
+"""The public API stays what it was: every ``sg.*`` name and the CLI subcommands, against a
+checked-in list (tests/data/public_api.json); importing servgap stays light."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import servgap as sg
+from servgap.cli import build_parser
+
+API = json.loads((Path(__file__).parent / "data" / "public_api.json").read_text())
+
+
+def test_package_names_are_the_checked_in_list():
+    assert sorted(sg.__all__) == API["names"]
+    for name in API["names"]:
+        assert getattr(sg, name) is not None, name
+
+
+def test_lazy_names_show_in_tab_completion():
+    listed = dir(sg)
+    assert {"read_results", "GAP_CONSTRUCTS", "cfa", "plotting"} <= set(listed)
+
+
+def test_cli_subcommands_are_the_checked_in_list():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert sorted(sub.choices) == API["cli"]
+
+
+def test_import_stays_free_of_heavy_optional_parts():
+    code = ("import sys, servgap; heavy = [m for m in ('matplotlib', 'jinja2', 'semopy', 'dask') "
+            "if m in sys.modules]; print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == ""
