@@ -1,14 +1,7 @@
-import os
+import pandas as pd
+import pytest
 
-import matplotlib
-
-matplotlib.use("Agg")
-os.environ.setdefault("MPLBACKEND", "Agg")
-
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-import servgap as sg  # noqa: E402
+import servgap as sg
 
 
 @pytest.fixture(scope="session")

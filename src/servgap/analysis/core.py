@@ -66,10 +66,10 @@ def analyze(survey, by=None, test: str = "t", correction: str = "holm", alpha: f
     >>> cust, mgr = sg.load_example()
     >>> res = sg.analyze(cust, by="branch")
     >>> res.dimensions[["gap", "dimension", "branch", "n"]].head(3)
-       gap   dimension branch    n
-    0    5   tangibles    B01  200
-    1    5   tangibles    B02  200
-    2    5   tangibles    B03  200
+       gap  dimension branch    n
+    0    5  tangibles    B01  244
+    1    5  tangibles    B02  228
+    2    5  tangibles    B03  202
     """
     settings = Settings.of(by=by, test=test, correction=correction, alpha=alpha, confidence=confidence,
                            weighted=weighted, min_items=min_items, gaps=gaps, wave=wave)

@@ -17,7 +17,7 @@ item of the dimension is answered; for gap rows, every item of both viewpoints);
 says how many were used. Survey weights are not used (alpha is a property of the
 instrument in the sample, as in SPSS RELIABILITY and R ``psych::alpha``).
 
-Confirmatory factor analysis lives in `servgap.cfa` (`validity`).
+Confirmatory factor analysis lives in `servgap.analysis.cfa` (`res.validity`).
 """
 
 from __future__ import annotations

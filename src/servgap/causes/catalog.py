@@ -73,7 +73,7 @@ def load_causes(path: str | os.PathLike | None = None) -> list[dict]:
 
     Examples
     --------
-    >>> from servgap.catalog import load_causes
+    >>> from servgap.causes.catalog import load_causes
     >>> causes = load_causes()
     >>> [c["id"] for c in causes][:3]
     ['G1-1', 'G1-2', 'G1-3']
@@ -141,7 +141,7 @@ def cause_catalog(lang: str = "en", path: str | os.PathLike | None = None, exten
 
     Examples
     --------
-    >>> from servgap.catalog import cause_catalog
+    >>> from servgap.causes.catalog import cause_catalog
     >>> cat = cause_catalog("en")
     >>> cat.loc[cat["id"] == "G2-4", "name"].item()
     'Top management does not back service-quality planning'

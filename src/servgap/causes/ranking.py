@@ -1,6 +1,6 @@
 """Explainable ranking of root causes from the measured gaps.
 
-Every cause of the catalog (`servgap.catalog`) names the gap(s) it belongs to, the
+Every cause of the catalog (`servgap.causes.catalog`) names the gap(s) it belongs to, the
 SERVQUAL dimensions it hurts and the staff-survey constructs that reflect it. The
 ranking collects, per cause, the measured evidence that points at it and turns it into
 one score (formula in `rank_causes` and ``docs/causes.md``):
@@ -51,7 +51,7 @@ def significance_weight(p, alpha: float = 0.05):
 
     Examples
     --------
-    >>> from servgap.causes import significance_weight
+    >>> from servgap.causes.ranking import significance_weight
     >>> float(significance_weight(0.01)), float(significance_weight(1e-6)), float(significance_weight(0.2))
     (0.6666666666666666, 1.0, 0.0)
     """
@@ -167,7 +167,7 @@ def _catalog_entries(catalog) -> list[dict]:
         entries = validate_causes(list(catalog), source="<catalog>")
     else:
         raise ConfigError(f"catalog must be a path to a cause-catalog YAML file or a list of cause entries "
-                          f"(dicts with both languages, see servgap.catalog), not {type(catalog).__name__}.")
+                          f"(dicts with both languages, see servgap.causes.catalog), not {type(catalog).__name__}.")
     return [e for e in entries if e["kind"] == "cause"]
 
 
@@ -264,7 +264,7 @@ def cause_scores(dimensions: pd.DataFrame, constructs: pd.DataFrame | None = Non
     Examples
     --------
     >>> import pandas as pd
-    >>> from servgap.causes import cause_scores
+    >>> from servgap.causes.ranking import cause_scores
     >>> dims = pd.DataFrame({"gap": [5], "dimension": ["responsiveness"], "mean_gap": [-1.0],
     ...                      "ci_low": [-1.2], "ci_high": [-0.8], "p_adj": [1e-6]})
     >>> row = cause_scores(dims).set_index("cause").loc["B-long-queues"]
@@ -341,7 +341,7 @@ def rank_causes(res, top: int | None = 10, lang: str = "en", by=None, catalog=No
     --------
     >>> import servgap as sg
     >>> cust, staff = sg.load_example()
-    >>> from servgap.examples import load_example_constructs
+    >>> from servgap.surveys.examples import load_example_constructs
     >>> res = sg.analyze([cust, staff, load_example_constructs()])
     >>> top = res.causes(top=2)
     >>> top["cause"].tolist(), top["basis"].tolist()

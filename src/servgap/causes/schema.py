@@ -177,7 +177,7 @@ def validate_causes(entries: Iterable[Mapping], source: str = "<catalog>", *, st
 
     Examples
     --------
-    >>> from servgap.catalog import validate_causes
+    >>> from servgap.causes.catalog import validate_causes
     >>> entry = {
     ...     "id": "X-slow-app", "gap": 3, "dimensions": ["responsiveness"],
     ...     "name": {"en": "Slow mobile app", "zh": "手机银行运行缓慢"},
@@ -204,7 +204,7 @@ def validate_causes(entries: Iterable[Mapping], source: str = "<catalog>", *, st
             continue
         missing = [f for f in _REQUIRED if f not in entry]
         for field in missing:
-            p.add(label, field, "is required but missing; add it (see the catalog format in servgap.catalog).")
+            p.add(label, field, "is required but missing; add it (see the catalog format in servgap.causes.catalog).")
         unknown = sorted(set(entry) - _KNOWN_FIELDS, key=str)
         for field in unknown:
             p.add(label, str(field), f"unknown field; allowed fields are {', '.join(CATALOG_COLUMNS)}.")

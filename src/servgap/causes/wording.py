@@ -1,9 +1,9 @@
-"""English and simplified-Chinese wording of the cause ranking (`servgap.causes`).
+"""English and simplified-Chinese wording of the cause ranking (`servgap.causes.ranking`).
 
 Only text lives here: number formatting, the evidence line and the one- or
 two-sentence explanation of every ranked cause, and the notes attached to the result
 (``DataFrame.attrs["note"]``). The numbers themselves come from
-`servgap.causes.cause_scores`.
+`servgap.causes.ranking.cause_scores`.
 """
 
 from __future__ import annotations

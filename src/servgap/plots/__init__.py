@@ -39,7 +39,7 @@ KINDS = ("model", "gaps", "snake", "heatmap", "tolerance", "ipa", "radar", "caus
 
 
 class PlotAccessor:
-    """``res.plot.<kind>(...)`` for every plot kind of `servgap.plotting`.
+    """``res.plot.<kind>(...)`` for every plot kind of `servgap.plots`.
 
     Calling the accessor itself, ``res.plot(kind="gaps", ...)``, works too.
 

@@ -18,7 +18,7 @@ Neither changes ``matplotlib.rcParams`` permanently. When no CJK font is install
 Examples
 --------
 >>> import matplotlib.pyplot as plt
->>> from servgap.fonts import cjk_font, stamp
+>>> from servgap.plots.fonts import cjk_font, stamp
 >>> with cjk_font() as families:               # doctest: +SKIP
 ...     fig, ax = plt.subplots()
 ...     ax.set_title("感知服务质量差距")

@@ -94,7 +94,7 @@ def make_figure(res, kind: str, lang: str = "en", **kwargs) -> Figure:
     """Draw ``res.plot.<kind>(lang=lang)``; a missing plot or an inapplicable one becomes a note.
 
     The plot is skipped (``figure=None`` and a ``note`` saying why) when
-    `servgap.plotting` or the plot function is not available, or when the plot
+    `servgap.plots` or the plot function is not available, or when the plot
     raises a `servgap.errors.ServgapError` (e.g. a heatmap without segments).
     Any other failure is a bug in the plot: it is skipped too, with a
     `servgap.errors.ServgapWarning` naming the error.

@@ -48,7 +48,7 @@ def quality_frame(entries: Iterable[Mapping[str, Any]] | Mapping) -> pd.DataFram
 
     >>> quality_frame([dict(source="a.csv", column="E1", issue="missing", count=2),
     ...                dict(source="a.csv", column="E1", issue="missing", count=1)])
-       source column    issue  count
+      source column    issue  count
     0  a.csv     E1  missing      3
     """
     t = dict(entries) if isinstance(entries, Mapping) else tally(entries)
