@@ -35,7 +35,7 @@ from .surveys.read import read_survey
 from .yamlio import read_yaml
 
 SURVEY_KEYS = ("columns", "id", "segments", "weight", "importance", "missing", "out_of_range", "min_items",
-               "keep", "layout", "long_columns", "encoding", "sheet", "name")
+               "keep", "layout", "long_columns", "encoding", "sheet", "name", "sep", "decimal")
 ANALYSIS_KEYS = ("by", "test", "correction", "alpha", "confidence", "weighted", "min_items", "gaps", "wave")
 TOP_KEYS = ("files", "instrument", *SURVEY_KEYS, "analysis", "staff")
 STAFF_KEYS = ("files", "instrument", *SURVEY_KEYS)
@@ -125,7 +125,7 @@ def _survey_spec(block: Mapping, base: Path, where: str, allowed) -> dict:
     if not isinstance(block, Mapping):
         raise ConfigError(f"{where}: expected a mapping of keys, got {type(block).__name__}.")
     _unknown(list(block), allowed, where)
-    spec = {k: block[k] for k in SURVEY_KEYS if k in block and block[k] is not None}
+    spec = {k: block[k] for k in SURVEY_KEYS if k in block and (block[k] is not None or k == "sheet")}
     if "columns" not in spec or not isinstance(spec["columns"], Mapping) or not spec["columns"]:
         raise ConfigError(f"{where}: 'columns' is required: map each viewpoint to a column pattern, "
                           "e.g. columns: {expected: \"E{item}\", perceived: \"P{item}\"}.")

@@ -10,27 +10,32 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, where
+from ..errors import DataError, show, where
+from .cells import NA_TEXT, Codes, numbers
 from .options import ReadOptions
 from .survey import Survey
-from .validation import check_ids, check_range, numeric_block, prepare_frame, require_column, resolve_columns
+from .validation import (check_ids, check_range, normalise_ids, numeric_block, prepare_frame, require_column,
+                         resolve_columns)
+
+#: Longest segment value (characters): segments are labels such as branch names, not free text.
+MAX_SEGMENT_CHARS = 200
 
 
 def read_eager(sources: list, inst, opts: ReadOptions) -> Survey:
     """Read ``sources`` (paths or DataFrames) into a validated, read-only `Survey`."""
     ledger: list = []
-    df, fname, metadata, line_offset = prepare_frame(sources, opts, opts.carried_columns(inst.dimension_ids), ledger)
+    df, fname, metadata, line_offset = prepare_frame(sources, opts, opts.carried_columns(inst.dimension_ids), ledger,
+                                                     used=opts.used_columns(inst), item_ids=inst.item_ids)
     fname = opts.name or fname
     if len(df) == 0:
-        raise DataError(f"{where(file=fname)}: the table has no rows.")
-    ids = _ids(df, opts, fname, line_offset)
+        raise DataError(f"{where(file=fname)}: the table has no rows (only a header).")
+    ids = _ids(df, opts, fname, line_offset, ledger)
     for what, cols in (("segment", opts.segments), ("keep", opts.keep)):
         for c in cols:
             require_column(df, c, fname, what)
-    data = {vp: _ratings(df, vp, spec, inst, opts, fname, ledger, line_offset) for vp, spec in opts.columns.items()}
-    seg = _frame_of(df, opts.segments)
-    for c in opts.segments:
-        ledger.append(dict(source=fname, column=c, issue="missing", count=int(seg[c].isna().sum())))
+    data = {vp: _ratings(df, vp, spec, inst, opts, fname, ledger, line_offset, metadata)
+            for vp, spec in opts.columns.items()}
+    seg = pd.DataFrame({c: _segment(df[c], c, fname, ledger, line_offset) for c in opts.segments}, index=range(len(df)))
     ledger.append(dict(source=fname, column="*", issue="no_usable_answer", count=_no_answer(data, len(df))))
     sv = Survey(instrument=inst, data=data, ids=ids, segments=seg, weights=_weights(df, opts, fname, line_offset),
                 importance=_importance(df, inst, opts, fname, ledger, line_offset), extra=_frame_of(df, opts.keep),
@@ -41,16 +46,75 @@ def read_eager(sources: list, inst, opts: ReadOptions) -> Survey:
     return sv
 
 
-def _ids(df: pd.DataFrame, opts: ReadOptions, fname: str, line_offset: int) -> pd.Index:
-    """Respondent ids from the id column (checked: none empty, none repeated), else 1, 2, ..."""
+def _ids(df: pd.DataFrame, opts: ReadOptions, fname: str, line_offset: int, ledger: list) -> pd.Index:
+    """Respondent ids from the id column (text stripped; checked: none empty, none repeated), else 1, 2, ..."""
     if opts.id is None:
         return pd.RangeIndex(1, len(df) + 1, name="respondent")
     require_column(df, opts.id, fname, "id")
-    check_ids(df[opts.id], fname, opts.id, line_offset)
-    return pd.Index(df[opts.id].to_numpy(), name=opts.id)
+    (ids,) = normalise_ids([(df[opts.id], fname)], opts.id, ledger)
+    check_ids(ids, fname, opts.id, line_offset)
+    return pd.Index(ids.to_numpy(), name=opts.id)
 
 
-def _ratings(df, vp: str, spec, inst, opts: ReadOptions, fname: str, ledger: list, line_offset: int) -> np.ndarray:
+def _segment(s: pd.Series, col: str, fname: str, ledger: list, line_offset: int) -> pd.Series:
+    """A segment column as labels: text stripped, "no value" text (``N/A`` ...) missing, and a column
+    mixing numbers and text made all text (``1``, ``1.0`` and ``"1"`` are one segment ``"1"``).
+    Blank cells are counted as ``missing``, "no value" text as ``missing_text``, rewritten
+    cells as ``segment_normalised``."""
+    s = s.reset_index(drop=True)
+    counts = {"missing": 0, "missing_text": 0, "segment_normalised": 0}
+    if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+        obj = s.astype(object)
+        blank = obj.isna().to_numpy()
+        kinds = obj[~blank].map(_label_kind)
+        if (kinds == "other").any():
+            r = int(np.flatnonzero(~blank)[np.flatnonzero((kinds == "other").to_numpy())[0]])
+            raise DataError(f"{where(file=fname, column=col, row=r + 1 + line_offset, value=obj.iloc[r])}: segment "
+                            "values must be labels (text or numbers), not lists or other objects.")
+        long = (kinds == "text") & obj[~blank].map(lambda v: len(v) > MAX_SEGMENT_CHARS if isinstance(v, str) else False)
+        if long.any():
+            r = int(np.flatnonzero(~blank)[np.flatnonzero(long.to_numpy())[0]])
+            raise DataError(f"{where(file=fname, column=col, row=r + 1 + line_offset, value=obj.iloc[r])}: a segment "
+                            f"value of {len(obj.iloc[r]):,} characters; segments are labels such as branch names "
+                            f"(at most {MAX_SEGMENT_CHARS}). Check that segments= names the right column.")
+        mixed = {"text", "number"} <= set(kinds)
+        new = obj.copy()
+        text = obj[~blank][(kinds == "text").to_numpy()]
+        stripped = text.str.strip()
+        na_text = stripped.isin(NA_TEXT) | (stripped == "")
+        new[text.index] = stripped.where(~na_text, np.nan)
+        counts["missing_text"] = int(na_text.sum())
+        counts["segment_normalised"] = int(((stripped != text) & ~na_text).sum())
+        if mixed:
+            nums = obj[~blank][(kinds == "number").to_numpy()]
+            new[nums.index] = nums.map(_id_like_text)
+            counts["segment_normalised"] += len(nums)
+        s = new if (counts["missing_text"] or counts["segment_normalised"]) else s
+        counts["missing"] = int(blank.sum())
+    else:
+        counts["missing"] = int(s.isna().sum())
+    for issue, n in counts.items():
+        if n or issue == "missing":
+            ledger.append(dict(source=fname, column=col, issue=issue, count=n))
+    return s
+
+
+def _label_kind(v) -> str:
+    if isinstance(v, str):
+        return "text"
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
+        return "number"
+    if isinstance(v, (list, dict, set, tuple, np.ndarray)):
+        return "other"
+    return "value"          # dates, booleans, Decimal ...: kept as they are
+
+
+def _id_like_text(v) -> str:
+    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else show(v)
+
+
+def _ratings(df, vp: str, spec, inst, opts: ReadOptions, fname: str, ledger: list, line_offset: int,
+             metadata=None) -> np.ndarray:
     """The ``n × items`` ratings of one viewpoint: numeric, missing codes recoded, range checked, reverse items recoded."""
     if opts.layout == "long":
         spec = {i: f"{vp}:{i}" for i in inst.item_ids}
@@ -58,7 +122,8 @@ def _ratings(df, vp: str, spec, inst, opts: ReadOptions, fname: str, ledger: lis
             if c not in df.columns:
                 df[c] = np.nan
     cols = resolve_columns(spec, inst.item_ids, "item", df.columns, fname, f"{vp!r}")
-    x = numeric_block(df, cols, fname, opts.missing, ledger, line_offset)
+    x = numeric_block(df, cols, fname, opts.missing, ledger, line_offset, decimal=opts.decimal or ".",
+                      scale=(inst.scale_min, inst.scale_max), metadata=metadata)
     x = check_range(x, cols, inst, fname, opts.out_of_range, ledger, line_offset)
     rev = inst.reverse_mask
     if rev.any():
@@ -70,17 +135,25 @@ def _ratings(df, vp: str, spec, inst, opts: ReadOptions, fname: str, ledger: lis
 
 
 def _weights(df, opts: ReadOptions, fname: str, line_offset: int) -> np.ndarray | None:
-    """Survey weights: non-negative numbers in every row."""
+    """Survey weights: finite non-negative numbers in every row, not all 0, whose sums do not overflow."""
     if opts.weight is None:
         return None
     col = opts.weight
     require_column(df, col, fname, "weight")
-    w = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=np.float64)
+    w, _ = numbers(df[col], col, fname, Codes(), line_offset, decimal=opts.decimal or ".", codes_apply=False)
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
         r = int(np.flatnonzero(bad)[0])
         raise DataError(f"{where(file=fname, column=col, row=r + 1 + line_offset, value=df[col].iloc[r])}: "
-                        f"weights must be non-negative numbers ({int(bad.sum())} bad cells); fix or drop them.")
+                        f"weights must be finite non-negative numbers ({int(bad.sum())} bad cells); fix or drop them.")
+    if len(w) and not w.any():
+        raise DataError(f"{where(file=fname, column=col)}: every weight is 0, so no respondent counts; check the "
+                        "weight column.")
+    with np.errstate(over="ignore"):
+        sums_ok = np.isfinite(w.sum()) and np.isfinite(np.square(w).sum())
+    if not sums_ok:
+        raise DataError(f"{where(file=fname, column=col, value=w.max())}: weights this large overflow their sums "
+                        "(and the effective sample size); divide them all by one number: results do not change.")
     return w
 
 
@@ -91,13 +164,15 @@ def _importance(df, inst, opts: ReadOptions, fname: str, ledger: list, line_offs
     icols = resolve_columns(opts.importance, inst.dimension_ids, "dimension", df.columns, fname, "importance")
     imp = np.empty((len(df), len(icols)))
     for j, c in enumerate(icols):
-        v = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=np.float64)
-        bad = np.isnan(v) & df[c].notna().to_numpy() | (v < 0)
+        v, counts = numbers(df[c], c, fname, Codes(), line_offset, decimal=opts.decimal or ".", codes_apply=False)
+        bad = (v < 0) | np.isinf(v)
         if bad.any():
             r = int(np.flatnonzero(bad)[0])
             raise DataError(f"{where(file=fname, column=c, row=r + 1 + line_offset, value=df[c].iloc[r])}: "
-                            "importance must be a non-negative number (missing codes do not apply to it).")
-        ledger.append(dict(source=fname, column=c, issue="missing", count=int(np.isnan(v).sum())))
+                            "importance must be a finite non-negative number (missing codes do not apply to it).")
+        for issue, n in counts.items():
+            if n or issue == "missing":
+                ledger.append(dict(source=fname, column=c, issue=issue, count=n))
         imp[:, j] = v
     return imp
 

@@ -18,7 +18,8 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
                 weight: str | None = None, importance=None, missing=None,
                 out_of_range: str = "error", min_items: float = 0.5, keep: Sequence[str] | None = None,
                 layout: str = "wide", long_columns: Mapping[str, str] | None = None,
-                encoding: str | None = None, sheet=0, name: str | None = None, engine: str = "auto") -> Survey:
+                encoding: str | None = None, sheet=0, name: str | None = None, engine: str = "auto",
+                sep: str | None = None, decimal: str | None = None) -> Survey:
     """Read and validate survey data.
 
     Parameters
@@ -50,7 +51,17 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
     layout : {"wide", "long"}
         ``long``: one row per (respondent, item, viewpoint); name the columns with
         ``long_columns={"id": ..., "item": ..., "viewpoint": ..., "value": ...}``.
-    encoding, sheet : CSV encoding (e.g. ``"gbk"``) and Excel sheet.
+    encoding : str, optional
+        Text-file encoding (e.g. ``"gbk"``); default: the byte-order mark's, else UTF-8.
+        ``"auto"`` detects it (charset-normalizer) and says which it chose. See
+        docs/data.md for what is recognised (gzip, BOMs, binary files under a text name).
+    sheet : str, int, list or None
+        Workbook sheet(s): a name or 0-based position (default the first), a list of them,
+        or ``None`` for every sheet; several sheets are joined on ``id`` like several files.
+    sep, decimal : str, optional
+        Field separator and decimal mark of a text file; detected when not given (``;``
+        with ``5,5`` decimal commas is recognised). ``decimal=","`` also reads text cells
+        such as ``"5,5"`` of a DataFrame or workbook.
     name : str
         The source name used in messages and the quality ledger (default: the file name).
     engine : {"auto", "pandas", "dask"}
@@ -76,7 +87,8 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
     inst = as_instrument(instrument)
     opts = ReadOptions.of(columns=columns, id=id, segments=segments, weight=weight, importance=importance,
                           missing=missing, out_of_range=out_of_range, min_items=min_items, keep=keep, layout=layout,
-                          long_columns=long_columns, encoding=encoding, sheet=sheet, name=name)
+                          long_columns=long_columns, encoding=encoding, sheet=sheet, name=name, sep=sep,
+                          decimal=decimal)
     if isinstance(source, (list, tuple)):
         if engine not in ("auto", "pandas"):
             raise ConfigError(f"engine={engine!r} reads one source; join several files first or use engine=\"pandas\".")
