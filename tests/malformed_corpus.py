@@ -422,16 +422,12 @@ def _mkdir(path):
 
 
 def _xls(folder, df):
-    xlwt = __import__("xlwt")
-    wb = xlwt.Workbook()
-    ws = wb.add_sheet("Sheet1")
-    for j, c in enumerate(df.columns):
-        ws.write(0, j, c)
-    for i, row in enumerate(df.itertuples(index=False), start=1):
-        for j, v in enumerate(row):
-            ws.write(i, j, v.item() if hasattr(v, "item") else v)
+    """An Excel 97-2003 workbook: ``base()`` written once with xlwt (tests/data/malformed/old.xls)."""
+    import shutil
+    from pathlib import Path
+
     path = folder / "old.xls"
-    wb.save(str(path))
+    shutil.copy(Path(__file__).parent / "data" / "malformed" / "old.xls", path)
     return str(path)
 
 

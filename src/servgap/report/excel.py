@@ -7,9 +7,12 @@ decimals; p-values 4), ``NaN`` as an empty cell. Rows with a significant shortfa
 (``mean_gap < 0`` and ``p_adj < alpha``) are shaded red by an Excel conditional format,
 significant surpluses green; on the ``tolerance`` sheet the same holds for ``msa``.
 
-Text cells from the data (segment names, column names, file names) that begin with
-``=``, ``+``, ``-``, ``@`` (or a tab / carriage return) are prefixed with ``'`` so that
-no spreadsheet program evaluates them as formulas (CSV/formula injection, OWASP).
+Text from the data (segment names, column names, file names) is written as string cells,
+exactly as it is: a spreadsheet never evaluates a string cell, so ``=HYPERLINK(...)`` or
+``-1+1`` are shown as that text and nothing runs. The formula-injection guard (OWASP
+"CSV injection") is needed only where text *would* be evaluated — in CSV files, which
+spreadsheets parse on opening: `neutralise` prefixes ``'`` there (``servgap analyze``'s
+``summary.csv``).
 
 Examples
 --------
@@ -39,16 +42,27 @@ SIGNIFICANCE_PAIRS = (("mean_gap", "p_adj"), ("msa", "msa_p_adj"))
 
 
 def neutralise(text: str) -> str:
-    """Prefix ``'`` to text a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``).
+    """Text for a CSV cell that a spreadsheet will not evaluate: ``'`` before a would-be formula.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is read as a
+    formula (or a DDE command) when a spreadsheet opens a CSV file, so it gets a leading
+    ``'``; a plain number such as ``-1`` or ``+2.5`` is read as that number and is left
+    alone. Excel string cells (`to_excel`) are never evaluated and need no guard.
 
     Examples
     --------
     >>> neutralise("=HYPERLINK(\\"x\\")")
     '\\'=HYPERLINK("x")'
-    >>> neutralise("B01")
-    'B01'
+    >>> neutralise("-1+1"), neutralise("-1"), neutralise("B01")
+    ("'-1+1", '-1', 'B01')
     """
-    return "'" + text if text.startswith(INJECTION_PREFIXES) else text
+    if not text.startswith(INJECTION_PREFIXES):
+        return text
+    try:
+        float(text)
+        return text             # a number: read as such, nothing to evaluate
+    except ValueError:
+        return "'" + text
 
 
 def _text(v) -> str:
@@ -89,7 +103,7 @@ def _write_sheet(wb, name: str, df: pd.DataFrame, fmts: dict, alpha: float):
     kinds = [_col_format(c, df[c]) for c, _ in zip(df.columns, cols)]
     widths = [max(8, min(len(c) + 2, 40)) for c in cols]
     for j, c in enumerate(cols):
-        ws.write_string(0, j, neutralise(c), fmts["header"])
+        ws.write_string(0, j, c, fmts["header"])
     for i, row in enumerate(df.itertuples(index=False, name=None), start=1):
         for j, (v, kind) in enumerate(zip(row, kinds)):
             v = plain(v) if not isinstance(v, (list, tuple, dict, np.ndarray)) else v
@@ -102,7 +116,7 @@ def _write_sheet(wb, name: str, df: pd.DataFrame, fmts: dict, alpha: float):
                     continue
                 ws.write_number(i, j, v, fmts[kind] if kind in ("int", "float", "p") else fmts["float"])
             else:
-                text = neutralise(_text(v))
+                text = _text(v)
                 ws.write_string(i, j, text, fmts["wrap"] if len(text) > 60 else None)
                 widths[j] = max(widths[j], min(len(text) + 2, 60))
     for j, w in enumerate(widths):

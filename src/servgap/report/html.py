@@ -27,7 +27,7 @@ from ..display import check_lang, gap_background, num, pvalue, stars
 from ..errors import ConfigError
 from ..model.gaps import gap as gap_def
 from ..model.gaps import viewpoint_label
-from .common import data_uri, figure_bytes, make_figure, optional_table, plain, plot_kinds
+from .common import data_uri, figure_bytes, make_figure, optional_table, plain, plot_kinds, save_png
 from .strings import STRINGS
 
 WORST_ROWS = 8
@@ -251,7 +251,7 @@ def _figures(res, lang, image_format, plots_dir=None, plots=True):
         title = STRINGS[lang]["fig"][kind]
         if f.figure is not None and plots_dir is not None:
             Path(plots_dir).mkdir(parents=True, exist_ok=True)
-            f.figure.savefig(Path(plots_dir) / f"{kind}.png", dpi=144, bbox_inches="tight", metadata={"Software": None})
+            save_png(f.figure, Path(plots_dir) / f"{kind}.png")
         if f.figure is None:
             if kind == "heatmap" and not res.by:
                 continue
