@@ -37,6 +37,8 @@ from .common import OPTIONAL_TABLES, optional_table, plain
 INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 P_COLUMNS = {"p", "p_adj", "msa_p_adj", "mss_p_adj"}
 INT_FORMAT, FLOAT_FORMAT, P_FORMAT = "0", "0.000", "0.0000"
+#: Data rows per sheet (Excel's limit is 1,048,576 rows with the header); longer tables continue on "name (2)" ...
+MAX_SHEET_ROWS = 1_048_575
 #: (value column, adjusted-p column) pairs whose significant negative values are shaded red
 SIGNIFICANCE_PAIRS = (("mean_gap", "p_adj"), ("msa", "msa_p_adj"))
 
@@ -171,7 +173,8 @@ def _workbook(xlsxwriter, target, res) -> None:
             "short": wb.add_format({"bg_color": "#f8d7da", "font_color": "#8a1c24"}),
             "surplus": wb.add_format({"bg_color": "#d8efdc", "font_color": "#1d5e2c"})}
     for name, df in sheets(res).items():
-        _write_sheet(wb, name, df, fmts, alpha)
+        for k, start in enumerate(range(0, max(len(df), 1), MAX_SHEET_ROWS)):   # Excel holds 1,048,576 rows a sheet
+            _write_sheet(wb, name if k == 0 else f"{name} ({k + 1})", df.iloc[start:start + MAX_SHEET_ROWS], fmts, alpha)
     wb.close()
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from .._version import __version__
 from ..atomic import write_text
@@ -31,6 +32,12 @@ from .common import data_uri, figure_bytes, make_figure, optional_table, plain, 
 from .strings import STRINGS
 
 WORST_ROWS = 8
+#: The most segments the report lists (a table of 100,000 branches helps no reader and takes minutes to
+#: render); with more, it lists those with the largest shortfalls and says so. Every segment stays in
+#: the Excel and JSON outputs.
+MAX_REPORT_SEGMENTS = 50
+#: Figures that draw every segment: left out (with a note) when there are more than MAX_REPORT_SEGMENTS.
+PER_SEGMENT_KINDS = ("gaps", "heatmap", "tolerance")
 
 
 def _segment(row, by) -> str:
@@ -46,7 +53,26 @@ class _Builder:
         self.conf = float(res.settings.confidence)
         self.inst = res.instrument
         self.labels = self.inst.labels(lang)
-        self.gaps = res.gaps
+        self.gaps, self.items, self.overall = res.gaps, res.items, res.overall
+        self.segments_note = self.too_many = None
+        if self.by:
+            self._cap_segments()
+
+    def _cap_segments(self) -> None:
+        """Keep the `MAX_REPORT_SEGMENTS` segments with the lowest (most negative) dimension gap."""
+        d = self.gaps
+        low = d.groupby(self.by, sort=False, dropna=False)["mean_gap"].min()
+        if len(low) <= MAX_REPORT_SEGMENTS:
+            return
+        keep = low.sort_values(kind="stable", na_position="last").index[:MAX_REPORT_SEGMENTS]
+
+        def within(df):
+            key = pd.MultiIndex.from_frame(df[self.by]) if len(self.by) > 1 else pd.Index(df[self.by[0]])
+            return df[key.isin(keep)]
+
+        self.gaps, self.items, self.overall = within(d), within(self.res.items), within(self.res.overall)
+        self.segments_note = self.t["segments_capped"].format(shown=MAX_REPORT_SEGMENTS, total=len(low))
+        self.too_many = self.t["too_many_segments"].format(total=len(low))
 
     def vp_lower(self, vp) -> str:
         """Viewpoint label inside an English sentence starts lower-case."""
@@ -126,7 +152,7 @@ class _Builder:
         out = []
         for g in self.res.measured_gaps:
             d = self.gaps[self.gaps["gap"] == g]
-            it = self.res.items[self.res.items["gap"] == g]
+            it = self.items[self.items["gap"] == g]
             comp = gap_def(g)
             scale = max(0.5, float(np.nanmax(np.abs(d["mean_gap"].to_numpy(dtype=float)))) if d["mean_gap"].notna().any()
                         else 0.5)
@@ -163,7 +189,7 @@ class _Builder:
 
     def overall_rows(self):
         out = []
-        ov = self.res.overall
+        ov = self.overall
         scale = max(0.5, float(np.nanmax(np.abs(ov["mean_gap"].to_numpy(dtype=float))))) if ov["mean_gap"].notna().any() \
             else 0.5
         for _, r in ov.iterrows():
@@ -244,9 +270,13 @@ class _Builder:
         return [(h, body.format(**fill)) for h, body in t["method_items"]]
 
 
-def _figures(res, lang, image_format, plots_dir=None, plots=True):
+def _figures(res, lang, image_format, plots_dir=None, plots=True, too_many=None):
     out = []
     for kind in (plot_kinds(res) if plots is True else tuple(plots or ())):
+        if too_many and kind in PER_SEGMENT_KINDS:
+            out.append({"kind": kind, "title": STRINGS[lang]["fig"][kind], "uri": None,
+                        "note": STRINGS[lang]["figure_skipped"].format(why=too_many)})
+            continue
         f = make_figure(res, kind, lang)
         title = STRINGS[lang]["fig"][kind]
         if f.figure is not None and plots_dir is not None:
@@ -274,8 +304,9 @@ def render_context(res, lang: str = "en", title: str | None = None, image_format
     return {"t": t, "lang": lang, "title": title or t["title"], "version": __version__, "by": [str(x) for x in b.by],
             "settings": {k: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else plain(v)
                          for k, v in res.settings.items()},
-            "kpis": b.kpis(), "lead": lead, "worst": worst, "conf": b.conf, "figures": _figures(res, lang, image_format, plots_dir, plots),
+            "kpis": b.kpis(), "lead": lead, "worst": worst, "conf": b.conf, "figures": _figures(res, lang, image_format, plots_dir, plots, b.too_many),
             "gap_sections": b.gap_sections(), "overall": b.overall_rows(), "causes": causes,
+            "segments_note": b.segments_note,
             "causes_note": causes_note, "extra": b.extra_tables(), "quality_summary": summary,
             "quality_full": full, "missing": missing, "method": b.method(),
             "ci_label": t["ci"].format(conf=b.conf)}
