@@ -3,7 +3,8 @@
 
 A configuration has the keys of ``read_survey`` at the top level (``columns``, ``id``,
 ``segments``, ``weight``, ``importance``, ``missing``, ``out_of_range``, ``min_items``,
-``keep``, ``layout``, ``long_columns``, ``encoding``, ``sheet``), optionally ``files:``
+``keep``, ``layout``, ``long_columns``, ``encoding``, ``sep``, ``decimal``, ``sheet``;
+``sheet: null`` reads every sheet), optionally ``files:``
 (source files; the command line may give them instead) and ``instrument:``
 (``servqual22``, ``gap_constructs`` or the path of an instrument YAML), an
 ``analysis:`` block with the keywords of ``analyze`` (``by``, ``test``, ``correction``,
@@ -15,9 +16,14 @@ Relative paths are relative to the configuration file. ``servgap init`` writes
 
 Examples
 --------
->>> from servgap.config import load_config
->>> cfg = load_config("survey.yaml")                 # doctest: +SKIP
->>> res = cfg.analyze(["wave1.csv"])                  # doctest: +SKIP
+>>> import os, tempfile
+>>> from servgap.config import TEMPLATE, load_config
+>>> path = os.path.join(tempfile.mkdtemp(), "survey.yaml")
+>>> _ = open(path, "w", encoding="utf-8").write(TEMPLATE)
+>>> cfg = load_config(path)
+>>> res = cfg.analyze([sg.example_path("customers")])
+>>> res.by
+['branch']
 """
 
 from __future__ import annotations
@@ -66,7 +72,10 @@ out_of_range: error               # "error" (stop with the cell location) or "mi
 min_items: 0.5                    # share of a dimension's items that must be answered
 # keep: [overall_sat]             # further columns to carry along
 layout: wide                      # "wide" (one row per respondent) or "long"
-# encoding: utf-8                 # CSV encoding, e.g. gbk for files from Chinese Excel
+# encoding: utf-8                 # CSV encoding, e.g. gbk for files from Chinese Excel ("auto" detects it)
+# sep: ";"                        # CSV separator and decimal mark (detected when not given)
+# decimal: ","
+# sheet: [expectations, perceptions]   # workbook sheet(s), joined on the id; null = every sheet
 
 analysis:
   by: branch                      # segment column(s) to report separately (or null)
@@ -222,8 +231,11 @@ def load_config(path) -> SurveyConfig:
 
     Examples
     --------
-    >>> cfg = load_config("survey.yaml")        # doctest: +SKIP
-    >>> surveys = cfg.read(["customers.csv"])   # doctest: +SKIP
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "survey.yaml")
+    >>> _ = open(path, "w", encoding="utf-8").write(TEMPLATE)
+    >>> [s.n for s in load_config(path).read([sg.example_path("customers")])]
+    [1200]
     """
     path = Path(path)
     data = read_yaml(path, "config file")

@@ -16,9 +16,11 @@ spreadsheets parse on opening: `neutralise` prefixes ``'`` there (``servgap anal
 
 Examples
 --------
->>> import servgap as sg
->>> res = sg.analyze(list(sg.load_example()), by="branch")   # doctest: +SKIP
->>> res.to_excel("results.xlsx")                              # doctest: +SKIP
+>>> import os, tempfile, servgap as sg
+>>> res = sg.analyze(list(sg.load_example()), by="branch")
+>>> path = res.to_excel(os.path.join(tempfile.mkdtemp(), "results.xlsx"))
+>>> sheets(res)["gaps"].shape == res.gaps.shape
+True
 """
 
 from __future__ import annotations
@@ -192,7 +194,10 @@ def to_excel(res, path):
 
     Examples
     --------
-    >>> res.to_excel("results.xlsx")   # doctest: +SKIP
+    >>> import os, tempfile
+    >>> res = sg.analyze(sg.load_example()[0])
+    >>> os.path.basename(res.to_excel(os.path.join(tempfile.mkdtemp(), "results.xlsx")))
+    'results.xlsx'
     """
     try:
         import xlsxwriter

@@ -219,10 +219,12 @@ class DaskSurvey(Survey):
 
     Examples
     --------
-    >>> import dask.dataframe as dd, servgap as sg                       # doctest: +SKIP
-    >>> big = sg.read_survey("responses/", engine="dask", columns={"expected": "E{item}",
-    ...                      "perceived": "P{item}"}, segments="branch")  # doctest: +SKIP
-    >>> sg.analyze(big, by="branch").dimensions                          # doctest: +SKIP
+    >>> import pandas as pd, servgap as sg
+    >>> frame = pd.read_csv(sg.example_path("customers"))
+    >>> big = sg.read_survey(frame, engine="dask", columns={"expected": "E{item}", "perceived": "P{item}"},
+    ...                      segments="branch", missing=[0])
+    >>> big.npartitions, int(sg.analyze(big, by="branch").dimensions["n"].iloc[0])
+    (1, 244)
     """
 
     def __init__(self, frame, instrument, opts: ReadOptions, source: str):
