@@ -90,7 +90,9 @@ class GapAnalysis:
         d = self.dimensions
         if d.empty:
             return
-        thin = d[(d["n"] < 2) | d["p"].isna()]     # gap 1: n counts both samples, so also look at p
+        # gap 1: n counts both samples, so also look at the pooled SD (NaN when a sample has < 2 answers;
+        # 0, not NaN, for answers without variation, which the engine warns about separately)
+        thin = d[(d["n"] < 2) | d["sd_gap"].isna()]
         if thin.empty:
             return
         cols = ["gap", *self.by]
