@@ -246,3 +246,40 @@ def test_distinct_rows_are_drop_duplicates(seed):
         distinct, code = distinct_rows(f[cols])
         pd.testing.assert_frame_equal(distinct, f[cols].drop_duplicates())
         pd.testing.assert_frame_equal(distinct.iloc[code].reset_index(drop=True), f[cols].reset_index(drop=True))
+
+
+def test_overall_level_uses_exact_scores():
+    """Issue 17, defect 2: Kruskal-Wallis and Dunn on the overall level rank the exact overall
+    scores (Fractions rounded once), so equal scores tie, as in analyze()."""
+    from factories import exact_overall
+
+    inst = sg.Instrument.from_dict({"id": "cmp", "scale": {"min": 1, "max": 7}, "dimensions": [
+        {"id": f"d{k}", "items": [f"i{k}_{j}" for j in range(m)]} for k, m in enumerate((4, 5, 4, 4, 5))]})
+    rng = np.random.default_rng(17)
+    n = 400
+    df = pd.DataFrame({"seg": rng.choice(["a", "b", "c"], n)})
+    for vp in ("E", "P"):
+        for i in inst.item_ids:
+            x = rng.integers(1, 8, n).astype(float)
+            x[rng.random(n) < 0.15] = np.nan
+            df[f"{vp}{i}"] = x
+    sv = sg.read_survey(df, inst, columns={"expected": "E{item}", "perceived": "P{item}"}, segments="seg")
+    cmp = sg.analyze(sv, by="seg").compare()
+    scores, _ = exact_overall(df, inst)
+    x = np.array([np.nan if v is None else float(v) for v in scores])
+    assert len(np.unique(x[~np.isnan(x)])) == len({v for v in scores if v is not None})  # one double per value
+    gs = {b: x[(df["seg"] == b).to_numpy() & ~np.isnan(x)] for b in ("a", "b", "c")}
+    om = cmp.query("level == 'overall' and kind == 'omnibus'").set_index("method")
+    h = stats.kruskal(*gs.values())
+    assert om.loc["kruskal", "statistic"] == pytest.approx(h.statistic, rel=1e-12)
+    # Dunn by hand on the exact scores: mean ranks, tie-corrected variance
+    allx = np.concatenate(list(gs.values()))
+    r = stats.rankdata(allx)
+    N = len(allx)
+    _, t = np.unique(allx, return_counts=True)
+    s2 = N * (N + 1) / 12 - (t ** 3 - t).sum() / (12 * (N - 1))
+    sizes = np.cumsum([0] + [len(v) for v in gs.values()])
+    rbar = [r[sizes[k]:sizes[k + 1]].mean() for k in range(3)]
+    dunn = cmp.query("level == 'overall' and method == 'dunn'").set_index(["group1", "group2"])
+    z = (rbar[0] - rbar[1]) / np.sqrt(s2 * (1 / len(gs["a"]) + 1 / len(gs["b"])))
+    assert dunn.loc[("a", "b"), "statistic"] == pytest.approx(z, rel=1e-12)
