@@ -283,3 +283,41 @@ def test_overall_level_uses_exact_scores():
     dunn = cmp.query("level == 'overall' and method == 'dunn'").set_index(["group1", "group2"])
     z = (rbar[0] - rbar[1]) / np.sqrt(s2 * (1 / len(gs["a"]) + 1 / len(gs["b"])))
     assert dunn.loc[("a", "b"), "statistic"] == pytest.approx(z, rel=1e-12)
+
+
+def test_zero_variance_segment_gives_nan_without_numpy_warnings():
+    """Issue 17, defect 7: a segment whose gap scores do not vary has no Welch weight (n/s² is
+    infinite): Welch's ANOVA is NaN, so are Games-Howell pairs of two constant segments; one
+    DataQualityWarning names the segment, and no numpy RuntimeWarning escapes."""
+    inst = sg.Instrument.from_dict({"id": "z", "scale": {"min": 1, "max": 7},
+                                    "dimensions": [{"id": "d", "items": [{"id": "1"}, {"id": "2"}]}]})
+    rng = np.random.default_rng(2)
+    n = 36
+    df = pd.DataFrame({"seg": np.repeat(["a", "b", "c"], 12)})
+    for i in ("1", "2"):
+        df[f"E{i}"] = rng.integers(3, 8, n)
+        df[f"P{i}"] = np.clip(df[f"E{i}"] + rng.integers(-2, 2, n), 1, 7)
+    df.loc[df.seg == "c", ["E1", "E2"]] = 6
+    df.loc[df.seg == "c", ["P1", "P2"]] = 5                        # segment c: every gap −1
+    sv = sg.read_survey(df, inst, columns={"expected": "E{item}", "perceived": "P{item}"}, segments="seg")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MethodWarning)
+        res = sg.analyze(sv, by="seg")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cmp = res.compare()
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    named = [str(w.message) for w in caught if issubclass(w.category, DataQualityWarning)]
+    assert len(named) == 1 and "no variation" in named[0] and "c" in named[0]
+    d = cmp.query("dimension == 'd'")
+    om = d.query("kind == 'omnibus'").set_index("method")
+    assert np.isnan(om.loc["welch_anova", ["statistic", "p", "effect"]].astype(float)).all()
+    x = pandas_like = {s: (df[df.seg == s][["P1", "P2"]].to_numpy(float) - df[df.seg == s][["E1", "E2"]]
+                           .to_numpy(float)).mean(axis=1) for s in "abc"}
+    assert om.loc["anova", "statistic"] == pytest.approx(stats.f_oneway(*pandas_like.values()).statistic, rel=1e-10)
+    gh = d.query("method == 'games_howell'").set_index(["group1", "group2"])
+    # a constant segment against a varying one is still defined: Welch df = n2 − 1
+    se = np.sqrt(x["a"].var(ddof=1) / 12)
+    assert gh.loc[("a", "c"), "estimate"] == pytest.approx(x["a"].mean() + 1, rel=1e-12)
+    assert gh.loc[("a", "c"), "statistic"] == pytest.approx(np.sqrt(2) * abs(x["a"].mean() + 1) / se, rel=1e-10)
+    assert gh.loc[("a", "c"), "df2"] == pytest.approx(11, rel=1e-12)

@@ -7,8 +7,10 @@
 - **Derived importance**: OLS of an outcome (an overall quality / satisfaction /
   loyalty rating kept with ``read_survey(keep=[...])``) on the respondents' dimension
   perception scores (or gap scores), statsmodels WLS with the survey weights and HC3
-  heteroscedasticity-robust standard errors; listwise deletion over the outcome and all
-  dimensions. ``beta`` is the standardised coefficient. Relative importance
+  heteroscedasticity-robust standard errors (MacKinnon & White 1985); ``p`` and the CI use
+  the t distribution on the residual degrees of freedom ``n − k − 1``, as R
+  ``lmtest::coeftest(lm, vcov = sandwich::vcovHC(type = "HC3"))``; listwise deletion over
+  the outcome and all dimensions. ``beta`` is the standardised coefficient. Relative importance
   ``shapley`` is the Shapley (general-dominance) share of R² (Lipovetsky & Conklin
   2001; Azen & Budescu 2003), exact over all ``2^k`` subsets (k ≤ 10); the shares sum
   to the model's R².
@@ -168,7 +170,8 @@ def derived_importance(survey, outcome: str | None = None, predictors: str = "pe
     if n < 10 * (k + 1):
         warnings.warn(f"derived importance rests on {n} respondents for {k} predictors (fewer than 10 per "
                       "parameter); coefficients are unstable.", MethodWarning, stacklevel=3)
-    fit = WLS(y, add_constant(X, has_constant="add"), weights=w).fit(cov_type="HC3")
+    # HC3 standard errors with t on the residual df (n − k − 1), as R coeftest(lm, vcovHC(type = "HC3"))
+    fit = WLS(y, add_constant(X, has_constant="add"), weights=w).fit(cov_type="HC3", use_t=True)
     ci = np.asarray(fit.conf_int(1 - confidence))
     R = weighted_corr(np.column_stack([X, y]), w)
     sd = np.sqrt(np.diag(np.cov(np.column_stack([X, y]), rowvar=False, aweights=w)))
