@@ -33,7 +33,7 @@ import pandas as pd
 from .. import stats as st
 from ..display import text_in
 from ..engine.kernel import unit_groups, unit_sums
-from ..engine.scores import gap_scores, surveys_and_settings
+from ..engine.scores import gap_scores, outcome_column, surveys_and_settings
 from ..errors import ConfigError, MethodWarning
 from ..stats.relimp import MAX_K, shapley_r2, weighted_corr
 
@@ -102,25 +102,6 @@ def column_moments(M: np.ndarray, w: np.ndarray | None = None) -> st.Moments:
     return st.moments(st.histogram(M.ravel(), column, k, ww))     # the kernel's one moment formula
 
 
-def _outcome(survey, outcome):
-    extra = survey.extra
-    if outcome is None:
-        num = [c for c in extra.columns if pd.api.types.is_numeric_dtype(extra[c])]
-        if len(num) != 1:
-            return None if not num else _ambiguous(num)
-        outcome = num[0]
-    if outcome not in extra.columns:
-        raise ConfigError(f"outcome={outcome!r} is not a kept column of survey {survey.source!r}; keep it with "
-                          f"read_survey(keep=[{outcome!r}]). Kept columns: {', '.join(map(str, extra.columns)) or 'none'}.")
-    y = pd.to_numeric(extra[outcome], errors="coerce").to_numpy(dtype=float)
-    return outcome, y
-
-
-def _ambiguous(cols):
-    raise ConfigError(f"several numeric kept columns ({', '.join(map(str, cols))}); choose the outcome with "
-                      "outcome=\"<column>\".")
-
-
 def _predictors(survey, predictors, min_items):
     if predictors == "perceived":
         return survey.dimension_scores("perceived", min_items).to_numpy()
@@ -152,7 +133,7 @@ def derived_importance(survey, outcome: str | None = None, predictors: str = "pe
     k = len(dims)
     out = pd.DataFrame({"dimension": dims}).reindex(columns=IMPORTANCE_COLUMNS[:1] + IMPORTANCE_COLUMNS[6:-1])
     out["predictors"] = predictors
-    oy = _outcome(survey, outcome)
+    oy = outcome_column(survey, outcome)
     if oy is None:
         out["n"] = 0
         return out

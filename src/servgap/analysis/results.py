@@ -227,6 +227,27 @@ class GapAnalysis:
 
         return ipa_table(self)
 
+    @cached_property
+    def perception(self) -> pd.DataFrame:
+        """Every viewpoint's level per item, dimension, overall score and segment, tested against the
+        scale midpoint (SERVPERF; filled with or without expectations). See `perception_table`."""
+        from .perception import perception_table
+
+        return perception_table(self)
+
+    def perception_table(self, benchmark=None) -> pd.DataFrame:
+        """`perception` against another benchmark: a number or ``{dimension: target}`` (None: midpoint)."""
+        from .perception import perception_table
+
+        return perception_table(self, benchmark)
+
+    def servperf_vs_servqual(self, outcome: str | None = None, level: str = "overall") -> pd.DataFrame:
+        """How well perceptions alone (SERVPERF) and P − E (SERVQUAL) explain an outcome rating: R², adjusted R²,
+        Vuong's test and the F tests of both restrictions of ``y ~ P + E`` (Cronin & Taylor 1992)."""
+        from .perception import servperf_vs_servqual
+
+        return servperf_vs_servqual(self, outcome, level)
+
     def compare(self, by=None, **kwargs) -> pd.DataFrame:
         """Are gap scores different across segments? ANOVA, Welch, Kruskal-Wallis, post-hoc pairs."""
         from .compare import compare_segments
