@@ -169,8 +169,8 @@ def ncp_interval(t, df, confidence: float = 0.95):
 
     >>> lo, hi = ncp_interval(np.array([3.0]), np.array([9.0]))
     >>> from scipy import stats
-    >>> [round(float(stats.nct.cdf(3.0, 9, v)), 8) for v in (lo[0], hi[0])]
-    [0.975, 0.025]
+    >>> tuple(round(float(stats.nct.cdf(3.0, 9, v)), 8) for v in (lo[0], hi[0]))
+    (0.975, 0.025)
     """
     t, df = (np.asarray(a, np.float64) for a in np.broadcast_arrays(t, df))
     shape = t.shape
