@@ -198,15 +198,14 @@ class Block:
         respondents with an unweighted score but no usable allocation.
         """
         tab, idx = dims.tab, dims.idx
-        (nu, du), wf = (None, None), None
-        if alloc is not None:
-            (nu, du), wf = overall_fractions(np.take(tab.lnum, idx).T, tab.L, np.take(tab.kept, idx).T, alloc)
+        kept = np.take(tab.kept, idx)
+        wf = None if alloc is None else overall_fractions(np.take(tab.lnum, idx).T, tab.L, kept.T, alloc, False)[1]
         if wf is None:
             u, x = overall_scores(dims.scores, importance)[:2]
             return (*self.value_hists(x, rank), int(np.count_nonzero(~np.isnan(u) & np.isnan(x))))
         nw, dw = wf
         ok = dw > 0
-        no_imp = int(np.count_nonzero((du > 0) & ~ok))
+        no_imp = int(np.count_nonzero(enough_dimensions(kept.sum(axis=0), self.nd) & ~ok))
         totals = np.unique(dw[ok]) // tab.L
         T = math.lcm(*totals.tolist()) if totals.size and totals.size <= 64 else None
         if T is not None and T * tab.L < 2 ** 53:

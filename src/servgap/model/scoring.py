@@ -158,17 +158,18 @@ def integer_allocation(importance: np.ndarray):
     return None
 
 
-def overall_fractions(num: np.ndarray, L: int, kept: np.ndarray, alloc=None):
+def overall_fractions(num: np.ndarray, L: int, kept: np.ndarray, alloc=None, unweighted: bool = True):
     """Overall scores as exact fractions ``(numerator, denominator)`` of integers per respondent.
 
-    The dimension scores are ``num / L`` (respondent × dimension integers; ``kept``: the
-    dimension score exists). Unweighted: ``Σ_d num_d / (L · k)`` over the ``k`` kept
-    dimensions; importance-weighted, with the integer allocation ``alloc = (a, finite)``
-    of `integer_allocation`: ``Σ_d a_d num_d / (L · Σ_d a_d)``. A score needs at least
-    half of the dimensions (`enough_dimensions`), the weighted one also a positive
-    allocation answered for every kept dimension; the denominator is 0 where a score is
-    undefined. Returns ``((n_u, d_u), (n_w, d_w) or None)``; the weighted pair is
-    ``None`` without ``alloc`` or when an integer would not be exact in a double.
+    The dimension scores are ``num / L`` (respondent × dimension integers, 0 where the
+    dimension score does not exist; ``kept``: it exists). Unweighted: ``Σ_d num_d / (L · k)``
+    over the ``k`` kept dimensions; importance-weighted, with the integer allocation
+    ``alloc = (a, finite)`` of `integer_allocation`: ``Σ_d a_d num_d / (L · Σ_d a_d)``. A
+    score needs at least half of the dimensions (`enough_dimensions`), the weighted one also
+    a positive allocation answered for every kept dimension; the denominator is 0 where a
+    score is undefined. Returns ``((n_u, d_u), (n_w, d_w) or None)``; the weighted pair is
+    ``None`` without ``alloc`` or when an integer would not be exact in a double, the
+    unweighted one ``None`` with ``unweighted=False``.
 
     >>> (nu, du), (nw, dw) = overall_fractions(np.array([[-6, 0, 0]]), 6, np.array([[True, True, False]]),
     ...                                        (np.array([[60, 20, 20]]), np.ones((1, 3), bool)))
@@ -178,17 +179,18 @@ def overall_fractions(num: np.ndarray, L: int, kept: np.ndarray, alloc=None):
     kept = np.asarray(kept, bool)
     k = row_sum(kept)
     enough = enough_dimensions(k, kept.shape[1])
-    nu = row_sum(np.where(kept, num, 0))
-    du = np.where(enough, L * k, 0)
+    u = (row_sum(num), np.where(enough, L * k, 0)) if unweighted else None
     if alloc is None:
-        return (nu, du), None
+        return u, None
     a, fin = alloc
-    a = np.where(kept, a, 0)
-    tot, nw = row_sum(a), row_sum(a * num)
-    if not (np.abs(nw).max(initial=0) < EXACT and np.abs(tot).max(initial=0) * L < EXACT):
-        return (nu, du), None
-    complete = ~(kept & ~fin).any(axis=1)             # no blank allocation of a kept dimension
-    return (nu, du), (nw, np.where(enough & complete & (tot > 0), L * tot, 0))
+    amax, nd = int(np.abs(a).max(initial=0)), kept.shape[1]
+    if amax * int(np.abs(num).max(initial=0)) * nd >= EXACT or amax * nd * L >= EXACT:
+        return u, None
+    tot, nw = row_sum(a * kept), row_sum(a * num)         # num is 0 where a dimension is not kept
+    ok = enough & (tot > 0)
+    if not fin.all():
+        ok &= ~(kept & ~fin).any(axis=1)                  # a blank allocation of a kept dimension
+    return u, (nw, np.where(ok, L * tot, 0))
 
 
 def ratio(n: np.ndarray, d: np.ndarray) -> np.ndarray:
