@@ -8,7 +8,8 @@ without it. The overall rows are checked against a naive loop: each respondent's
 as an exact `fractions.Fraction`, rounded once to a double, then ``scipy.stats.wilcoxon``
 (on the first ``check_segments`` segments).
 
-Times are CPU seconds of the best of 7 runs. Run:
+Times are CPU seconds (``time.process_time``: on a shared machine other processes stretch
+the wall clock, not this process's own work) of the best of 7 runs. Run:
 ``OPENBLAS_NUM_THREADS=1 python benchmarks/bench_importance.py [n_respondents] [n_segments]``
 """
 
@@ -25,6 +26,7 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _data import ITEMS, make_frame  # noqa: E402
+from bench_vs_naive import best_of  # noqa: E402
 
 import servgap as sg  # noqa: E402
 
@@ -82,21 +84,6 @@ def check(res, df, segments: int) -> float:
     return worst
 
 
-def best_of(fn, repeats: int):
-    """Least CPU time (``time.process_time``) of ``repeats`` runs and the last result.
-
-    CPU time rather than wall time: on a shared machine other processes stretch the wall
-    clock, not this process's own work. Run with ``OPENBLAS_NUM_THREADS=1`` so that it is
-    one thread's time.
-    """
-    best, out = float("inf"), None
-    for _ in range(repeats):
-        t0 = time.process_time()
-        out = fn()
-        best = min(best, time.process_time() - t0)
-    return best, out
-
-
 def main(n: int = 100_000, segments: int = 500, repeats: int = 7, check_segments: int = 3) -> dict:
     warnings.simplefilter("ignore")
     df = with_allocation(make_frame(n, segments))
@@ -106,8 +93,8 @@ def main(n: int = 100_000, segments: int = 500, repeats: int = 7, check_segments
     sg.analyze(imp, by="seg")   # warm-up
     out = {}
     for test in ("t", "wilcoxon"):
-        t0, _ = best_of(lambda: sg.analyze(plain, by="seg", test=test), repeats)
-        t1, res = best_of(lambda: sg.analyze(imp, by="seg", test=test), repeats)
+        t0, _ = best_of(lambda: sg.analyze(plain, by="seg", test=test), repeats, time.process_time)
+        t1, res = best_of(lambda: sg.analyze(imp, by="seg", test=test), repeats, time.process_time)
         out[test] = dict(plain_s=t0, importance_s=t1, ratio=t1 / t0)
         print(f"{test:9s} without importance {t0:7.3f} s   with importance {t1:7.3f} s   ratio {t1 / t0:5.2f}")
     sub = df[df["seg"].isin(sorted(df["seg"].unique())[:check_segments])]
