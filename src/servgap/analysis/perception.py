@@ -34,7 +34,7 @@ from scipy import special
 from .. import stats as st
 from ..engine.kernel import single_levels, unit_groups
 from ..engine.scores import gap_scores, outcome_column, surveys_and_settings
-from ..engine.segments import segment, segment_columns
+from ..engine.segments import is_lazy, segment, segment_columns
 from ..errors import ConfigError, MethodWarning
 from ..stats.multiplicity import adjust
 from ..surveys.survey import SurveySet
@@ -145,7 +145,7 @@ def perception_table(res, benchmark=None) -> pd.DataFrame:
         ``statistic, df, p, p_adj`` (one-sample t of ``x − target``, or the signed-rank test
         with ``test="wilcoxon"``), ``effect`` (``difference / sd``, or rank-biserial),
         ``effect_ci_low, effect_ci_high, test, n_eff``. Surveys without the ``by`` columns
-        are left out with a MethodWarning.
+        are left out with a MethodWarning; a Dask survey is loaded into memory for it.
 
     Notes
     -----
@@ -170,6 +170,8 @@ def perception_table(res, benchmark=None) -> pd.DataFrame:
         if not all(c in segment_columns(s) for c in by):
             skipped.append(str(s.source))
             continue
+        if is_lazy(s):                   # a Dask survey: this table needs its ratings in memory
+            s = s.to_survey()
         seg = segment(SurveySet([s]), by)
         frames += _survey_rows(s, seg, by, settings, benchmark)
     if settings.test == "wilcoxon" and settings.weighted and any(s.weights is not None for s in surveys):
