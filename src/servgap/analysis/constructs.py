@@ -105,9 +105,18 @@ def _compute(res):
     df["sd"], df["se"] = r["sd"], r["se"]
     df["ci_low"], df["ci_high"] = r["ci_low"] + mid, r["ci_high"] + mid
     df["midpoint"] = float(mid)
+    # every answer equal (no variation): the t test is undefined (NaN CI and p), but all the
+    # answers lie below the midpoint when their mean does
     with np.errstate(invalid="ignore"):
-        df["unfavourable"] = (mean < mid) & (df["ci_high"].to_numpy() < mid)
+        df["unfavourable"] = (mean < mid) & ((df["ci_high"].to_numpy() < mid) | r["constant"])
     df["p"] = r["p"]
+    flat = df[r["constant"]]
+    if len(flat):
+        names = [f"{c} ({'/'.join(map(str, row)) or 'all respondents'})"
+                 for c, *row in flat[["construct", *by]].itertuples(index=False, name=None)]
+        notes.append(f"{len(flat)} construct × segment row(s) have answers that are all equal (no variation): "
+                     f"{', '.join(names[:10])}{' ...' if len(names) > 10 else ''}; their t test is undefined (NaN "
+                     "CI and p), and they count as unfavourable when below the midpoint.")
     thin = df[df["n"] < 2]
     if len(thin):
         where = sorted({"/".join(map(str, row)) or "all respondents"
