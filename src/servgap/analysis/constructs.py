@@ -140,7 +140,10 @@ def construct_table(res) -> pd.DataFrame:
       two-sided one-sample t test of ``mean = midpoint``;
     - ``unfavourable``: the mean lies below the midpoint **and** so does the CI's upper
       bound, i.e. the score is below neutral with one-sided significance
-      ``(1 − confidence)/2``. False when the mean is NaN.
+      ``(1 − confidence)/2``. False when the mean is NaN. When every answer of a row is
+      the same (no variation) the t test is undefined (``p`` and the CI are NaN, a
+      DataQualityWarning names the row) and the row is unfavourable when that answer is
+      below the midpoint.
 
     Columns ``construct``, ``gap`` (the gap, 1-4, the construct explains), the ``by``
     columns, ``n``, ``mean``, ``sd``, ``se``, ``ci_low``, ``ci_high``, ``midpoint``,
