@@ -125,7 +125,7 @@ def finish_cell(comp, level, inst, seg, later: Cell, bench: Cell | None, test, c
     later, bench = later.sparse(), None if paired else bench.sparse()
     if paired:
         m = st.moments(later.hist)
-        r = st.t_test(m, confidence)
+        r = st.t_test(m, confidence, effect_ci=test != "wilcoxon")
         out = dict(n=m.n, mean_gap=r["estimate"], sd_gap=r["sd"], se=r["se"], ci_low=r["ci_low"],
                    ci_high=r["ci_high"], n_eff=m.n_eff, **_test_columns(r))
         if test == "wilcoxon":

@@ -62,8 +62,11 @@ def _crit(df, confidence):
         return special.stdtrit(u, 0.5 + confidence / 2)[inv].reshape(np.shape(df))
 
 
-def t_test(m: Moments, confidence: float = 0.95) -> dict:
-    """One-sample (paired) t of ``H0: mean = 0`` from moments of the differences."""
+def t_test(m: Moments, confidence: float = 0.95, effect_ci: bool = True) -> dict:
+    """One-sample (paired) t of ``H0: mean = 0`` from moments of the differences.
+
+    ``effect_ci=False`` leaves the interval of ``d_z`` NaN (when a rank test replaces the effect).
+    """
     n_eff = m.n_eff
     constant = m.constant
     thin = (m.n < 2) | np.isnan(m.sd)
@@ -74,7 +77,7 @@ def t_test(m: Moments, confidence: float = 0.95) -> dict:
         t = np.where(bad, np.nan, m.mean / se)
         q = _crit(df, confidence)
         effect = np.where(bad, np.nan, m.mean / m.sd)
-    lo, hi = ef.dz_interval(effect, n_eff, confidence)
+    lo, hi = ef.dz_interval(effect, n_eff, confidence) if effect_ci else (np.full(effect.shape, np.nan),) * 2
     out = dict(estimate=m.mean, sd=m.sd, se=se, statistic=t, df=df, p=_two_sided_t(t, df), ci_low=m.mean - q * se,
                ci_high=m.mean + q * se, effect=effect, effect_ci_low=lo, effect_ci_high=hi)
     # sd, se and df are defined (0, 0, n − 1) for constant differences; the test is not
