@@ -118,24 +118,28 @@ def hedges_j(df) -> np.ndarray:
     return np.where(nu > 1, out, np.nan)
 
 
-def _cornish_fisher(t, df, p):
-    """``δ`` with ``P(T_df(δ) ≤ t) = p`` by the fourth-order Cornish–Fisher quantile of ``W = Z − tS``
-    (Abramowitz & Stegun 26.2.51; cumulants of ``S`` from `chi_cumulants`)."""
-    k = chi_cumulants(df)
+def _cornish_fisher(t, df, ps):
+    """``δ`` with ``P(T_df(δ) ≤ t) = p`` for each ``p`` of ``ps``, by the fourth-order Cornish–Fisher
+    quantile of ``W = Z − tS`` (Abramowitz & Stegun 26.2.51; cumulants of ``S`` from `chi_cumulants`,
+    computed once per distinct ``df``)."""
+    u, inv = np.unique(df, return_inverse=True)
+    k = chi_cumulants(u)[:, inv.ravel()]
     K2 = 1 + t * t * k[1]
     sd = np.sqrt(K2)
-    g = [None, None, None] + [(-t) ** r * k[r - 1] / sd ** r for r in range(3, 7)]
-    z = special.ndtri(p)
-    z2 = z * z
-    w = (z + g[3] * (z2 - 1) / 6
-         + g[4] * (z2 * z - 3 * z) / 24 - g[3] ** 2 * (2 * z2 * z - 5 * z) / 36
-         + g[5] * (z2 * z2 - 6 * z2 + 3) / 120 - g[3] * g[4] * (z2 * z2 - 5 * z2 + 2) / 24
-         + g[3] ** 3 * (12 * z2 * z2 - 53 * z2 + 17) / 324
-         + g[6] * (z ** 5 - 10 * z2 * z + 15 * z) / 720 - g[4] ** 2 * (3 * z ** 5 - 24 * z2 * z + 29 * z) / 384
-         - g[3] * g[5] * (2 * z ** 5 - 17 * z2 * z + 21 * z) / 180
-         + g[3] ** 2 * g[4] * (14 * z ** 5 - 103 * z2 * z + 107 * z) / 288
-         - g[3] ** 4 * (252 * z ** 5 - 1688 * z2 * z + 1511 * z) / 7776)
-    return t * k[0] - sd * w
+    g3, g4, g5, g6 = ((-t) ** r * k[r - 1] / sd ** r for r in range(3, 7))
+    g33, g34, g35, g44, g333, g3333, g334 = g3 * g3, g3 * g4, g3 * g5, g4 * g4, g3 ** 3, g3 ** 4, g3 * g3 * g4
+    out = []
+    for p in ps:
+        z = float(special.ndtri(p))
+        z2, z3, z4, z5 = z * z, z ** 3, z ** 4, z ** 5
+        w = (z + g3 * (z2 - 1) / 6
+             + g4 * (z3 - 3 * z) / 24 - g33 * (2 * z3 - 5 * z) / 36
+             + g5 * (z4 - 6 * z2 + 3) / 120 - g34 * (z4 - 5 * z2 + 2) / 24 + g333 * (12 * z4 - 53 * z2 + 17) / 324
+             + g6 * (z5 - 10 * z3 + 15 * z) / 720 - g44 * (3 * z5 - 24 * z3 + 29 * z) / 384
+             - g35 * (2 * z5 - 17 * z3 + 21 * z) / 180 + g334 * (14 * z5 - 103 * z3 + 107 * z) / 288
+             - g3333 * (252 * z5 - 1688 * z3 + 1511 * z) / 7776)
+        out.append(t * k[0] - sd * w)
+    return out
 
 
 def _secant(t, df, p, x, tol=1e-10, maxit=100):
@@ -177,18 +181,17 @@ def ncp_interval(t, df, confidence: float = 0.95):
     t, df = t.ravel(), df.ravel()
     ok = np.isfinite(t) & np.isfinite(df) & (df > 0)
     a = (1 - confidence) / 2
-    out = []
-    for p in (1 - a, a):
-        x = np.full(t.size, np.nan)
-        big = ok & (df >= CF_MIN_DF)
-        x[big] = _cornish_fisher(t[big], df[big], p)
-        small = ok & ~big
-        if small.any():
-            ts, ds = t[small], df[small]
+    out = [np.full(t.size, np.nan), np.full(t.size, np.nan)]
+    big = ok & (df >= CF_MIN_DF)
+    if big.any():
+        out[0][big], out[1][big] = _cornish_fisher(t[big], df[big], (1 - a, a))
+    small = ok & ~big
+    if small.any():
+        ts, ds = t[small], df[small]
+        for x, p in zip(out, (1 - a, a)):
             start = ts * (1 - 1 / (4 * ds)) - special.ndtri(p) * np.sqrt(1 + ts * ts / (2 * ds))   # A&S 26.7.10
             x[small] = _secant(ts, ds, np.full(ts.size, p), start)
-        out.append(x.reshape(shape))
-    return out[0], out[1]
+    return out[0].reshape(shape), out[1].reshape(shape)
 
 
 def dz_interval(dz, n_eff, confidence: float = 0.95):
