@@ -139,7 +139,7 @@ def _ml_fit(X, n, inst):
 
 
 def _ordinal_fit(X, n, inst):
-    pc = polychoric(X)
+    pc = polychoric(X, names=inst.item_ids)
     i, j = np.tril_indices(X.shape[1], -1)
     fit = sem.fit_dwls(pc.r[i, j], pc.gamma, n, inst.item_dimension)
     fit.extra["polychoric"] = pc

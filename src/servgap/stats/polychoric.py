@@ -29,11 +29,14 @@ lavaan's ``zero.add``); with two empty cells ``ρ = ±1``.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
 from scipy import stats as _st
+
+from ..errors import MethodWarning
 
 RHO_MAX = 0.999
 
@@ -178,8 +181,11 @@ def _two_by_two(pairs: _Pairs, n_cat: np.ndarray) -> np.ndarray:
     return fixed
 
 
-def polychoric(X: np.ndarray, gamma: bool = True, max_iter: int = 100, tol: float = 1e-14) -> Polychoric:
+def polychoric(X: np.ndarray, gamma: bool = True, names=None, max_iter: int = 100, tol: float = 1e-14) -> Polychoric:
     """Polychoric correlation matrix of the ordinal columns of ``X`` (complete rows).
+
+    ``gamma=True`` adds the asymptotic covariance of the correlations; ``names`` label the
+    columns in warnings.
 
     Examples
     --------
@@ -189,9 +195,10 @@ def polychoric(X: np.ndarray, gamma: bool = True, max_iter: int = 100, tol: floa
     (0.8090169944, 0.8090169944)
     """
     codes, levels = recode(X)
+    label = (lambda k: repr(str(names[k]))) if names is not None else (lambda k: f"column {k}")
     n_cat = np.array([len(v) for v in levels])
     if (n_cat < 2).any():
-        raise ValueError(f"column {int(np.argmin(n_cat))} has a single category; polychoric correlations need two")
+        raise ValueError(f"{label(int(np.argmin(n_cat)))} has a single category; polychoric correlations need two")
     taus = thresholds(codes, n_cat)
     pairs = _Pairs(codes, taus)
     fixed = _two_by_two(pairs, n_cat)
@@ -215,10 +222,13 @@ def polychoric(X: np.ndarray, gamma: bool = True, max_iter: int = 100, tol: floa
         if moved.max() < tol:
             break
     rho = np.where(np.isfinite(fixed), fixed, rho)
+    for m in np.flatnonzero(np.isfinite(fixed)):
+        warnings.warn(f"the 2 x 2 table of {label(pairs.j[m])} and {label(pairs.i[m])} has two empty cells: their "
+                      f"polychoric correlation is set to {fixed[m]:+.0f}", MethodWarning, stacklevel=2)
     p = codes.shape[1]
     R = np.eye(p)
     R[pairs.i, pairs.j] = R[pairs.j, pairs.i] = rho
-    g = _gamma(codes, taus, n_cat, pairs, rho) if gamma else None
+    g = _gamma(codes, taus, n_cat, pairs, np.clip(rho, -RHO_MAX, RHO_MAX)) if gamma else None
     return Polychoric(R, taus, levels, len(codes), it, g)
 
 
