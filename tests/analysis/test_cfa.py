@@ -227,6 +227,11 @@ def test_constant_and_non_integer_items_are_clear_errors():
     s = sg.read_survey(simulate(300, seed=2), instrument=INST, columns={"perceived": "P{item}"})
     with pytest.raises(ConfigError, match=r"item 'a1': ordered=True.*ordered=False"):
         cfa_mod.cfa(s, ordered=True)
+    df = simulate(300, seed=2)
+    df["Pb3"] = df["Pa1"] + df["Pb1"]                        # a linear combination of two other items
+    s = sg.read_survey(df, instrument=INST, columns={"perceived": "P{item}"})
+    with pytest.raises(DataError, match="singular.*ordered=True"):
+        cfa_mod.cfa(s)
 
 
 def test_listwise_and_validity_hook():

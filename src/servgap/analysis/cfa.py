@@ -133,12 +133,18 @@ def _check_items(X, inst, ordered, source, viewpoint):
                               "ordered=False for continuous scores.")
 
 
-def _ml_fit(X, n, inst):
+def _ml_fit(X, n, inst, source, viewpoint):
     S = np.cov(X, rowvar=False, bias=True)
+    w = np.linalg.eigvalsh(S / np.sqrt(np.outer(np.diag(S), np.diag(S))))
+    if w[0] < 1e-10:
+        raise DataError(f"CFA of survey {source!r}, viewpoint {viewpoint!r}: the item covariance matrix of the {n} "
+                        f"complete respondents is singular (an item is a linear combination of others, or there are "
+                        f"fewer respondents than items); maximum likelihood needs it invertible. Use more respondents "
+                        f"or ordered=True.")
     return sem.fit_ml(S, n, inst.item_dimension), None
 
 
-def _ordinal_fit(X, n, inst):
+def _ordinal_fit(X, n, inst, source, viewpoint):
     pc = polychoric(X, names=inst.item_ids)
     i, j = np.tril_indices(X.shape[1], -1)
     fit = sem.fit_dwls(pc.r[i, j], pc.gamma, n, inst.item_dimension)
@@ -258,7 +264,7 @@ def cfa(survey, viewpoint: str = "perceived", ordered: bool = False, missing: st
         warnings.warn(f"CFA on {n} complete respondents for {n_params} parameters: below the usual minimum "
                       f"(n >= 200 and n >= 5 per parameter = {5 * n_params}); estimates and fit are unstable.",
                       MethodWarning, stacklevel=2)
-    fit, thresholds = (_ordinal_fit if ordered else _ml_fit)(X, n, inst)
+    fit, thresholds = (_ordinal_fit if ordered else _ml_fit)(X, n, inst, survey.source, viewpoint)
     if not fit.converged:
         warnings.warn(f"the CFA of {viewpoint!r} did not converge (largest gradient "
                       f"{np.max(np.abs(fit.gradient)):.2g}); the estimates are not a maximum.", MethodWarning,
