@@ -209,7 +209,7 @@ def test_small_n_warns_and_errors(monkeypatch):
     with pytest.warns(MethodWarning, match="below the usual minimum"):
         cfa_mod.cfa(s)
     for kwargs, words in [({"missing": "fiml"}, "listwise"), ({"viewpoint": "expected"}, "viewpoint"),
-                          ({"viewpoint": "gap"}, "expected and perceived")]:
+                          ({"viewpoint": "gap"}, "expected and perceived"), ({"ordered": ["a1"]}, "True.*False")]:
         with pytest.raises(ConfigError, match=words):
             cfa_mod.cfa(s, **kwargs)
     monkeypatch.setitem(sys.modules, "semopy", None)          # semopy is no longer needed

@@ -243,6 +243,8 @@ def cfa(survey, viewpoint: str = "perceived", ordered: bool = False, missing: st
     >>> list(ordinal.thresholds.columns)
     ['dimension', 'item', 'threshold', 'value']
     """
+    if not isinstance(ordered, (bool, np.bool_)):
+        raise ConfigError(f"ordered={ordered!r}: use True (every item is ordinal) or False (ratings as continuous).")
     if missing != "listwise":
         raise ConfigError(f"missing={missing!r}: only \"listwise\" is supported; impute first if listwise deletion "
                           "loses too many respondents.")
