@@ -139,6 +139,7 @@ class _Pairs:
         self.cell = cell + np.arange(len(self.i)) * K * K
         self.counts = np.bincount(self.cell.ravel(), minlength=len(self.i) * K * K).reshape(-1, K, K)
         self.counts = self.counts.astype(np.float64)
+        self.observed = self.counts.copy()          # before lavaan's 2 × 2 zero-cell correction
         self.n = n
 
     def grid(self, rho):
@@ -221,6 +222,10 @@ def polychoric(X: np.ndarray, gamma: bool = True, names=None, max_iter: int = 10
         rho, (ll, grad, hess, info, _, _) = new, (ll_new, *rest)
         if moved.max() < tol:
             break
+    if moved.max() > 1e-9:
+        m = int(np.argmax(moved))
+        warnings.warn(f"the polychoric correlation of {label(pairs.j[m])} and {label(pairs.i[m])} did not converge "
+                      f"in {max_iter} Newton steps (last step {moved[m]:.1e})", MethodWarning, stacklevel=2)
     rho = np.where(np.isfinite(fixed), fixed, rho)
     for m in np.flatnonzero(np.isfinite(fixed)):
         warnings.warn(f"the 2 x 2 table of {label(pairs.j[m])} and {label(pairs.i[m])} has two empty cells: their "
@@ -279,9 +284,9 @@ def _gamma(codes, taus, n_cat, pairs, rho):
         block = (tab * cnt[:, None]).T @ tab
         a11_inv[o:o + len(block), o:o + len(block)] = np.linalg.inv(block)
     _, _, _, _, pi, s = pairs.derivs(rho)
-    a22 = np.sum(pairs.counts * s * s, axis=(1, 2))
+    a22 = np.sum(pairs.observed * s * s, axis=(1, 2))                 # over the respondents, as lavaan
     di, dj = _pair_threshold_derivs(pairs, rho)
-    w = pairs.counts * s / np.where(pi > 0, pi, 1.0)                    # n_ab s_ρ / π_ab
+    w = pairs.observed * s / np.where(pi > 0, pi, 1.0)                  # n_ab s_ρ / π_ab
     P, K = len(rho), pairs.K
     a21 = np.zeros((P, n_th))
     for m in range(P):
