@@ -13,15 +13,15 @@ an observation of the domain count, with ``z = 0``), the with-replacement varian
 ``v(ȳ_d) = Σ_h n_h/(n_h − 1) · Σ_i (z_dhi − z̄_dh)²``,  ``z̄_dh = Σ_i z_dhi / n_h``,
 
 the default of R ``survey::svydesign(ids=~psu, strata=~stratum, weights=~w)`` with
-``svymean`` and ``svyby`` (Wolter 2007, §6; Lumley 2010, §2.2 and §3.4; Särndal, Swensson
-& Wretman 1992, §5.7). A stratum with one PSU (``n_h = 1``, a *lonely* PSU) has no
+``svymean`` and ``svyby`` (Wolter 2007, ch. 6; Lumley 2010, ch. 2–3; Särndal, Swensson
+& Wretman 1992, ch. 5 and 10). A stratum with one PSU (``n_h = 1``, a *lonely* PSU) has no
 within-stratum variance: ``"certainty"`` counts it as self-representing (contribution 0,
 R's ``"certainty"``/``"remove"``); ``"adjust"`` centres its PSU total at the grand mean of
 the linearised variable, 0 for a mean (contribution ``z_dh1²``, R's ``"adjust"``).
 
 The design degrees of freedom of a domain are the PSUs with an observation of positive
 weight in it minus the strata those PSUs fall in (R ``degf()`` of the design restricted to
-the domain; #PSU − #strata for the whole sample; Korn & Graubard 1999, §5.2).
+the domain; #PSU − #strata for the whole sample; Korn & Graubard 1999).
 
 The inputs are grouped-histogram cells (`servgap.stats.GroupedHistogram`), so they merge
 over partitions by addition. A cell's group is ``domain × Q + q``:
@@ -153,7 +153,7 @@ def design_t(estimate, var, df, confidence: float = 0.95) -> dict:
     interval cannot be formed).
 
     >>> r = design_t(np.array([1.0]), np.array([0.25]), np.array([4.0]))
-    >>> float(r["se"][0]), float(r["statistic"][0]), round(float(r["p"][0]), 6)
+    >>> tuple(round(r[k].item(), 6) for k in ("se", "statistic", "p"))
     (0.5, 2.0, 0.116117)
     """
     estimate, var, df = (np.asarray(x, np.float64) for x in (estimate, var, df))
