@@ -241,6 +241,9 @@ class _Builder:
                 "correction": s.get("correction", "holm"),
                 "test_text": t["test_wilcoxon"] if s.get("test") == "wilcoxon" else t["test_t"],
                 "weight_text": t["weights_on"] if s.get("weighted", True) and self.has_weights() else t["weights_off"]}
+        if s.get("variance") == "design":        # analyze(variance="design"): say how the variances were made
+            weighted = s.get("weighted", True) and self.has_weights()
+            fill["weight_text"] = ("" if weighted else t["weights_off"] + " ") + t["variance_design"]
         return [(h, body.format(**fill)) for h, body in t["method_items"]]
 
 
