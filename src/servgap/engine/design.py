@@ -13,10 +13,11 @@ R ``survey::svydesign(ids=~psu, strata=~stratum, weights=~w)`` with ``svymean``/
   warns and is handled as `servgap.stats.design` describes. Dask surveys are coded from
   one pass over their design columns, so every partition shares the codes.
 - `Design.attach` is the map step of one block: beside every `servgap.engine.kernel.Cell`
-  a `DesignPartial`, the grouped histogram of the unit values per ``(unit × segment) ×
-  PSU`` (or ``× stratum`` for single-respondent PSUs) — the sums ``Σ w``, ``Σ w·y``,
-  ``Σ w²`` the linearised PSU totals are made of. Partials merge by histogram addition,
-  so a PSU split over blocks or partitions adds up.
+  a `DesignPartial`, the sums ``Σ w``, ``Σ w·y`` of the unit values per ``(unit ×
+  segment) × PSU`` (or ``Σ w``, ``Σ w·y``, ``Σ w²``, ``Σ w²·y``, ``Σ w²·y²`` per ``× stratum``
+  for single-respondent PSUs; `servgap.stats.design.PsuSums`) that the linearised PSU
+  totals are made of. Partials merge by addition, so a PSU split over blocks or
+  partitions adds up.
 - `design_columns` is the finish: a segment is a *domain* of the whole design (the domain
   indicator zeroes the linearised values outside it; PSUs and strata stay those of the
   whole survey, as ``svyby``). Paired gaps linearise the respondent gap; gap 1 compares
@@ -33,7 +34,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import stats as st
 from ..errors import DataError, MethodWarning
 from ..stats import design as sd
 from .kernel import paired_levels, single_levels
@@ -74,31 +74,32 @@ class Design:
         return np.asarray(self.strata.get_indexer(s.strata), np.int64)
 
     def attach(self, out: dict, s, g: np.ndarray, plan) -> None:
-        """Map step: a `DesignPartial` beside every cell of ``out`` (the partial of block ``s``)."""
-        q, w = self.row_codes(s), s.weights if plan.weighted else None
-        for comp, mi in plan.paired:
-            for level, (V, _) in paired_levels(s, comp, mi, {}, False).items():
-                out[("paired", comp.key, level)].design = self.partial(V, g, q, w, plan.G)
-        for vp, mi in plan.single:
-            for level, X in single_levels(s, vp, mi).items():
-                out[("single", vp, level)].design = self.partial(X, g, q, w, plan.G)
+        """Map step: a `DesignPartial` beside every cell of ``out`` (the partial of block ``s``).
 
-    def partial(self, V: np.ndarray, g: np.ndarray, q: np.ndarray, w, G: int) -> "DesignPartial":
-        """Histogram of the ``n × U`` values ``V`` per ``(unit × G + segment) × Q + q`` (positive weights only).
-
-        Its groups are compacted to the occupied ones before counting, so the histogram
-        costs what the block's cells cost, however many segments and PSUs there are.
+        The block's rows are grouped by their ``(segment, q)`` pair once (``C`` distinct
+        pairs); a unit × pair is then one dense bincount over ``C × units`` groups.
         """
         Q = len(self.q_stratum)
-        ok = ~np.isnan(V)
-        if w is not None:
-            ok &= (w > 0)[:, None]
-        r, u = np.nonzero(ok)
-        group = (u.astype(np.int64) * G + g[r]) * Q + q[r]
-        used, local = np.unique(group, return_inverse=True)
-        h = st.histogram(V[r, u], local, used.size, None if w is None else w[r])
-        return DesignPartial(self, st.GroupedHistogram(V.shape[1] * G * Q, used[h.group], h.value, h.count, h.w,
-                                                       h.w2))
+        pairs, c = np.unique(g.astype(np.int64) * Q + self.row_codes(s), return_inverse=True)
+        w = s.weights if plan.weighted else None
+        for comp, mi in plan.paired:
+            for level, (V, _) in paired_levels(s, comp, mi, {}, False).items():
+                out[("paired", comp.key, level)].design = self.partial(V, c.ravel(), pairs, w, plan.G)
+        for vp, mi in plan.single:
+            for level, X in single_levels(s, vp, mi).items():
+                out[("single", vp, level)].design = self.partial(X, c.ravel(), pairs, w, plan.G)
+
+    def partial(self, V: np.ndarray, c: np.ndarray, pairs: np.ndarray, w, G: int) -> "DesignPartial":
+        """`servgap.stats.design.PsuSums` of the ``n × U`` values ``V`` per ``(unit × G + segment) × Q + q``.
+
+        ``c`` is each row's position in ``pairs`` (the block's distinct ``segment × Q + q``).
+        """
+        U, C, Q = V.shape[1], pairs.size, len(self.q_stratum)
+        local = (c[:, None] * U + np.arange(U)).ravel()              # row-major like V.ravel()
+        u, pair = np.tile(np.arange(U), C), np.repeat(pairs, U)
+        keys = (u * G + pair // Q) * Q + pair % Q                   # global key of every local group
+        ww = None if w is None else np.repeat(w, U)
+        return DesignPartial(self, sd.psu_sums(V.ravel(), local, C * U, keys, ww, self.singletons))
 
 
 @dataclass(frozen=True)
@@ -106,19 +107,15 @@ class DesignPartial:
     """Mergeable design statistics of one cell (`servgap.engine.kernel.Cell.design`)."""
 
     design: Design
-    hist: st.GroupedHistogram
+    sums: sd.PsuSums
 
     def merge(self, other: "DesignPartial") -> "DesignPartial":
-        return DesignPartial(self.design, st.merge(self.hist, other.hist))
+        return DesignPartial(self.design, self.sums + other.sums)
 
-    def sparse(self) -> "DesignPartial":
-        return self
-
-    def moments(self) -> sd.DesignMoments:
+    def moments(self, n_domains: int) -> sd.DesignMoments:
         """Mean, linearisation variance and design df of every unit × segment."""
-        d, h = self.design, self.hist
-        return sd.domain_variance(h.group, h.value, h.w, h.w2, h.count, h.n_groups // len(d.q_stratum),
-                                  d.q_stratum, d.n_psu, d.singletons, d.lonely)
+        d = self.design
+        return sd.domain_variance(self.sums, n_domains, d.q_stratum, d.n_psu, d.singletons, d.lonely)
 
 
 def design_columns(later: DesignPartial, bench: DesignPartial | None, estimate, confidence: float,
@@ -129,11 +126,12 @@ def design_columns(later: DesignPartial, bench: DesignPartial | None, estimate, 
     ``v = v_later + v_bench`` of two independent surveys, Satterthwaite df. Cells with fewer
     than 2 answers (in either survey) get NaN. ``keep`` restricts the columns returned.
     """
-    ml = later.moments()
+    n = len(estimate)
+    ml = later.moments(n)
     if bench is None:
         var, df, bad = ml.var, ml.df, ml.n < 2
     else:
-        mb = bench.moments()
+        mb = bench.moments(n)
         var, df = sd.combine_independent(ml, mb)
         bad = (ml.n < 2) | (mb.n < 2)
     r = sd.design_t(estimate, var, df, confidence)

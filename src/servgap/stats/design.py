@@ -23,14 +23,15 @@ The design degrees of freedom of a domain are the PSUs with an observation of po
 weight in it minus the strata those PSUs fall in (R ``degf()`` of the design restricted to
 the domain; #PSU − #strata for the whole sample; Korn & Graubard 1999).
 
-The inputs are grouped-histogram cells (`servgap.stats.GroupedHistogram`), so they merge
-over partitions by addition. A cell's group is ``domain × Q + q``:
+The sufficient statistics are sums per group ``domain × Q + q`` (`PsuSums`), which merge
+over blocks and partitions by addition:
 
-- *clustered* designs: ``q`` is the PSU (``Q`` PSUs, ``q_stratum[q]`` its stratum); a
-  PSU's total is ``z_dhi = Σ_cells w (value − ȳ_d) / W_d``;
+- *clustered* designs: ``q`` is the PSU (``Q`` PSUs, ``q_stratum[q]`` its stratum); the
+  sums ``Σ w`` and ``Σ w·y`` of a PSU give its total
+  ``z_dhi = (Σ w·y − ȳ_d Σ w) / W_d`` once the domain mean is known;
 - *single-respondent PSUs* (no cluster column, ``singletons=True``): ``q`` is the stratum,
-  and ``Σ_i z_dhi² = Σ_cells w2 (value − ȳ_d)² / W_d²`` (``w2`` = Σ w², each observation
-  being its own PSU).
+  and with ``Σ w²``, ``Σ w²·y``, ``Σ w²·y²`` as well,
+  ``Σ_i z_dhi² = (Σ w²y² − 2 ȳ_d Σ w²y + ȳ_d² Σ w²) / W_d²`` (each observation its own PSU).
 
 References: Wolter, K. M. (2007). *Introduction to Variance Estimation* (2nd ed.).
 Springer. Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley.
@@ -60,21 +61,62 @@ class DesignMoments:
     df: np.ndarray
 
 
-def _sum_by(key: np.ndarray, arr: np.ndarray):
-    """Distinct ``key`` values (sorted) and the sum of ``arr`` over each."""
-    uniq, inv = np.unique(key, return_inverse=True)
-    return uniq, np.bincount(inv.ravel(), weights=arr, minlength=uniq.size)
+@dataclass(frozen=True)
+class PsuSums:
+    """Sums per group ``domain × Q + q``: the mergeable statistic of `domain_variance`.
+
+    ``key`` holds the distinct groups (sorted), ``count`` their observations and ``sums``
+    the rows ``Σ w, Σ w·y`` — plus ``Σ w², Σ w²·y, Σ w²·y²`` for single-respondent PSUs.
+    ``a + b`` merges the sums of disjoint observations.
+    """
+
+    key: np.ndarray
+    count: np.ndarray
+    sums: np.ndarray
+
+    def __add__(self, other: "PsuSums") -> "PsuSums":
+        key, inv = np.unique(np.concatenate([self.key, other.key]), return_inverse=True)
+        add = lambda a, b: np.bincount(inv, weights=np.concatenate([a, b]), minlength=key.size)  # noqa: E731
+        return PsuSums(key, add(self.count, other.count).astype(np.int64),
+                       np.stack([add(a, b) for a, b in zip(self.sums, other.sums)]))
 
 
-def domain_variance(group, value, w, w2, count, n_domains: int, q_stratum, n_psu, singletons: bool,
+def psu_sums(value, local, n_local: int, keys, w=None, squares: bool = False) -> PsuSums:
+    """`PsuSums` of observations ``value`` (NaN: none) in compact groups ``local`` (``0 ≤ local < n_local``).
+
+    ``keys[local]`` is each compact group's key ``domain × Q + q``; observations of zero
+    weight are left out (they add nothing, and the design df counts positive weights only).
+
+    >>> s = psu_sums(np.array([1., 2., np.nan, 4.]), np.array([0, 0, 1, 1]), 2, np.array([7, 9]))
+    >>> s.key.tolist(), s.count.tolist(), s.sums.tolist()
+    ([7, 9], [2, 1], [[2.0, 1.0], [3.0, 4.0]])
+    """
+    value, local = np.asarray(value, np.float64), np.asarray(local, np.intp)
+    ok = ~np.isnan(value) if w is None else ~np.isnan(value) & (w > 0)
+    y, local = value[ok], local[ok]
+    count = np.bincount(local, minlength=n_local)
+    used = np.flatnonzero(count)
+    tally = lambda r: np.bincount(local, weights=r, minlength=n_local)[used]  # noqa: E731
+    if w is None:
+        sw = count[used].astype(np.float64)
+        rows = [sw, tally(y)] + ([sw, tally(y), tally(y * y)] if squares else [])
+    else:
+        w = w[ok]
+        wy = w * y
+        rows = [tally(w), tally(wy)] + ([tally(w * w), tally(w * wy), tally(wy * wy)] if squares else [])
+    sums = np.stack(rows)
+    return PsuSums(np.asarray(keys, np.int64)[used], count[used].astype(np.int64), sums)
+
+
+def domain_variance(s: PsuSums, n_domains: int, q_stratum, n_psu, singletons: bool,
                     lonely: str = "adjust") -> DesignMoments:
     """Weighted mean, linearisation variance and design df of every domain.
 
     Parameters
     ----------
-    group, value, w, w2, count : arrays, one entry per cell
-        Cell group ``domain × Q + q`` (``Q = len(q_stratum)``), value, Σ w, Σ w² and
-        number of observations; only observations of positive weight.
+    s : PsuSums
+        Sums per group ``domain × Q + q`` (``Q = len(q_stratum)``); with ``Σ w²`` rows
+        when ``singletons``.
     n_domains : int
     q_stratum : array of int
         Stratum of each ``q`` (the PSU, or the stratum itself when ``singletons``).
@@ -91,37 +133,33 @@ def domain_variance(group, value, w, w2, count, n_domains: int, q_stratum, n_psu
     the mean is 3 and ``z = (y − 3)/4 = −.5, 0 | −.25, .75``, so
     ``v = 2·(.25²·2) + 2·(.5²·2) = 0.25 + 1 = 1.25`` with ``df = 4 − 2``:
 
-    >>> m = domain_variance(np.array([0, 0, 1, 1]), np.array([1., 3., 2., 6.]), np.ones(4), np.ones(4),
-    ...                     np.ones(4, int), 1, np.array([0, 1]), np.array([2, 2]), True)
+    >>> s = psu_sums(np.array([1., 3., 2., 6.]), np.array([0, 0, 1, 1]), 2, np.array([0, 1]), squares=True)
+    >>> m = domain_variance(s, 1, np.array([0, 1]), np.array([2, 2]), True)
     >>> float(m.mean[0]), float(m.var[0]), float(m.df[0])
     (3.0, 1.25, 2.0)
     """
-    group = np.asarray(group, np.int64)
     Q, H = len(q_stratum), len(n_psu)
     q_stratum, n_psu = np.asarray(q_stratum, np.int64), np.asarray(n_psu, np.float64)
-    d = group // Q
-    n = np.bincount(d, weights=count, minlength=n_domains).astype(np.int64)
-    W = np.bincount(d, weights=w, minlength=n_domains)
+    d = s.key // Q
+    sw, swy = s.sums[0], s.sums[1]
+    n = np.bincount(d, weights=s.count, minlength=n_domains).astype(np.int64)
+    W = np.bincount(d, weights=sw, minlength=n_domains)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.bincount(d, weights=w * value, minlength=n_domains) / W
-        dev = value - mean[d]
-        ug, z = _sum_by(group, w * dev)                   # Σ z over each PSU (or stratum) of each domain
-        ud, uq = ug // Q, ug % Q
-        z /= W[ud]
-        key = ud * H + q_stratum[uq]                     # (domain, stratum) of each of those groups
-        if singletons:
-            _, sq = _sum_by(group, w2 * dev * dev)
-            sq /= W[ud] ** 2                             # Σ_i z_i²: every observation its own PSU
-            _, m = _sum_by(group, count)                 # PSUs (observations) of the domain per stratum
-            uk, a, b = key, sq, z
-            raw = a
+        mean = np.bincount(d, weights=swy, minlength=n_domains) / W
+        m, Wd = mean[d], W[d]
+        z = (swy - m * sw) / Wd                          # Σ z over each PSU (or stratum) of each domain
+        key = d * H + q_stratum[s.key % Q]               # (domain, stratum) of each group
+        if singletons:                                   # one group per (domain, stratum)
+            uk, b, count = key, z, s.count.astype(np.float64)
+            a = raw = (s.sums[4] - 2 * m * s.sums[3] + m * m * s.sums[2]) / (Wd * Wd)    # Σ_i z_i²
         else:
             uk, inv = np.unique(key, return_inverse=True)
             b = np.bincount(inv, weights=z, minlength=uk.size)
-            m = np.bincount(inv, minlength=uk.size).astype(np.float64)
-            zbar = (b / n_psu[uk % H])[inv]
-            a = np.bincount(inv, weights=(z - zbar) ** 2, minlength=uk.size)   # two passes about z̄_h
-            a += (n_psu[uk % H] - m) * (b / n_psu[uk % H]) ** 2            # the domain's empty PSUs (z = 0)
+            count = np.bincount(inv, minlength=uk.size).astype(np.float64)    # PSUs of the domain
+            nh = n_psu[uk % H]
+            zbar = b / nh
+            a = np.bincount(inv, weights=(z - zbar[inv]) ** 2, minlength=uk.size)  # two passes about z̄_h
+            a += (nh - count) * zbar ** 2                                       # the domain's empty PSUs
             raw = np.bincount(inv, weights=z * z, minlength=uk.size)
         nh = n_psu[uk % H]
         within = a - b * b / nh if singletons else a
@@ -129,7 +167,7 @@ def domain_variance(group, value, w, w2, count, n_domains: int, q_stratum, n_psu
         contrib = np.where(nh > 1, nh / np.maximum(nh - 1, 1) * within, lone)
         dk = uk // H
         var = np.bincount(dk, weights=contrib, minlength=n_domains)
-        df = np.bincount(dk, weights=m, minlength=n_domains) - np.bincount(dk, minlength=n_domains)
+        df = np.bincount(dk, weights=count, minlength=n_domains) - np.bincount(dk, minlength=n_domains)
     var = np.where(W > 0, np.maximum(var, 0.0), np.nan)
     return DesignMoments(n, np.where(n > 0, mean, np.nan), var, df.astype(np.float64))
 
@@ -168,4 +206,4 @@ def design_t(estimate, var, df, confidence: float = 0.95) -> dict:
     return {k: v if k == "se" else np.where(bad, np.nan, v) for k, v in out.items()}
 
 
-__all__ = ["DesignMoments", "domain_variance", "combine_independent", "design_t", "LONELY"]
+__all__ = ["DesignMoments", "PsuSums", "psu_sums", "domain_variance", "combine_independent", "design_t", "LONELY"]
