@@ -16,9 +16,17 @@ Relative paths are relative to the configuration file. ``servgap init`` writes
 
 Examples
 --------
->>> from servgap.config import load_config
->>> cfg = load_config("survey.yaml")                 # doctest: +SKIP
->>> res = cfg.analyze(["wave1.csv"])                  # doctest: +SKIP
+>>> import tempfile, warnings
+>>> from pathlib import Path
+>>> from servgap.config import TEMPLATE, load_config
+>>> path = Path(tempfile.mkdtemp()) / "survey.yaml"
+>>> _ = path.write_text(TEMPLATE, encoding="utf-8")
+>>> cfg = load_config(path)
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore")
+...     res = cfg.analyze([sg.example_path("customers")])
+>>> res.settings.by
+('branch',)
 """
 
 from __future__ import annotations
@@ -228,8 +236,14 @@ def load_config(path) -> SurveyConfig:
 
     Examples
     --------
-    >>> cfg = load_config("survey.yaml")        # doctest: +SKIP
-    >>> surveys = cfg.read(["customers.csv"])   # doctest: +SKIP
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from servgap.config import TEMPLATE
+    >>> path = Path(tempfile.mkdtemp()) / "survey.yaml"
+    >>> _ = path.write_text(TEMPLATE, encoding="utf-8")
+    >>> surveys = load_config(path).read([sg.example_path("customers")])
+    >>> surveys[0].n
+    1200
     """
     path = Path(path)
     data = read_yaml(path, "config file")

@@ -10,9 +10,16 @@ names) is HTML-escaped by the template engine.
 
 Examples
 --------
+>>> import tempfile, warnings
+>>> from pathlib import Path
 >>> import servgap as sg
->>> res = sg.analyze(list(sg.load_example()), by="branch")    # doctest: +SKIP
->>> html = res.to_html("report.html", lang="zh")               # doctest: +SKIP
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore")
+...     res = sg.analyze(list(sg.load_example()), by="branch")
+>>> path = Path(tempfile.mkdtemp()) / "report.html"
+>>> html = res.to_html(path, lang="zh", plots=False)
+>>> path.exists(), '<html lang="zh-Hans">' in html
+(True, True)
 """
 
 from __future__ import annotations
@@ -323,7 +330,14 @@ def to_html(res, path=None, lang: str = "en", title: str | None = None, image_fo
 
     Examples
     --------
-    >>> html = res.to_html("report.html", lang="en")   # doctest: +SKIP
+    >>> import tempfile, warnings
+    >>> from pathlib import Path
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     res = sg.analyze(sg.load_example()[0])
+    >>> html = res.to_html(Path(tempfile.mkdtemp()) / "report.html", lang="en", plots=False)
+    >>> html.startswith("<!DOCTYPE html>")
+    True
     """
     check_lang(lang)
     if image_format not in ("svg", "png"):

@@ -200,10 +200,17 @@ class DaskSurvey(Survey):
 
     Examples
     --------
-    >>> import dask.dataframe as dd, servgap as sg                       # doctest: +SKIP
-    >>> big = sg.read_survey("responses/", engine="dask", columns={"expected": "E{item}",
-    ...                      "perceived": "P{item}"}, segments="branch")  # doctest: +SKIP
-    >>> sg.analyze(big, by="branch").dimensions                          # doctest: +SKIP
+    >>> import pytest, warnings
+    >>> dd = pytest.importorskip("dask.dataframe")
+    >>> frame = dd.from_pandas(pd.read_csv(sg.example_path("customers")), npartitions=3)
+    >>> big = sg.read_survey(frame, columns={"expected": "E{item}", "perceived": "P{item}"},
+    ...                      segments="branch", missing=[0])
+    >>> big.npartitions, big.n
+    (3, 1200)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     sg.analyze(big, by="branch").dimensions.shape[0]
+    30
     """
 
     def __init__(self, frame, instrument, opts: ReadOptions, source: str):

@@ -210,8 +210,10 @@ def combine(*surveys: Survey) -> SurveySet:
 
     Examples
     --------
-    >>> study = sg.combine(customers, managers)   # doctest: +SKIP
-    >>> sg.analyze(study, by="branch")             # doctest: +SKIP
+    >>> customers, managers = sg.load_example()
+    >>> study = sg.combine(customers, managers)
+    >>> [s.source for s in study]
+    ['customers.csv', 'staff.csv']
     """
     flat: list[Survey] = []
     for s in surveys:
