@@ -38,6 +38,8 @@ def test_design_columns_are_carried(frame):
 def test_bad_design_columns(frame):
     with pytest.raises(ConfigError, match=r"strata=\['stratum', 'psu'\] must be one column name"):
         sg.read_survey(frame, columns=COLS, missing=[0], strata=["stratum", "psu"])
+    with pytest.raises(ConfigError, match=r"strata and cluster both name column 'psu'.*single PSU"):
+        sg.read_survey(frame, columns=COLS, missing=[0], strata="psu", cluster="psu")
     with pytest.raises(ColumnError, match=r"column 'strat'.*strata column is not in the data.*'stratum'"):
         sg.read_survey(frame, columns=COLS, missing=[0], strata="strat")
     blank = frame.assign(psu=frame["psu"].astype(float).where(frame["id"] != 5))

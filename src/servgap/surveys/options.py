@@ -63,6 +63,9 @@ class ReadOptions:
         for what, col in (("strata", strata), ("cluster", cluster)):
             if col is not None and not isinstance(col, str):
                 raise ConfigError(f"{what}={col!r} must be one column name (combine several columns into one first).")
+        if strata is not None and strata == cluster:
+            raise ConfigError(f"strata and cluster both name column {strata!r}: every stratum would hold a single "
+                              "PSU. Give the column of the primary sampling units within the strata as cluster=.")
         return cls(columns=dict(columns), id=id, segments=_names(segments), weight=weight, strata=strata,
                    cluster=cluster, importance=importance,
                    missing=tuple(codes), out_of_range=out_of_range, min_items=min_items, keep=_names(keep),
