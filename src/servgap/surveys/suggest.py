@@ -1,0 +1,393 @@
+"""Finding the rating columns of an export: `suggest_columns` and `Suggestion`.
+
+From the headers alone (`servgap.surveys.headers`), each question column gets a viewpoint
+and an item, with a confidence in [0, 1] and a reason:
+
+- **position**: a block of columns (one matrix question, one question stem) with one
+  viewpoint marker and exactly as many columns as the instrument has items is mapped in
+  order; the item wording, when present, confirms it (or lowers the confidence when it
+  points to another item);
+- **codes**: ``E12``, ``P_3``, ``q7_e`` name viewpoint and item;
+- **wording**: otherwise the sub-question is matched to the item wording (en and zh,
+  fuzzy) and the viewpoint comes from the markers of the column or its question
+  (期望/期待/应该, 感知/实际/实际感受, expectation/should, perception/actual/experience,
+  기대/인지 …).
+
+Two unmarked blocks of the right size are taken as expectations then perceptions only at
+confidence 0.5, which `read_survey` refuses: a wrong guess would flip the sign of every gap.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import pandas as pd
+
+from ..display import num
+from ..model.instruments import SERVQUAL22, as_instrument
+from .headers import Header, WordingMatcher, code_marker, find_markers, letter_marker, looks_like_text, norm, spec
+
+#: Lowest confidence `read_survey` accepts for a suggested column.
+MIN_CONFIDENCE = 0.6
+TABLE_COLUMNS = ["column", "viewpoint", "item", "confidence", "reason"]
+
+
+@dataclass
+class Suggestion:
+    """A proposed column mapping (see `suggest_columns`).
+
+    Attributes
+    ----------
+    columns : dict
+        ``{viewpoint: {item_id: column}}`` for the viewpoints found complete; accepted by
+        ``read_survey(columns=...)`` as is.
+    table : pandas.DataFrame
+        One row per question column (and per item no column was found for): ``column``,
+        ``viewpoint``, ``item``, ``confidence`` (0–1) and ``reason``.
+    unmatched : list of str
+        Question columns that were not placed.
+    platform : str
+        The platform the export was read as.
+    id : str or None
+        The platform's respondent-id column (``序号``, ``ResponseId`` …), if any.
+    segments : list of str
+        Columns that look like segments (branch, region …), for ``segments=``.
+    importance : dict or None
+        ``{dimension: column}`` when an importance allocation over the dimensions was found.
+    """
+
+    columns: dict
+    table: pd.DataFrame
+    unmatched: list
+    platform: str = "plain"
+    id: str | None = None
+    segments: list = field(default_factory=list)
+    importance: dict | None = None
+    source: str = "<table>"
+    n_items: int = 0
+
+    @property
+    def confidence(self) -> float:
+        """The lowest confidence of the columns in `columns` (0 when a viewpoint is incomplete or none is found)."""
+        used = {c for m in self.columns.values() for c in m.values()}
+        rows = self.table[self.table["column"].isin(used)]
+        if not self.columns or len(rows) == 0 or any(len(m) < self.n_items for m in self.columns.values()):
+            return 0.0
+        return float(rows["confidence"].min())
+
+    @property
+    def ok(self) -> bool:
+        """Whether `read_survey` may use the mapping without asking (confidence at least `MIN_CONFIDENCE`)."""
+        return self.confidence >= MIN_CONFIDENCE
+
+    def describe(self, limit: int = 30) -> str:
+        """The suggestion table as text (the first ``limit`` rows that need a look first)."""
+        t = self.table.copy()
+        t["confidence"] = t["confidence"].map(lambda v: num(v, 2))
+        t = t.fillna("")
+        low = t.index[self.table["confidence"].fillna(0) < MIN_CONFIDENCE]
+        order = list(low) + [i for i in t.index if i not in set(low)]
+        shown = t.loc[order[:limit]]
+        more = f"\n… {len(t) - limit} more rows in .table" if len(t) > limit else ""
+        return shown.to_string(index=False) + more
+
+    def __repr__(self) -> str:
+        vps = "; ".join(f"{vp} {len(m)}/{self.n_items}" for vp, m in self.columns.items()) or "no viewpoint found"
+        return (f"Suggestion({self.source!r}: {self.platform}; {vps}; lowest confidence "
+                f"{num(self.confidence, 2)}; {len(self.unmatched)} question columns unmatched)")
+
+    def _repr_html_(self) -> str:
+        return f"<p>{self!r}</p>" + self.table.to_html(index=False, na_rep="")
+
+
+# -- features of one column -------------------------------------------------------------
+@dataclass
+class _Col:
+    h: Header
+    code: tuple | None            # (viewpoint, item) from a code such as E12
+    own: set                      # viewpoint markers of the sub-question
+    stem: set                     # viewpoint markers of the question stem / code
+    best: str | None = None       # best-matching item by wording
+    sim: float = 0.0
+    second: float = 0.0
+    number: str | None = None     # item number from the sub-question code
+
+    @property
+    def block(self) -> str:
+        return self.h.question or self.h.stem
+
+
+def _wording(h: Header) -> str:
+    if h.sub and looks_like_text(h.sub):
+        return h.sub
+    if not h.sub and h.stem and looks_like_text(h.stem):
+        return h.stem
+    return h.text if not h.sub and not h.stem and looks_like_text(h.text) else ""
+
+
+def _features(h: Header, inst, matcher: WordingMatcher, texts: Mapping[str, list]) -> _Col:
+    cm = code_marker(h.code) or code_marker(h.column)
+    stem = find_markers(h.stem) | (set() if cm else find_markers(h.code)) | letter_marker(h.question)
+    col = _Col(h=h, code=cm, own=set(), stem=stem)
+    words = _wording(h)
+    if words:
+        scores = matcher.scores(words)
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        col.best, col.sim = ranked[0]
+        col.second = ranked[1][1] if len(ranked) > 1 else 0.0
+    ignore = " ".join(texts.get(col.best, [])) if col.sim >= 0.6 else ""
+    col.own = find_markers(h.sub, ignore=ignore) if h.sub else set()
+    if not h.sub and h.stem and col.sim >= 0.6:          # one question per item: "3、银行拥有…（期望）"
+        col.own, col.stem = find_markers(h.stem, ignore=ignore), set()
+    for c in (h.subcode, h.sub):
+        m = re.fullmatch(r"(?:SQ|sq)?0*(\d+)", c or "")
+        if m and m.group(1) in inst.item_ids:
+            col.number = m.group(1)
+            break
+    return col
+
+
+def _viewpoint(col: _Col, block_vp: str | None) -> str | None:
+    if col.code:
+        return col.code[0]
+    own = col.own - {"importance"}
+    if len(own) == 1:
+        return next(iter(own))
+    stem = col.stem - {"importance"}
+    if len(stem) == 1:
+        return next(iter(stem))
+    return block_vp
+
+
+def _blocks(cols: list[_Col]) -> list[list[_Col]]:
+    """Runs of consecutive columns sharing a question (columns without one stand alone)."""
+    out: list[list[_Col]] = []
+    for c in cols:
+        if out and c.block and out[-1][0].block == c.block:
+            out[-1].append(c)
+        else:
+            out.append([c])
+    return out
+
+
+def _block_vp(block: list[_Col]) -> str | None:
+    stems = set().union(*(c.stem for c in block)) - {"importance"}
+    if len(stems) == 1:
+        return next(iter(stems))
+    owns = [c.own - {"importance"} for c in block]
+    if owns and all(len(o) == 1 for o in owns) and len(set().union(*owns)) == 1:
+        return next(iter(owns[0]))
+    return None
+
+
+# -- assignment ---------------------------------------------------------------------------
+def _by_position(block: list[_Col], vp: str, items: list[str], why: str) -> list[tuple]:
+    rows = []
+    label = block[0].block
+    for k, (c, iid) in enumerate(zip(block, items)):
+        base = f"{why}: position {k + 1} of {len(items)} in question {label!r}"
+        if c.best == iid and c.sim >= 0.6:
+            conf, reason = 0.97, f"{base}; wording agrees ({c.sim:.2f})"
+        elif c.number == iid:
+            conf, reason = 0.95, f"{base}; sub-question code agrees"
+        elif c.best is not None and c.best != iid and c.sim >= 0.8:
+            conf, reason = 0.3, f"{base}, but the wording matches item {c.best} ({c.sim:.2f})"
+        else:
+            conf, reason = 0.85, base + ("" if c.best is None else f"; wording not conclusive ({c.sim:.2f})")
+        rows.append((c.h.column, vp, iid, conf if why == "marked" else min(conf, 0.5), reason))
+    return rows
+
+
+def _one(c: _Col, vp: str | None, inst) -> tuple:
+    col = c.h.column
+    if c.code and c.code[1] in inst.item_ids:
+        return col, c.code[0], c.code[1], 0.98, f"code {c.h.code or col!r}: {c.code[0]}, item {c.code[1]}"
+    if c.number is not None and vp:
+        return col, vp, c.number, 0.9, f"item number {c.number} in question {c.block!r}"
+    if c.best is not None and c.sim >= 0.6:
+        near = c.second >= c.sim - 0.05
+        conf = 0.5 if near else min(0.95, c.sim)
+        reason = f"wording matches item {c.best} ({c.sim:.2f})" + (" but another item nearly as well" if near else "")
+        if vp is None:
+            return col, None, c.best, 0.0, reason + "; no viewpoint marker (期望/感知, expectation/perception …)"
+        return col, vp, c.best, conf, reason
+    return col, vp, None, 0.0, "no item number or wording that matches an item"
+
+
+def _assign(cols: list[_Col], inst) -> list[tuple]:
+    items = inst.item_ids
+    rows, anonymous = [], []
+    for block in _blocks(cols):
+        vp = _block_vp(block)
+        if len(block) == len(items) and len(items) > 1 and vp and not any(c.code for c in block):
+            rows += _by_position(block, vp, items, "marked")
+        elif len(block) == len(items) and len(items) > 1 and vp is None and not any(c.code or c.own for c in block):
+            anonymous.append(block)
+        else:
+            rows += [_one(c, _viewpoint(c, vp), inst) for c in block]
+    marked = {r[1] for r in rows if r[1] and r[3] > 0}
+    order = ["expected", "perceived"] if len(anonymous) == 2 and not marked & {"expected", "perceived"} else []
+    for k, block in enumerate(anonymous):
+        if order:
+            rows += [(*r[:4], r[4] + "; no viewpoint marker: taken by order (expectations first) — check it")
+                     for r in _by_position(block, order[k], items, "unmarked")]
+        else:
+            rows += [(c.h.column, None, r[2], 0.0, "a block of the instrument's size without a viewpoint marker")
+                     for c, r in zip(block, _by_position(block, "?", items, "unmarked"))]
+    return rows
+
+
+def _resolve(rows: list[tuple], inst) -> tuple[dict, list[tuple]]:
+    """Keep the best column per (viewpoint, item); drop viewpoints with fewer than half the items."""
+    best: dict = {}
+    for r in rows:
+        col, vp, iid, conf, _ = r
+        if vp and iid and vp != "importance" and conf > 0 and (conf > best.get((vp, iid), (None, -1))[1]):
+            best[(vp, iid)] = (col, conf)
+    out_rows = []
+    kept: dict = {}
+    for vp in dict.fromkeys(k[0] for k in best):
+        got = {iid: best[(vp, iid)][0] for iid in inst.item_ids if (vp, iid) in best}
+        if len(got) * 2 >= len(inst.item_ids) or len(best) == len(got):
+            kept[vp] = got
+    for col, vp, iid, conf, reason in rows:
+        if vp in kept and kept[vp].get(iid) == col:
+            out_rows.append((col, vp, iid, conf, reason))
+        elif vp in kept and iid in kept[vp]:
+            out_rows.append((col, vp, iid, 0.0, f"{reason}; column {kept[vp][iid]!r} fits {vp} item {iid} better"))
+        elif vp and iid and conf > 0 and vp not in kept:
+            out_rows.append((col, vp, iid, 0.0, f"{reason}; only a few {vp} items found, so not used"))
+        else:
+            out_rows.append((col, vp, iid, conf if vp else 0.0, reason))
+    for vp, got in kept.items():
+        out_rows += [(None, vp, iid, 0.0, "no column found for this item") for iid in inst.item_ids if iid not in got]
+    return {vp: {iid: got[iid] for iid in inst.item_ids if iid in got} for vp, got in kept.items()}, out_rows
+
+
+def _importance(cols: list[_Col], inst) -> dict | None:
+    """``{dimension: column}`` for columns marked 重要性/importance whose wording names a dimension."""
+    dims = WordingMatcher({d.id: [d.id, *d.name.values()] for d in inst.dimensions})
+    out = {}
+    for c in cols:
+        if "importance" not in (c.own | c.stem):
+            continue
+        scores = dims.scores(c.h.sub or c.h.text)
+        d, s = max(scores.items(), key=lambda kv: kv[1])
+        if s >= 0.8:
+            out.setdefault(d, c.h.column)
+    return out if len(out) == len(inst.dimensions) else None
+
+
+def _segments(headers: list[Header], df: pd.DataFrame | None, used: set) -> list[str]:
+    words = [norm(w) for w in spec()["segment_words"]]
+    out = []
+    for h in headers:
+        if h.column in used or h.role not in (None, "metadata") or not any(w in norm(h.text) for w in words):
+            continue
+        if df is not None and h.column in df.columns:
+            n = df[h.column].nunique(dropna=True)
+            if not 1 <= n <= 200:
+                continue
+        out.append(h.column)
+    return out
+
+
+def suggest(headers: list[Header], inst, *, df: pd.DataFrame | None = None, exclude=(), platform: str = "plain",
+            id: str | None = None, source: str = "<table>") -> Suggestion:
+    """Propose ``{viewpoint: {item: column}}`` from parsed headers (see the module docstring)."""
+    texts = {i.id: [t for t in i.text.values() if t] for i in inst.items}
+    matcher = WordingMatcher(texts)
+    skip = set(exclude)
+    cands = [_features(h, inst, matcher, texts) for h in headers if h.is_question and h.column not in skip]
+    imp = _importance(cands, inst)
+    imp_cols = set((imp or {}).values())
+    rows = _assign([c for c in cands if c.h.column not in imp_cols], inst)
+    columns, rows = _resolve(rows, inst)
+    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    table["confidence"] = table["confidence"].astype(float)
+    pos = {h.column: k for k, h in enumerate(headers)}
+    table["_k"] = table["column"].map(pos).fillna(len(pos)).to_numpy()
+    table = table.sort_values("_k", kind="stable").drop(columns="_k").reset_index(drop=True)
+    used = {c for m in columns.values() for c in m.values()} | imp_cols
+    unmatched = [c.h.column for c in cands if c.h.column not in used]
+    return Suggestion(columns=columns, table=table, unmatched=unmatched, platform=platform, id=id,
+                      segments=_segments(headers, df, used | skip), importance=imp, source=source,
+                      n_items=len(inst.item_ids))
+
+
+def suggest_columns(source, instrument=SERVQUAL22, *, encoding: str | None = None, platform: str = "auto",
+                    sheet=0) -> Suggestion:
+    """Propose the column mapping of a survey export from its headers.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        A survey export (CSV, Excel, SPSS …) or a DataFrame.
+    instrument : Instrument, dict or YAML path
+        Whose items to look for (default `servgap.SERVQUAL22`).
+    encoding, sheet : as in `servgap.read_survey`.
+    platform : str
+        ``"auto"`` (detect) or one of ``wjx``, ``tencent``, ``qualtrics``, ``surveymonkey``,
+        ``limesurvey``, ``google_forms``, ``spss``, ``plain``.
+
+    Returns
+    -------
+    Suggestion
+        ``.columns`` (for ``read_survey(columns=...)``), ``.table`` (column, viewpoint, item,
+        confidence, reason), ``.unmatched``, ``.id``, ``.segments``.
+
+    Examples
+    --------
+    >>> import pandas as pd, servgap as sg
+    >>> df = pd.DataFrame({f"{v}{i}": [4, 5] for v in "EP" for i in sg.SERVQUAL22.item_ids})
+    >>> s = sg.suggest_columns(df)
+    >>> s.columns["perceived"]["12"], s.ok
+    ('P12', True)
+    """
+    from .io import read_table
+    from .platforms import apply_platform, headers_of
+
+    inst = as_instrument(instrument)
+    df, name, meta = read_table(source, encoding=encoding, sheet=sheet)
+    df, meta = apply_platform(df, meta, name, platform)
+    return suggest(headers_of(meta, df), inst, df=df, platform=meta["platform"], id=meta["roles"].get("id"),
+                   source=name)
+
+
+def refusal(sugg: Suggestion, fname: str) -> str:
+    """The message `read_survey` raises when a suggestion is not confident enough."""
+    found = ", ".join(f"{vp} ({len(m)} of {sugg.n_items} items)" for vp, m in sugg.columns.items()) or "no viewpoint"
+    return (f"file {fname!r}: without columns=, servgap looked for the rating columns in the headers "
+            f"(read as {sugg.platform}) and found {found}, with lowest confidence {num(sugg.confidence, 2)} "
+            f"(at least {MIN_CONFIDENCE} is needed). Check the proposal below, then pass it as columns= "
+            f"(sg.suggest_columns(file).columns, edited), use patterns such as "
+            f"columns={{\"expected\": \"3、*\", \"perceived\": \"4、*\"}}, or run `servgap init --from FILE` "
+            f"and edit the YAML it writes.\n{sugg.describe()}")
+
+
+def block_mapping(cols: list[str], headers: list[Header], inst, vp: str, fname: str) -> dict[str, str]:
+    """Items of a block of columns matched by a pattern without an ``{item}`` group: by position when the
+    block has exactly as many columns as items, else by item number or wording (each item once)."""
+    from ..errors import ColumnError
+
+    if len(cols) == len(inst.item_ids):
+        return dict(zip(inst.item_ids, cols))
+    texts = {i.id: [t for t in i.text.values() if t] for i in inst.items}
+    matcher = WordingMatcher(texts)
+    by_col = {h.column: h for h in headers}
+    found: dict = {}
+    for col in cols:
+        c = _features(by_col.get(col) or Header(col, col, col), inst, matcher, texts)
+        iid = (c.code[1] if c.code else None) or c.number or (c.best if c.sim >= 0.6 else None)
+        if iid and iid not in found:
+            found[iid] = col
+    if len(found) != len(inst.item_ids):
+        raise ColumnError(f"file {fname!r}: the {vp!r} pattern matches {len(cols)} columns, not the instrument's "
+                          f"{len(inst.item_ids)} items, and their codes or wording place only {len(found)}; add an "
+                          "item group, e.g. r\"(?P<item>\\d+)、.*—期望\", or give a mapping {item: column}.")
+    return {iid: found[iid] for iid in inst.item_ids}
+
+
+__all__ = ["Suggestion", "suggest", "suggest_columns", "MIN_CONFIDENCE", "refusal", "block_mapping"]
