@@ -66,7 +66,11 @@ class Suggestion:
     segments: list = field(default_factory=list)
     importance: dict | None = None
     source: str = "<table>"
-    n_items: int = 0
+    item_ids: list = field(default_factory=list)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_ids)
 
     @property
     def confidence(self) -> float:
@@ -183,11 +187,11 @@ def _block_vp(block: list[_Col]) -> str | None:
 
 
 # -- assignment ---------------------------------------------------------------------------
-def _by_position(block: list[_Col], vp: str, items: list[str], why: str) -> list[tuple]:
+def _by_position(block: list[_Col], vp: str, items: list[str], marked: bool) -> list[tuple]:
     rows = []
     label = block[0].block
     for k, (c, iid) in enumerate(zip(block, items)):
-        base = f"{why}: position {k + 1} of {len(items)} in question {label!r}"
+        base = f"position {k + 1} of {len(items)} in question {label!r}"
         if c.best == iid and c.sim >= 0.6:
             conf, reason = 0.97, f"{base}; wording agrees ({c.sim:.2f})"
         elif c.number == iid:
@@ -196,7 +200,9 @@ def _by_position(block: list[_Col], vp: str, items: list[str], why: str) -> list
             conf, reason = 0.3, f"{base}, but the wording matches item {c.best} ({c.sim:.2f})"
         else:
             conf, reason = 0.85, base + ("" if c.best is None else f"; wording not conclusive ({c.sim:.2f})")
-        rows.append((c.h.column, vp, iid, conf if why == "marked" else min(conf, 0.5), reason))
+        if not marked:
+            conf, reason = min(conf, 0.5), f"{reason}; no viewpoint marker, taken as {vp} by order (expectations first)"
+        rows.append((c.h.column, vp, iid, conf, reason))
     return rows
 
 
@@ -222,7 +228,7 @@ def _assign(cols: list[_Col], inst) -> list[tuple]:
     for block in _blocks(cols):
         vp = _block_vp(block)
         if len(block) == len(items) and len(items) > 1 and vp and not any(c.code for c in block):
-            rows += _by_position(block, vp, items, "marked")
+            rows += _by_position(block, vp, items, True)
         elif len(block) == len(items) and len(items) > 1 and vp is None and not any(c.code or c.own for c in block):
             anonymous.append(block)
         else:
@@ -231,11 +237,10 @@ def _assign(cols: list[_Col], inst) -> list[tuple]:
     order = ["expected", "perceived"] if len(anonymous) == 2 and not marked & {"expected", "perceived"} else []
     for k, block in enumerate(anonymous):
         if order:
-            rows += [(*r[:4], r[4] + "; no viewpoint marker: taken by order (expectations first) — check it")
-                     for r in _by_position(block, order[k], items, "unmarked")]
+            rows += _by_position(block, order[k], items, False)
         else:
-            rows += [(c.h.column, None, r[2], 0.0, "a block of the instrument's size without a viewpoint marker")
-                     for c, r in zip(block, _by_position(block, "?", items, "unmarked"))]
+            rows += [(c.h.column, None, iid, 0.0, "a block of the instrument's size without a viewpoint marker")
+                     for c, iid in zip(block, items)]
     return rows
 
 
@@ -314,7 +319,7 @@ def suggest(headers: list[Header], inst, *, df: pd.DataFrame | None = None, excl
     unmatched = [c.h.column for c in cands if c.h.column not in used]
     return Suggestion(columns=columns, table=table, unmatched=unmatched, platform=platform, id=id,
                       segments=_segments(headers, df, used | skip), importance=imp, source=source,
-                      n_items=len(inst.item_ids))
+                      item_ids=list(inst.item_ids))
 
 
 def suggest_columns(source, instrument=SERVQUAL22, *, encoding: str | None = None, platform: str = "auto",
