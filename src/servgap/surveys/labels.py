@@ -106,6 +106,9 @@ def resolve(scale_labels, seen: dict, inst, fname: str, what: str, line_offset: 
             raise ConfigError(f"scale_labels={scale_labels!r} is not a built-in label set; use \"auto\", a dict "
                               f"{{label: rating}}, or one of {', '.join(sets)}.")
         chosen = sets[scale_labels]
+        if chosen.size != k_points:
+            raise ConfigError(f"scale_labels={scale_labels!r} has {chosen.size} points, but the instrument's scale is "
+                              f"{lo:g}-{hi:g}; choose a {k_points}-point set or give a dict {{label: rating}}.")
         mapping = {lab: lo + p - 1 for lab, p in chosen.lookup().items()}
         _check_known(keys, mapping, seen, fname, what, f"the set {chosen.describe()}", line_offset)
         return mapping, chosen.id
@@ -115,6 +118,14 @@ def resolve(scale_labels, seen: dict, inst, fname: str, what: str, line_offset: 
         return {}, None                # no answer labels at all: the numeric check reports the cell
     covering = [s for s in sets.values() if keys <= set(s.lookup())]
     fitting = [s for s in covering if s.size == k_points]
+    full_other = [s for s in covering if s.size != k_points and {s.lookup()[k] for k in keys} == set(range(1, s.size + 1))]
+    if fitting and full_other:
+        s, f = full_other[0], fitting[0]
+        as_k = ", ".join(f"{str(v[2]).strip()}={lo + f.lookup()[k] - 1:g}" for k, v in seen.items())
+        raise DataError(f"{where(file=fname)}: the answer labels of {what} are every point of the {s.size}-point set "
+                        f"{s.describe()}; read on the instrument's {lo:g}-{hi:g} scale they would be {as_k}. If the "
+                        f"question had {s.size} points, use an instrument on a 1-{s.size} scale; if it had "
+                        f"{k_points}, pass scale_labels=\"{f.id}\".")
     if fitting:
         first = fitting[0].lookup()
         clash = [s for s in fitting[1:] if any(s.lookup()[k] != first[k] for k in keys)]
@@ -139,15 +150,16 @@ def _list(seen: dict, limit: int = 12) -> str:
 
 def _check_known(keys: set, mapping: Mapping, seen: dict, fname: str, what: str, source: str | None,
                  line_offset: int) -> None:
-    unknown = [k for k in keys if k not in mapping]
+    near, lacks = _closest(keys)
+    known = mapping if source else near.lookup()
+    unknown = [k for k in seen if k not in known]          # in file order
     if not unknown:
         return
     col, row, value = seen[unknown[0]]
-    near, lacks = _closest(keys)
-    lacking = ", ".join(repr(str(seen[k][2]).strip()) for k in lacks if k in seen)
-    known = f" {source} has no label {value!r}." if source else " not a number, nor a known answer label."
-    raise DataError(f"{where(file=fname, column=col, row=row + 1 + line_offset, value=value)}:{known} Labels seen in {what}: "
-                    f"{_list(seen)}. The closest built-in set is {near.describe()}, which lacks {lacking}. "
+    lacking = ", ".join(repr(str(seen[k][2]).strip()) for k in seen if k in lacks)
+    head = f" {source} has no label {value!r}." if source else " not a number, nor a known answer label."
+    raise DataError(f"{where(file=fname, column=col, row=row + 1 + line_offset, value=value)}:{head} Labels seen in "
+                    f"{what}: {_list(seen)}. The closest built-in set is {near.describe()}, which lacks {lacking}. "
                     "Map every label with scale_labels={label: rating, ...}, or clean the data.")
 
 

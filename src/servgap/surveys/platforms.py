@@ -342,8 +342,8 @@ def durations(df: pd.DataFrame, meta: Mapping) -> tuple[np.ndarray | None, str |
         return parse_duration(df[col]), col
     start, end = roles.get("start"), roles.get("end")
     if start in df.columns and end in df.columns:
-        t0 = pd.to_datetime(df[start], errors="coerce")
-        t1 = pd.to_datetime(df[end], errors="coerce")
+        t0 = pd.to_datetime(df[start], errors="coerce", format="mixed")
+        t1 = pd.to_datetime(df[end], errors="coerce", format="mixed")
         return (t1 - t0).dt.total_seconds().to_numpy(dtype=np.float64, na_value=np.nan), f"{end} - {start}"
     return None, None
 

@@ -35,7 +35,7 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
         ``viewpoint -> pattern`` with ``{item}`` (``{"expected": "E{item}"}``) or
         ``viewpoint -> {item_id: column}``. A pattern may also be a regular expression with an
         ``(?P<item>…)`` group, or a template with ``*`` wildcards, matched against the full
-        header text (``r"(?P<item>\d+)、.*—期望"``; ``"3、*"`` takes the columns of question 3
+        header text (``r"(?P<item>\\d+)、.*—期望"``; ``"3、*"`` takes the columns of question 3
         by position or wording). Left out: the mapping `servgap.suggest_columns` proposes
         from the headers, refused (with its table) when not confident; the mapping used is
         in ``Survey.metadata["columns"]``. With ``layout="long"``: ``viewpoint -> code``

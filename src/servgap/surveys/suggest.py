@@ -278,7 +278,10 @@ def _importance(cols: list[_Col], inst) -> dict | None:
     for c in cols:
         if "importance" not in (c.own | c.stem):
             continue
-        scores = dims.scores(c.h.sub or c.h.text)
+        text = norm(c.h.sub or c.h.text)
+        for w in spec()["viewpoint_markers"]["importance"]:
+            text = text.replace(norm(w), " ")
+        scores = dims.scores(text)
         d, s = max(scores.items(), key=lambda kv: kv[1])
         if s >= 0.8:
             out.setdefault(d, c.h.column)
@@ -289,7 +292,7 @@ def _segments(headers: list[Header], df: pd.DataFrame | None, used: set) -> list
     words = [norm(w) for w in spec()["segment_words"]]
     out = []
     for h in headers:
-        if h.column in used or h.role not in (None, "metadata") or not any(w in norm(h.text) for w in words):
+        if h.column in used or h.role is not None or not any(w in norm(h.text) for w in words):
             continue
         if df is not None and h.column in df.columns:
             n = df[h.column].nunique(dropna=True)
