@@ -134,6 +134,13 @@ def wjx_xlsx():
     EXPECTED["wjx_numbers.xlsx"] = {"platform": "wjx"}
 
 
+def sav_items(cols: dict, labels: dict, x, name: str, label: str):
+    """SPSS variables for the 22 items: ``name``/``label`` formatted with the item number / Chinese wording."""
+    for j, it in enumerate(ITEMS):
+        cols[name.format(j + 1)] = x[:, j]
+        labels[name.format(j + 1)] = label.format(it.text["zh"])
+
+
 def wjx_sav():
     """SPSS export from 问卷星: Q-codes with the question wording as variable labels, branch value labels."""
     import pyreadstat
@@ -142,12 +149,8 @@ def wjx_sav():
     cols = {"序号": np.arange(1, N + 1).astype(float), "所用时间": secs.astype(float),
             "提交答卷时间": ["2024/5/1 10:00:00"] * N, "Q1": (b + 1).astype(float)}
     labels = {"序号": "序号", "所用时间": "所用时间", "提交答卷时间": "提交答卷时间", "Q1": "1、您常去的网点"}
-    for j, it in enumerate(ITEMS):
-        cols[f"Q2_{j + 1}"] = e[:, j]
-        labels[f"Q2_{j + 1}"] = f"2、您对优秀银行的期望—{it.text['zh']}"
-    for j, it in enumerate(ITEMS):
-        cols[f"Q3_{j + 1}"] = p[:, j]
-        labels[f"Q3_{j + 1}"] = f"3、您对本行的实际感受—{it.text['zh']}"
+    sav_items(cols, labels, e, "Q2_{}", "2、您对优秀银行的期望—{}")
+    sav_items(cols, labels, p, "Q3_{}", "3、您对本行的实际感受—{}")
     df = pd.DataFrame(cols)
     pyreadstat.write_sav(df, str(HERE / "wjx_spss.sav"), column_labels=labels,
                          variable_value_labels={"Q1": {float(k + 1): v for k, v in enumerate(BRANCHES_ZH)}})
@@ -333,12 +336,8 @@ def spss():
     ecodes, pcodes = e.copy(), p.copy()
     ecodes[2, 4], ecodes[8, 12] = 9.0, 9.0
     e[2, 4], e[8, 12] = np.nan, np.nan
-    for j, it in enumerate(ITEMS):
-        cols[f"E{j + 1}"] = ecodes[:, j]
-        labels[f"E{j + 1}"] = f"期望：{it.text['zh']}"
-    for j, it in enumerate(ITEMS):
-        cols[f"P{j + 1}"] = pcodes[:, j]
-        labels[f"P{j + 1}"] = f"感知：{it.text['zh']}"
+    sav_items(cols, labels, ecodes, "E{}", "期望：{}")
+    sav_items(cols, labels, pcodes, "P{}", "感知：{}")
     scale = {1.0: "非常不同意", 7.0: "非常同意", 9.0: "不适用"}
     value_labels = {"branch": {**{float(k + 1): v for k, v in enumerate(BRANCHES_ZH)}, 99.0: "拒答"}}
     value_labels |= {c: scale for c in cols if c[0] in "EP"}
