@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .analysis.core import analyze
 from .errors import ConfigError
 from .model.instruments import SERVQUAL22, Instrument, gap_constructs
 from .surveys.read import read_survey
@@ -257,6 +256,8 @@ class SurveyConfig:
 
     def analyze(self, files=None, **overrides):
         """Read the survey(s) and run `servgap.analyze` with the configured settings."""
+        from .analysis.core import analyze   # CLI start-up: `servgap validate` never loads the engine
+
         kw = {**self.analysis, **{k: v for k, v in overrides.items() if v is not None}}
         return analyze(self.read(files), **kw)
 
