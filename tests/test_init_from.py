@@ -54,3 +54,25 @@ def test_init_from_marks_what_needs_checking(tmp_path):
     spec = yaml.safe_load(text)
     assert (tmp_path / spec["files"][0]).resolve() == (EXPORTS / "wjx_code_numbered.csv").resolve()
     assert main(["init", str(cfg), "--from", str(EXPORTS / "wjx_code_numbered.csv")]) == 2      # no overwrite
+
+
+def test_config_platform_labels_and_screen_keys(tmp_path):
+    from servgap.config import parse_config
+
+    text = """\
+files: [wjx_text_gbk.csv]
+platform: wjx
+encoding: gbk
+id: 序号
+segments: ["1、您平时主要在哪个网点办理业务？"]
+scale_labels: zh_agree_7
+columns: {expected: "2、*", perceived: "3、*"}
+screen: {speeders: {fraction: 0.3333333}, straightliners: true, duplicates: true, exclude: true}
+analysis: {by: "1、您平时主要在哪个网点办理业务？"}
+"""
+    cfg = parse_config(yaml.safe_load(text), base=EXPORTS)
+    (s,) = cfg.read()
+    assert s.n == 9 and s.metadata["platform"] == "wjx" and s.metadata["scale_labels"]["perceived"] == "zh_agree_7"
+    assert sorted(s.screened["id"]) == [5, 8, 12]
+    with pytest.raises(sg.errors.ConfigError, match="unknown rule 'speedrs'"):
+        parse_config(yaml.safe_load(text.replace("speeders:", "speedrs:")), base=EXPORTS).read()
