@@ -44,6 +44,15 @@ def test_init_from_then_analyze(tmp_path, name, capsys):
     pd.testing.assert_frame_equal(got, want, check_dtype=False, atol=1e-12)
 
 
+def test_init_from_a_gbk_export(tmp_path):
+    cfg = tmp_path / "survey.yaml"
+    assert main(["init", str(cfg), "--from", str(EXPORTS / "wjx_text_gbk.csv")]) == 0
+    spec = yaml.safe_load(cfg.read_text(encoding="utf-8"))
+    assert spec["encoding"] == "gbk" and spec["platform"] == "wjx" and spec["id"] == "序号"
+    (s,) = sg.config.parse_config(spec, base=tmp_path).read()
+    assert s.n == 12 and s.metadata["scale_labels"]["expected"] == "zh_agree_7"
+
+
 def test_init_from_marks_what_needs_checking(tmp_path):
     cfg = tmp_path / "survey.yaml"
     assert main(["init", str(cfg), "--from", str(EXPORTS / "wjx_code_numbered.csv")]) == 0

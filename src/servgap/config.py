@@ -16,9 +16,15 @@ Relative paths are relative to the configuration file. ``servgap init`` writes
 
 Examples
 --------
+>>> import tempfile, servgap as sg
 >>> from servgap.config import load_config
->>> cfg = load_config("survey.yaml")                 # doctest: +SKIP
->>> res = cfg.analyze(["wave1.csv"])                  # doctest: +SKIP
+>>> with tempfile.TemporaryDirectory() as d:
+...     path = Path(d) / "survey.yaml"
+...     _ = path.write_text('columns: {expected: "E{item}", perceived: "P{item}"}\\nmissing: [0]\\n'
+...                         'segments: [branch]\\nanalysis: {by: branch}\\n', encoding="utf-8")
+...     res = load_config(path).analyze([sg.example_path("customers")])
+>>> res.measured_gaps
+[5]
 """
 
 from __future__ import annotations
@@ -115,6 +121,20 @@ def _columns_block(sugg) -> list[str]:
     return lines
 
 
+def _text_encoding(path: Path) -> str | None:
+    """``"gbk"`` for a CSV that is not UTF-8 but decodes as GBK (问卷星 writes GBK), else ``None`` (the default)."""
+    if path.suffix.lower() not in (".csv", ".txt", ".tsv") or not path.is_file():
+        return None
+    raw = path.read_bytes()
+    for enc in ("utf-8", "gbk"):
+        try:
+            raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        return None if enc == "utf-8" else enc
+    return None
+
+
 def config_from_file(path, instrument=SERVQUAL22, *, encoding: str | None = None, platform: str = "auto",
                      config_dir=".") -> str:
     """A commented survey YAML proposing how to read the export ``path`` (what ``servgap init --from`` writes).
@@ -137,6 +157,7 @@ def config_from_file(path, instrument=SERVQUAL22, *, encoding: str | None = None
     from .surveys.suggest import suggest_columns
 
     path = Path(path)
+    encoding = encoding or _text_encoding(path)
     sugg = suggest_columns(path, instrument, encoding=encoding, platform=platform)
     rel = os.path.relpath(path.resolve(), Path(config_dir).resolve())
     lines = [f"# servgap survey configuration proposed by `servgap init --from {path.name}`.",
@@ -306,8 +327,14 @@ def load_config(path) -> SurveyConfig:
 
     Examples
     --------
-    >>> cfg = load_config("survey.yaml")        # doctest: +SKIP
-    >>> surveys = cfg.read(["customers.csv"])   # doctest: +SKIP
+    >>> import tempfile, servgap as sg
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = Path(d) / "survey.yaml"
+    ...     _ = path.write_text('columns: {expected: "E{item}", perceived: "P{item}"}\\nmissing: [0]\\n',
+    ...                         encoding="utf-8")
+    ...     surveys = load_config(path).read([sg.example_path("customers")])
+    >>> surveys[0].n
+    1200
     """
     path = Path(path)
     data = read_yaml(path, "config file")

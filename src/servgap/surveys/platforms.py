@@ -306,7 +306,8 @@ def merge_metadata(into: dict, meta: Mapping) -> None:
 
 
 # -- durations and IP addresses -----------------------------------------------------------
-_DUR = re.compile(r"^\s*(?:(?P<h>\d+(?:\.\d+)?)\s*(?:小时|时|h|hr|hours?)\s*)?(?:(?P<m>\d+(?:\.\d+)?)\s*(?:分钟|分|m|min|minutes?)\s*)?"
+_DUR = re.compile(r"^\s*(?:(?P<h>\d+(?:\.\d+)?)\s*(?:小时|时|h|hr|hours?)\s*)?"
+                  r"(?:(?P<m>\d+(?:\.\d+)?)\s*(?:分钟|分|m|min|minutes?)\s*)?"
                   r"(?:(?P<s>\d+(?:\.\d+)?)\s*(?:秒钟|秒|s|sec|seconds?)?\s*)?$", re.IGNORECASE)
 _CLOCK = re.compile(r"^\s*(?:(?P<h>\d+):)?(?P<m>\d{1,2}):(?P<s>\d{1,2}(?:\.\d+)?)\s*$")
 

@@ -43,7 +43,8 @@ RULES = {
     "duplicates": {"ip": None, "id": None},
     "attention": None,
 }
-ISSUES = ("speeder", "straightliner", "duplicate_answers", "duplicate_id", "attention_failed")
+#: Ledger issues of the screening rules (``screened_out``: respondents excluded with ``exclude=True``).
+ISSUES = ("speeder", "straightliner", "duplicate_answers", "duplicate_id", "attention_failed", "screened_out")
 SCREENED_COLUMNS = ["id", "rule", "column", "value"]
 
 
