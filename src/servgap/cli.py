@@ -249,7 +249,8 @@ def cmd_init(args) -> int:
         raise _UsageError(f"{path} exists; use --force to overwrite it.")
     text = config_from_file(args.source, config_dir=path.parent) if args.source else TEMPLATE
     path.write_text(text, encoding="utf-8")
-    print(f"wrote {path}; edit the column patterns, then run: servgap validate DATA --config {path}")
+    what = "check the lines marked CHECK" if args.source else "edit the column patterns"
+    print(f"wrote {path}; {what}, then run: servgap validate {args.source or 'DATA'} --config {path}")
     return 0
 
 

@@ -40,6 +40,15 @@ def test_builtin_sets_zh_and_en():
     assert s.metadata["scale_labels"]["expected"] == "en_agree_5"
 
 
+def test_na_texts_are_left_to_the_numeric_check():
+    df, want = _labelled(ZH5)
+    df.loc[2, "E3"] = "N/A"
+    s = sg.read_survey(df, FIVE, columns={"expected": "E{item}", "perceived": "P{item}"}, missing=["N/A"])
+    q = s.quality.set_index(["column", "issue"])["count"]
+    assert q[("E3", "missing_code")] == 1 and q[("E3", "scale_label")] == 9
+    assert np.isnan(s.data["expected"][2, 2]) and s.data["expected"][3, 2] == want[3, 2]
+
+
 def test_custom_labels_and_named_set():
     df, want = _labelled(["差", "较差", "中", "较好", "好"])
     s = sg.read_survey(df, FIVE, columns={"expected": "E{item}", "perceived": "P{item}"},

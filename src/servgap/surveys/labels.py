@@ -64,8 +64,14 @@ def _is_number(v) -> bool:
     return True
 
 
+#: Texts that read as "not available" (pandas' NA strings): never answer labels, left to the numeric check.
+NA_TEXTS = frozenset(s.casefold() for s in ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+                                            "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a",
+                                            "nan", "null"))
+
+
 def text_labels(df: pd.DataFrame, cols: list[str], missing) -> dict[str, tuple[str, int, object]]:
-    """Distinct text answers of ``cols`` that are neither numbers nor declared missing codes:
+    """Distinct text answers of ``cols`` that are neither numbers, declared missing codes nor NA texts:
     squashed label -> (column, first row, value as written)."""
     codes = {str(c).strip() for c in (missing or ())}
     seen: dict = {}
@@ -76,7 +82,7 @@ def text_labels(df: pd.DataFrame, cols: list[str], missing) -> dict[str, tuple[s
         vals = s.reset_index(drop=True).dropna()
         for r, v in zip(vals.index, vals.to_numpy()):
             t = str(v).strip()
-            if not t or t in codes or _is_number(t):
+            if not t or t in codes or t.casefold() in NA_TEXTS or _is_number(t):
                 continue
             key = squash(t)
             if key not in seen:
@@ -170,7 +176,8 @@ def apply_labels(df: pd.DataFrame, cols: list[str], mapping: Mapping[str, float]
         if pd.api.types.is_numeric_dtype(s):
             ledger.append(dict(source=fname, column=c, issue="scale_label", count=0))
             continue
-        keys = s.map(lambda v: squash(v) if isinstance(v, str) and v.strip() and not _is_number(v) else None)
+        keys = s.map(lambda v: squash(v) if isinstance(v, str) and v.strip().casefold() not in NA_TEXTS
+                     and not _is_number(v) else None)
         hit = keys.isin(list(mapping)).to_numpy()
         df[c] = s.where(~hit, keys.map(mapping))
         ledger.append(dict(source=fname, column=c, issue="scale_label", count=int(hit.sum())))
