@@ -154,3 +154,16 @@ def test_dask_engine_needs_columns():
     df = _frame([f"E{i}" for i in IDS] + [f"P{i}" for i in IDS])
     with pytest.raises(ConfigError, match="engine=\"dask\" reads plain tables with columns= given"):
         sg.read_survey(df, engine="dask")
+
+
+def test_single_viewpoint_surveys_and_unmarked_twins():
+    gc = sg.GAP_CONSTRUCTS
+    df = _frame(list(gc.item_ids), n=6)
+    df = df.clip(1, 5)
+    s = sg.read_survey(df, gc)                                            # a staff survey named by item ids
+    assert s.viewpoints == ["rating"] and s.metadata["columns"]["rating"]["MRO1"] == "MRO1"
+    twice = [f"{k + 1}、{t}" for k, t in enumerate(ZH)] + [f"{k + 23}、{t}" for k, t in enumerate(ZH)]
+    sugg = sg.suggest_columns(_frame(twice))
+    assert sugg.columns == {} and sugg.table["reason"].str.contains("which is which").all()
+    once = sg.suggest_columns(_frame(twice[:22]))
+    assert list(once.columns) == ["rating"] and once.ok

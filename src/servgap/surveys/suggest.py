@@ -133,7 +133,9 @@ def _wording(h: Header) -> str:
 
 def _features(h: Header, inst, matcher: WordingMatcher, texts: Mapping[str, list]) -> _Col:
     cm = code_marker(h.code) or code_marker(h.column)
-    stem = find_markers(h.stem) | (set() if cm else find_markers(h.code)) | letter_marker(h.question)
+    stem = find_markers(h.stem) | letter_marker(h.question)
+    if not cm and h.code != h.text:                       # a code of its own (Qualtrics Q2_1, an SPSS name)
+        stem |= find_markers(h.code)
     col = _Col(h=h, code=cm, own=set(), stem=stem)
     words = _wording(h)
     if words:
@@ -142,14 +144,19 @@ def _features(h: Header, inst, matcher: WordingMatcher, texts: Mapping[str, list
         col.best, col.sim = ranked[0]
         col.second = ranked[1][1] if len(ranked) > 1 else 0.0
     ignore = " ".join(texts.get(col.best, [])) if col.sim >= 0.6 else ""
-    col.own = find_markers(h.sub, ignore=ignore) if h.sub else set()
-    if not h.sub and h.stem and col.sim >= 0.6:          # one question per item: "3、银行拥有…（期望）"
-        col.own, col.stem = find_markers(h.stem, ignore=ignore), set()
+    if h.sub:
+        col.own = find_markers(h.sub, ignore=ignore)
+    elif h.stem and col.sim >= 0.6:                       # one question per item: "3、银行拥有…（期望）"
+        col.own, col.stem = find_markers(h.stem, ignore=ignore), letter_marker(h.question)
+    elif not h.stem and not cm:                           # a header without parts: "期望_银行拥有…"
+        col.own = find_markers(h.text, ignore=ignore)
     for c in (h.subcode, h.sub):
         m = re.fullmatch(r"(?:SQ|sq)?0*(\d+)", c or "")
         if m and m.group(1) in inst.item_ids:
             col.number = m.group(1)
             break
+    if col.number is None and not cm and h.code.strip() in inst.item_ids and not h.code.strip().isdigit():
+        col.number = h.code.strip()                        # the item id itself (MRO1, tangible_1 …)
     return col
 
 
@@ -212,6 +219,9 @@ def _one(c: _Col, vp: str | None, inst) -> tuple:
         return col, c.code[0], c.code[1], 0.98, f"code {c.h.code or col!r}: {c.code[0]}, item {c.code[1]}"
     if c.number is not None and vp:
         return col, vp, c.number, 0.9, f"item number {c.number} in question {c.block!r}"
+    if c.number is not None and c.number == c.h.code.strip():
+        return col, vp, c.number, 0.9 if vp else 0.0, f"the item id {c.number!r}" + (
+            "" if vp else "; no viewpoint marker")
     if c.best is not None and c.sim >= 0.6:
         near = c.second >= c.sim - 0.05
         conf = 0.5 if near else min(0.95, c.sim)
@@ -234,6 +244,8 @@ def _assign(cols: list[_Col], inst) -> list[tuple]:
         else:
             rows += [_one(c, _viewpoint(c, vp), inst) for c in block]
     marked = {r[1] for r in rows if r[1] and r[3] > 0}
+    if not marked and not anonymous:
+        return _single_viewpoint(rows)
     order = ["expected", "perceived"] if len(anonymous) == 2 and not marked & {"expected", "perceived"} else []
     for k, block in enumerate(anonymous):
         if order:
@@ -242,6 +254,28 @@ def _assign(cols: list[_Col], inst) -> list[tuple]:
             rows += [(c.h.column, None, iid, 0.0, "a block of the instrument's size without a viewpoint marker")
                      for c, iid in zip(block, items)]
     return rows
+
+
+def _single_viewpoint(rows: list[tuple]) -> list[tuple]:
+    """No viewpoint marker anywhere: columns placed by item id or wording are one ``rating`` viewpoint
+    (a staff survey on the construct instrument, a perceptions-only file)."""
+    placed = [r[2] for r in rows if r[2] and r[1] is None]
+    if len(placed) != len(set(placed)):           # E and P wording without markers: say so, do not pick one
+        return [(col, vp, iid, 0.0, f"{reason}; several columns match this item and no viewpoint marker says which "
+                 "is which" if iid and placed.count(iid) > 1 else reason) for col, vp, iid, conf, reason in rows]
+    out = []
+    for col, vp, iid, conf, reason in rows:
+        if iid and vp is None and ("wording matches" in reason or "item id" in reason) and "nearly" not in reason:
+            reason = reason.split("; no viewpoint")[0] + "; no viewpoint marker anywhere: read as one 'rating'"
+            conf = _rating_confidence(reason)
+            vp = "rating"
+        out.append((col, vp, iid, conf, reason))
+    return out
+
+
+def _rating_confidence(reason: str) -> float:
+    m = re.search(r"\(([\d.]+)\)", reason)
+    return min(0.95, float(m.group(1))) if m else 0.9
 
 
 def _resolve(rows: list[tuple], inst) -> tuple[dict, list[tuple]]:
