@@ -17,7 +17,8 @@ from . import labels as lb
 from .headers import expand_pattern, is_pattern, is_template
 from .options import ReadOptions
 from .platforms import blank_markers, headers_of
-from .suggest import block_mapping, refusal, suggest
+from .placing import block_mapping
+from .suggest import refusal, suggest
 from .validation import numeric_block
 
 
