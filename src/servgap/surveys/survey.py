@@ -82,6 +82,13 @@ class Survey:
         ``(n, n_dimensions)`` importance allocations (e.g. 100 points over dimensions).
     extra : pandas.DataFrame
         Other columns kept with ``keep=`` (e.g. an overall satisfaction rating).
+    metadata : dict
+        What reading learnt: ``platform`` (the export read, e.g. ``"wjx"``), ``columns`` (the
+        ``{viewpoint: {item: column}}`` mapping used), ``header_table``, ``roles``,
+        ``scale_labels``, SPSS ``value_labels`` … (see docs/platforms.md).
+    screened : pandas.DataFrame
+        Respondents flagged by ``read_survey(screen=...)``: ``id, rule, column, value`` (one
+        row per flag; excluded from the data only with ``exclude=True``).
     """
 
     instrument: Instrument
@@ -98,6 +105,8 @@ class Survey:
     source: str = "<survey>"
     ledger: list = field(default_factory=list, repr=False)
     metadata: dict = field(default_factory=dict, repr=False)
+    screened: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["id", "rule", "column", "value"]),
+                                   repr=False)
 
     _codes: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
