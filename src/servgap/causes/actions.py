@@ -108,6 +108,8 @@ def action_plan(res, lang: str = "en", by=None, top: int | None = 10, **kwargs) 
     out = (pd.concat(frames, ignore_index=True) if frames
            else pd.DataFrame({c: pd.Series(dtype=object) for c in [*by_cols, *ACTION_COLUMNS]}))
     out = out.astype({"priority": "int64", "best_rank": "int64"}) if len(out) else out
+    for c in ("owner_id", "indicator", "target", "horizon"):          # missing text is None, not NaN
+        out[c] = out[c].astype(object).where(out[c].notna(), None)
     out.attrs["lang"] = lang
     out.attrs["note"] = ranked.attrs.get("note", "")
     out.attrs["business_case"] = business_case(lang).to_dict("records")
