@@ -2,12 +2,13 @@
 `servgap.analyze` take, written down so that batch runs are reproducible.
 
 A configuration has the keys of ``read_survey`` at the top level (``columns``, ``id``,
-``segments``, ``weight``, ``importance``, ``missing``, ``out_of_range``, ``min_items``,
-``keep``, ``layout``, ``long_columns``, ``encoding``, ``sheet``), optionally ``files:``
+``segments``, ``weight``, ``strata``, ``cluster``, ``importance``, ``missing``, ``out_of_range``,
+``min_items``, ``keep``, ``layout``, ``long_columns``, ``encoding``, ``sheet``), optionally ``files:``
 (source files; the command line may give them instead) and ``instrument:``
 (``servqual22``, ``gap_constructs`` or the path of an instrument YAML), an
 ``analysis:`` block with the keywords of ``analyze`` (``by``, ``test``, ``correction``,
-``alpha``, ``confidence``, ``weighted``, ``min_items``, ``gaps``, ``wave``) and an
+``alpha``, ``confidence``, ``weighted``, ``min_items``, ``gaps``, ``wave``, ``variance``,
+``lonely_psu``) and an
 optional ``staff:`` block describing a second survey (managers/staff: management,
 specification, delivered, communicated) with the same keys and its own ``files:``.
 Relative paths are relative to the configuration file. ``servgap init`` writes
@@ -15,9 +16,17 @@ Relative paths are relative to the configuration file. ``servgap init`` writes
 
 Examples
 --------
->>> from servgap.config import load_config
->>> cfg = load_config("survey.yaml")                 # doctest: +SKIP
->>> res = cfg.analyze(["wave1.csv"])                  # doctest: +SKIP
+>>> import tempfile, warnings
+>>> from pathlib import Path
+>>> from servgap.config import TEMPLATE, load_config
+>>> path = Path(tempfile.mkdtemp()) / "survey.yaml"
+>>> _ = path.write_text(TEMPLATE, encoding="utf-8")
+>>> cfg = load_config(path)
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore")
+...     res = cfg.analyze([sg.example_path("customers")])
+>>> res.settings.by
+('branch',)
 """
 
 from __future__ import annotations
@@ -28,15 +37,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .analysis.core import analyze
 from .errors import ConfigError
 from .model.instruments import SERVQUAL22, Instrument, gap_constructs
 from .surveys.read import read_survey
 from .yamlio import read_yaml
 
-SURVEY_KEYS = ("columns", "id", "segments", "weight", "importance", "missing", "out_of_range", "min_items",
-               "keep", "layout", "long_columns", "encoding", "sheet", "name")
-ANALYSIS_KEYS = ("by", "test", "correction", "alpha", "confidence", "weighted", "min_items", "gaps", "wave")
+SURVEY_KEYS = ("columns", "id", "segments", "weight", "strata", "cluster", "importance", "missing", "out_of_range",
+               "min_items", "keep", "layout", "long_columns", "encoding", "sheet", "name")
+ANALYSIS_KEYS = ("by", "test", "correction", "alpha", "confidence", "weighted", "min_items", "gaps", "wave",
+                 "variance", "lonely_psu")
 TOP_KEYS = ("files", "instrument", *SURVEY_KEYS, "analysis", "staff")
 STAFF_KEYS = ("files", "instrument", *SURVEY_KEYS)
 BUILTIN_INSTRUMENTS = ("servqual22", "gap_constructs")
@@ -60,6 +69,8 @@ columns:
 id: resp_id                       # respondent id column (needed to join files or pair surveys)
 segments: [branch]                # columns to split the analysis by
 # weight: weight                  # survey-weight column
+# strata: stratum                 # sampling design, for analysis: variance: design
+# cluster: psu                    #   (primary sampling units, identified within strata)
 # importance: "W_{dimension}"     # 100-point importance allocation over the five dimensions
 missing: [0, 9, -99]              # codes meaning "no answer / not applicable" in the rating columns
 out_of_range: error               # "error" (stop with the cell location) or "missing"
@@ -75,6 +86,8 @@ analysis:
   alpha: 0.05
   confidence: 0.95
   weighted: true
+  # variance: design              # "kish" (default) or "design" (Taylor linearisation over strata/cluster)
+  # lonely_psu: adjust            # a stratum with one PSU: "adjust", "certainty" or "fail"
   # gaps: [5]                     # restrict to some gaps (default: every gap the data can measure)
   # wave: quarter                 # column holding the survey wave
 
@@ -174,6 +187,8 @@ class SurveyConfig:
 
     def analyze(self, files=None, **overrides):
         """Read the survey(s) and run `servgap.analyze` with the configured settings."""
+        from .analysis.core import analyze   # CLI start-up: `servgap validate` never loads the engine
+
         kw = {**self.analysis, **{k: v for k, v in overrides.items() if v is not None}}
         return analyze(self.read(files), **kw)
 
@@ -222,8 +237,14 @@ def load_config(path) -> SurveyConfig:
 
     Examples
     --------
-    >>> cfg = load_config("survey.yaml")        # doctest: +SKIP
-    >>> surveys = cfg.read(["customers.csv"])   # doctest: +SKIP
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from servgap.config import TEMPLATE
+    >>> path = Path(tempfile.mkdtemp()) / "survey.yaml"
+    >>> _ = path.write_text(TEMPLATE, encoding="utf-8")
+    >>> surveys = load_config(path).read([sg.example_path("customers")])
+    >>> surveys[0].n
+    1200
     """
     path = Path(path)
     data = read_yaml(path, "config file")

@@ -67,6 +67,10 @@ STRINGS = {
         "weights_on": "Survey weights are used: weighted means, weighted SD (reliability weights) and Kish's "
                       "effective sample size n_eff = (Σw)² / Σw² for the tests.",
         "weights_off": "No survey weights were used.",
+        "variance_design": "Standard errors, confidence intervals and t tests are design-based: Taylor "
+                           "linearisation of the weighted mean gap, primary sampling units (PSUs) drawn with "
+                           "replacement within strata, each segment a domain of the whole design, and the design "
+                           "degrees of freedom (PSUs minus strata).",
         "cli_worst": "Largest significant shortfalls:", "cli_files": "Files written:",
         "basis_label": {"measured": "measured", "inferred": "inferred", "not significant": "not significant"},
         "tests": {"t": "paired t-test", "welch_t": "Welch t-test", "wilcoxon": "Wilcoxon signed-rank test",
@@ -126,6 +130,9 @@ STRINGS = {
         "weights_on": "使用了调查权重：加权均值、加权标准差（可靠性权重），检验采用 Kish 有效样本量 "
                       "n_eff = (Σw)² / Σw²。",
         "weights_off": "未使用调查权重。",
+        "variance_design": "标准误、置信区间和 t 检验均基于抽样设计：对加权平均差距作泰勒线性化，"
+                           "按层内有放回抽取初级抽样单元（PSU）估计方差，各细分群体作为整个设计中的子总体，"
+                           "自由度为 PSU 数减去层数。",
         "cli_worst": "最大的显著不足：", "cli_files": "已写出的文件：",
         "basis_label": {"measured": "已测量", "inferred": "推断", "not significant": "不显著"},
         "tests": {"t": "配对 t 检验", "welch_t": "Welch t 检验", "wilcoxon": "Wilcoxon 符号秩检验",

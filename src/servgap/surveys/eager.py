@@ -33,8 +33,12 @@ def read_eager(sources: list, inst, opts: ReadOptions) -> Survey:
         ledger.append(dict(source=fname, column=c, issue="missing", count=int(seg[c].isna().sum())))
     ledger.append(dict(source=fname, column="*", issue="no_usable_answer", count=_no_answer(data, len(df))))
     sv = Survey(instrument=inst, data=data, ids=ids, segments=seg, weights=_weights(df, opts, fname, line_offset),
+                strata=_design_labels(df, opts.strata, fname, line_offset, "strata"),
+                cluster=_design_labels(df, opts.cluster, fname, line_offset, "cluster"),
                 importance=_importance(df, inst, opts, fname, ledger, line_offset), extra=_frame_of(df, opts.keep),
                 has_ids=opts.id is not None, min_items=opts.min_items, source=fname, ledger=ledger, metadata=metadata)
+    if opts.design_columns():
+        sv.metadata["design"] = {"strata": opts.strata, "cluster": opts.cluster}
     for vp, x in data.items():
         x.flags.writeable = False      # validated data: read-only, so the integer codes stay true
         sv.codes(vp)
@@ -82,6 +86,20 @@ def _weights(df, opts: ReadOptions, fname: str, line_offset: int) -> np.ndarray 
         raise DataError(f"{where(file=fname, column=col, row=r + 1 + line_offset, value=df[col].iloc[r])}: "
                         f"weights must be non-negative numbers ({int(bad.sum())} bad cells); fix or drop them.")
     return w
+
+
+def _design_labels(df, col, fname: str, line_offset: int, what: str) -> np.ndarray | None:
+    """Stratum or cluster (PSU) labels of every row (a design needs one for every respondent)."""
+    if col is None:
+        return None
+    require_column(df, col, fname, what)
+    na = df[col].isna().to_numpy()
+    if na.any():
+        r = int(np.flatnonzero(na)[0])
+        raise DataError(f"{where(file=fname, column=col, row=r + 1 + line_offset)}: the {what} label is empty "
+                        f"({int(na.sum())} such rows); a design-based variance needs the {what} label of every "
+                        "respondent. Fill it in from the sampling frame, or drop these respondents.")
+    return df[col].to_numpy()
 
 
 def _importance(df, inst, opts: ReadOptions, fname: str, ledger: list, line_offset: int) -> np.ndarray | None:

@@ -30,6 +30,8 @@ class ReadOptions:
     id: str | None = None
     segments: tuple = ()
     weight: str | None = None
+    strata: str | None = None
+    cluster: str | None = None
     importance: Any = None
     missing: tuple = ()
     out_of_range: str = "error"
@@ -42,8 +44,8 @@ class ReadOptions:
     name: str | None = None
 
     @classmethod
-    def of(cls, *, columns, id=None, segments=None, weight=None, importance=None, missing=None,
-           out_of_range="error", min_items=0.5, keep=None, layout="wide", long_columns=None,
+    def of(cls, *, columns, id=None, segments=None, weight=None, strata=None, cluster=None, importance=None,
+           missing=None, out_of_range="error", min_items=0.5, keep=None, layout="wide", long_columns=None,
            encoding=None, sheet=0, name=None) -> "ReadOptions":
         """Check the arguments of ``read_survey`` and normalise them (lists become tuples)."""
         if not columns:
@@ -58,7 +60,14 @@ class ReadOptions:
         if isinstance(min_items, bool) or not isinstance(min_items, (int, float)) or not 0 < min_items <= 1:
             raise ConfigError(f"min_items={min_items!r} must be a share in (0, 1], e.g. 0.5.")
         codes = missing if isinstance(missing, (list, tuple, set, frozenset)) else ([] if missing is None else [missing])
-        return cls(columns=dict(columns), id=id, segments=_names(segments), weight=weight, importance=importance,
+        for what, col in (("strata", strata), ("cluster", cluster)):
+            if col is not None and not isinstance(col, str):
+                raise ConfigError(f"{what}={col!r} must be one column name (combine several columns into one first).")
+        if strata is not None and strata == cluster:
+            raise ConfigError(f"strata and cluster both name column {strata!r}: every stratum would hold a single "
+                              "PSU. Give the column of the primary sampling units within the strata as cluster=.")
+        return cls(columns=dict(columns), id=id, segments=_names(segments), weight=weight, strata=strata,
+                   cluster=cluster, importance=importance,
                    missing=tuple(codes), out_of_range=out_of_range, min_items=min_items, keep=_names(keep),
                    layout=layout, long_columns=long_columns, encoding=encoding, sheet=sheet, name=name)
 
@@ -72,6 +81,10 @@ class ReadOptions:
         return []
 
     def carried_columns(self, dimension_ids: list[str]) -> list[str]:
-        """Columns carried along besides the ratings: segments, kept columns, weight, importance."""
-        return [*self.segments, *self.keep, *([self.weight] if self.weight else []),
+        """Columns carried along besides the ratings: segments, kept columns, weight, design, importance."""
+        return [*self.segments, *self.keep, *self.design_columns(), *([self.weight] if self.weight else []),
                 *self.importance_columns(dimension_ids)]
+
+    def design_columns(self) -> list[str]:
+        """The strata and cluster (PSU) columns declared for design-based variances."""
+        return [c for c in (self.strata, self.cluster) if c]

@@ -15,7 +15,8 @@ from .survey import Survey
 
 def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | None = None,
                 id: str | None = None, segments: str | Sequence[str] | None = None,
-                weight: str | None = None, importance=None, missing=None,
+                weight: str | None = None, strata: str | None = None, cluster: str | None = None,
+                importance=None, missing=None,
                 out_of_range: str = "error", min_items: float = 0.5, keep: Sequence[str] | None = None,
                 layout: str = "wide", long_columns: Mapping[str, str] | None = None,
                 encoding: str | None = None, sheet=0, name: str | None = None, engine: str = "auto") -> Survey:
@@ -37,6 +38,11 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
         Respondent-id and survey-weight columns.
     segments : str or list of str
         Columns to split the analysis by (branch, customer segment, wave ...).
+    strata, cluster : str
+        The sampling design, for design-based variances (``analyze(variance="design")``):
+        the stratum column and the cluster (primary sampling unit) column. PSUs are
+        identified within strata. Without ``cluster`` every respondent is its own PSU;
+        without ``strata`` the design has one stratum. Every respondent needs both labels.
     importance : str or dict
         Importance allocation per dimension: pattern with ``{dimension}`` or mapping.
     missing : value or list
@@ -74,9 +80,10 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
     (1200, ['expected', 'perceived'])
     """
     inst = as_instrument(instrument)
-    opts = ReadOptions.of(columns=columns, id=id, segments=segments, weight=weight, importance=importance,
-                          missing=missing, out_of_range=out_of_range, min_items=min_items, keep=keep, layout=layout,
-                          long_columns=long_columns, encoding=encoding, sheet=sheet, name=name)
+    opts = ReadOptions.of(columns=columns, id=id, segments=segments, weight=weight, strata=strata, cluster=cluster,
+                          importance=importance, missing=missing, out_of_range=out_of_range, min_items=min_items,
+                          keep=keep, layout=layout, long_columns=long_columns, encoding=encoding, sheet=sheet,
+                          name=name)
     if isinstance(source, (list, tuple)):
         if engine not in ("auto", "pandas"):
             raise ConfigError(f"engine={engine!r} reads one source; join several files first or use engine=\"pandas\".")
