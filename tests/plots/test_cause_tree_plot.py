@@ -62,3 +62,10 @@ def test_empty_tree_says_so():
     assert any("no tree" in t.get_text() for t in ax.texts)
     with pytest.raises(ConfigError, match="cause_tree"):
         plotting.cause_tree(r.causes())
+
+
+def test_causes_bar_plot_takes_the_new_causes_table(res):
+    """The columns added to res.causes() (tied, parent, n_min, via) are not taken for segments."""
+    table = res.causes(top=5)
+    ax = plotting.causes(table)
+    assert len(ax.get_yticklabels()) == len(table)
