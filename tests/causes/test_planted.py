@@ -84,13 +84,18 @@ def top3(out) -> set:
     return set(out.loc[out["rank"] <= 3, "cause"])
 
 
+def story(seed: int, g5: dict, low_construct: str, **staff_gaps):
+    """Customers short in ``g5``, staff with the planted upstream gaps and one construct at 2.0."""
+    rng = np.random.default_rng(seed)
+    cust = gap_customers(rng, g5=g5)
+    staff = gap_staff(rng, constructs={low_construct: 2.0}, **staff_gaps)
+    res = quiet_analyze(gap_surveys(cust, staff))
+    return res, check_invariants(res)
+
+
 # --------------------------------------------------------------------------- scenarios
 def test_responsiveness_gap3_story():
-    rng = np.random.default_rng(31)
-    cust = gap_customers(rng, g5={"responsiveness": -1.2})
-    staff = gap_staff(rng, g3={"responsiveness": -1.0}, constructs={"technology_job_fit": 2.0})
-    res = quiet_analyze(gap_surveys(cust, staff))
-    out = check_invariants(res)
+    res, out = story(31, {"responsiveness": -1.2}, "technology_job_fit", g3={"responsiveness": -1.0})
     assert {"G3-6", "B-weak-it"} <= top3(out)
     top = out.set_index("cause")
     assert top.loc["G3-6", "basis"] == "measured" and top.loc["B-weak-it", "parent"] == ["G3-6"]
@@ -100,11 +105,7 @@ def test_responsiveness_gap3_story():
 
 
 def test_over_promised_speed_is_gap4_in_responsiveness():
-    rng = np.random.default_rng(32)
-    cust = gap_customers(rng, g5={"responsiveness": -1.0})
-    staff = gap_staff(rng, g4={"responsiveness": -1.0}, constructs={"propensity_to_overpromise": 2.0})
-    res = quiet_analyze(gap_surveys(cust, staff))
-    out = check_invariants(res)
+    res, out = story(32, {"responsiveness": -1.0}, "propensity_to_overpromise", g4={"responsiveness": -1.0})
     assert "G4-4" in top3(out)
     row = out.set_index("cause").loc["G4-4"]
     assert row["basis"] == "measured" and "responsiveness" in row["dimensions"]
@@ -113,12 +114,8 @@ def test_over_promised_speed_is_gap4_in_responsiveness():
 
 
 def test_gap1_with_low_research_orientation():
-    rng = np.random.default_rng(33)
-    cust = gap_customers(rng, g5={"empathy": -1.0})
-    staff = gap_staff(rng, g1={"empathy": -1.0}, constructs={"marketing_research_orientation": 2.0})
-    res = quiet_analyze(gap_surveys(cust, staff))
+    res, out = story(33, {"empathy": -1.0}, "marketing_research_orientation", g1={"empathy": -1.0})
     assert res.dimensions.query("gap == 1 and dimension == 'empathy'")["mean_gap"].item() < -0.7
-    out = check_invariants(res)
     assert {"G1-1", "G1-2", "G1-3"} <= top3(out)
     by_id = out.set_index("cause")
     assert (by_id.loc[["G1-1", "G1-2", "G1-3"], "basis"] == "measured").all()
