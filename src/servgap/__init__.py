@@ -34,6 +34,7 @@ _LAZY = {
     "compare_segments": ("analysis.compare", "compare_segments"),
     "wave_changes": ("analysis.compare", "wave_changes"),
     "read_results": ("analysis.saved", "read_results"),
+    "suggest_columns": ("surveys.suggest", "suggest_columns"),
     "plotting": ("plots", None),
 }
 

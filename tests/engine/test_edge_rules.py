@@ -92,3 +92,22 @@ def test_two_sample_rank_test_needs_two_answers_each():
         row = sg.analyze([cust, mgr], gaps=[1], test="wilcoxon").items.iloc[0]
     assert row["test"] == "mann_whitney" and row[["statistic", "p", "effect"]].isna().all()
     assert row["mean_gap"] == pytest.approx(6 - 4)
+
+
+def test_constant_cell_under_design_variance():
+    """variance="design": the linearisation variance of a constant cell is 0 too; the same rule holds."""
+    rng = np.random.default_rng(5)
+    n = 40
+    df = pd.DataFrame({"seg": ["A"] * n, "st": np.repeat(["s1", "s2"], n // 2), "psu": np.tile([1, 2, 3, 4], n // 4),
+                       "w": rng.uniform(0.5, 2, n)})
+    for i in (1, 2, 3):
+        df[f"E{i}"] = rng.integers(3, 8, n)
+        df[f"P{i}"] = np.clip(df[f"E{i}"] + rng.integers(-2, 2, n), 1, 7)
+    df["E2"], df["P2"] = 6, 4                                      # every respondent: gap −2 on item 2
+    sv = sg.read_survey(df, _inst(), columns={"expected": "E{item}", "perceived": "P{item}"}, segments="seg",
+                        weight="w", strata="st", cluster="psu")
+    with pytest.warns(MethodWarning, match=r"gap 5 item 2"):
+        res = sg.analyze(sv, variance="design")
+    row = res.items.set_index("item").loc["2"]
+    assert row["mean_gap"] == pytest.approx(-2) and row[["statistic", "p", "ci_low", "ci_high", "effect"]].isna().all()
+    assert res.items.set_index("item").loc["1", ["statistic", "p"]].notna().all()

@@ -15,15 +15,16 @@ import pandas as pd
 
 from .. import stats as st
 from ..stats import adjust
+from .design import design_columns
 from .kernel import Cell
 from .segments import Segmentation
 
 CORE_COLUMNS = ["n", "mean_gap", "sd_gap", "se", "ci_low", "ci_high", "statistic", "df", "p", "p_adj",
-                "effect", "effect_ci_low", "effect_ci_high", "test", "paired", "mean_expected", "mean_perceived", "benchmark", "later",
-                "mean_benchmark", "mean_later", "n_eff"]
+                "effect", "effect_ci_low", "effect_ci_high", "test", "paired", "mean_expected", "mean_perceived",
+                "benchmark", "later", "mean_benchmark", "mean_later", "n_eff"]
 MISSING_GAP_COLUMNS = ["gap", "name", "benchmark", "later", "reason"]
 #: Version of the saved result structure (``to_json``); a new major version breaks readers.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 #: Unit columns of each level's table.
 LEVEL_KEYS = {"item": ["dimension", "item"], "dimension": ["dimension"], "overall": ["measure"]}
 
@@ -149,6 +150,12 @@ def finish_cell(comp, level, inst, seg, later: Cell, bench: Cell | None, test, c
             out.update(df=np.full(len(out["n"]), np.nan), **_test_columns(rk))
         mb, ml = mb_.mean, ml_.mean
     out["mean_gap"] = np.where(out["n"] > 0, out["mean_gap"], np.nan)
+    if later.design is not None:         # variance="design": se, CI (and the t test) from the sampling design
+        out.update(design_columns(later.design, None if paired else bench.design, out["mean_gap"], confidence,
+                                  ("se", "ci_low", "ci_high") if test == "wilcoxon" else None))
+        if r["constant"].any():          # no variation: the design-based t is undefined as well
+            for k in ("ci_low", "ci_high") + (() if test == "wilcoxon" else ("statistic", "p")):
+                out[k] = np.where(r["constant"], np.nan, out[k])
     test_name = {("t", True): "t", ("t", False): "welch_t", ("wilcoxon", True): "wilcoxon",
                  ("wilcoxon", False): "mann_whitney"}[(test, paired)]
     extra = dict(test=test_name, paired=paired,
