@@ -46,6 +46,48 @@ def small_result(segments=SEGMENTS, **kw):
         return sg.analyze(cust, by="branch", **kw)
 
 
+def exact_overall(df, inst, later="P", bench="E", importance=None, min_items=0.5):
+    """Every respondent's unweighted and importance-weighted overall gap as `fractions.Fraction`s.
+
+    The definition, one respondent at a time: item gaps ``later − benchmark`` (integer
+    ratings), dimension gap = mean of the available item gaps when at least ``min_items``
+    of the items are there, overall = mean of the available dimension gaps (at least half
+    of them), weighted = ``Σ a_d gap_d / Σ a_d`` over the available dimensions with the
+    allocation columns ``importance.format(dimension=...)``. ``None`` where undefined.
+    """
+    from fractions import Fraction
+
+    unw, wtd = [], []
+    for r in df.to_dict("records"):
+        dims = {}
+        for d in inst.dimensions:
+            g = [Fraction(int(r[f"{later}{i.id}"] - r[f"{bench}{i.id}"])) for i in d.items
+                 if not (pd.isna(r[f"{later}{i.id}"]) or pd.isna(r[f"{bench}{i.id}"]))]
+            if g and len(g) >= min_items * len(d.items) - 1e-9:
+                dims[d.id] = sum(g) / len(g)
+        if len(dims) < len(inst.dimensions) / 2:
+            unw.append(None), wtd.append(None)
+            continue
+        unw.append(sum(dims.values()) / len(dims))
+        if importance is None:
+            continue
+        a = {d: Fraction(r[importance.format(dimension=d)]).limit_denominator(1000) for d in dims}
+        tot = sum(a.values())
+        wtd.append(sum(a[d] * v for d, v in dims.items()) / tot if tot else None)
+    return unw, (wtd if importance is not None else None)
+
+
+def signed_rank_oracle(scores):
+    """R's V (sum of the ranks of the positive differences) and scipy's p (normal approximation,
+    no continuity correction) of exact scores (Fractions, rounded once to doubles)."""
+    from scipy import stats
+
+    x = np.array([float(v) for v in scores if v is not None])
+    nz = x[x != 0]
+    v = stats.rankdata(np.abs(nz))[nz > 0].sum()
+    return v, stats.wilcoxon(x, zero_method="wilcox", correction=False, method="approx").pvalue
+
+
 def design_frame(n=360, seed=11, strata=("north", "south", "east"), psus_per_stratum=(5, 4, 6), weights=True):
     """A customer table from a stratified cluster sample: strata, PSUs numbered 1.. within each stratum
     (the same labels recur in every stratum), branches that cut across PSUs, unequal weights,

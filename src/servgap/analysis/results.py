@@ -90,7 +90,9 @@ class GapAnalysis:
         d = self.dimensions
         if d.empty:
             return
-        thin = d[(d["n"] < 2) | d["p"].isna()]     # gap 1: n counts both samples, so also look at p
+        # gap 1: n counts both samples, so also look at the pooled SD (NaN when a sample has < 2 answers;
+        # 0, not NaN, for answers without variation, which the engine warns about separately)
+        thin = d[(d["n"] < 2) | d["sd_gap"].isna()]
         if thin.empty:
             return
         cols = ["gap", *self.by]
@@ -256,6 +258,27 @@ class GapAnalysis:
         from .drivers import ipa_table
 
         return ipa_table(self)
+
+    @cached_property
+    def perception(self) -> pd.DataFrame:
+        """Every viewpoint's level per item, dimension, overall score and segment, tested against the
+        scale midpoint (SERVPERF; filled with or without expectations). See `perception_table`."""
+        from .perception import perception_table
+
+        return perception_table(self)
+
+    def perception_table(self, benchmark=None) -> pd.DataFrame:
+        """`perception` against another benchmark: a number or ``{dimension: target}`` (None: midpoint)."""
+        from .perception import perception_table
+
+        return perception_table(self, benchmark)
+
+    def servperf_vs_servqual(self, outcome: str | None = None, level: str = "overall") -> pd.DataFrame:
+        """How well perceptions alone (SERVPERF) and P − E (SERVQUAL) explain an outcome rating: R², adjusted R²,
+        Vuong's test and the F tests of both restrictions of ``y ~ P + E`` (Cronin & Taylor 1992)."""
+        from .perception import servperf_vs_servqual
+
+        return servperf_vs_servqual(self, outcome, level)
 
     def compare(self, by=None, **kwargs) -> pd.DataFrame:
         """Are gap scores different across segments? ANOVA, Welch, Kruskal-Wallis, post-hoc pairs."""
