@@ -30,3 +30,11 @@ def test_bench_out_of_core_small():
 
     r = bench_out_of_core.main(60_000)
     assert r["rows"] == 60_000 and r["partitions"] >= 1 and r["analyze_rss_mb"] > 0
+
+
+@pytest.mark.slow
+def test_bench_importance_small():
+    import bench_importance
+
+    out = bench_importance.main(3_000, 10, repeats=1, check_segments=2)
+    assert out["max_rel_diff_p"] < 1e-12 and out["t"]["importance_s"] > 0

@@ -3,9 +3,9 @@
 ::
 
     servgap demo [--out DIR] [--lang en|zh]
-    servgap analyze FILE... --config survey.yaml [--by COL] [--out DIR] [--format html,xlsx,json] [--lang]
+    servgap analyze FILE... --config survey.yaml [--by COL] [--out DIR] [--format html,xlsx,json] [--combine] [--lang]
     servgap validate FILE... --config survey.yaml
-    servgap init [PATH]
+    servgap init [PATH] [--from FILE]
     servgap report RESULTS.json|FILE... [--config survey.yaml] [--out report.html] [--lang]
 
 Exit codes: 0 success, 1 a file failed (data error), 2 usage or configuration error.
@@ -239,13 +239,15 @@ def cmd_validate(args) -> int:
 
 def cmd_init(args) -> int:
     from .atomic import write_text
-    from .config import TEMPLATE
+    from .config import TEMPLATE, config_from_file
 
     path = Path(args.path)
     if path.exists() and not args.force:
         raise _UsageError(f"{path} exists; use --force to overwrite it.")
-    write_text(path, TEMPLATE)
-    print(f"wrote {path}; edit the column patterns, then run: servgap validate DATA --config {path}")
+    text = config_from_file(args.source, config_dir=path.parent) if args.source else TEMPLATE
+    write_text(path, text)
+    what = "check the lines marked CHECK" if args.source else "edit the column patterns"
+    print(f"wrote {path}; {what}, then run: servgap validate {args.source or 'DATA'} --config {path}")
     return 0
 
 
@@ -301,7 +303,8 @@ prints each survey's data-quality ledger and the incomplete pairs of its paired 
 exit code 1 when a file cannot be read (the message names file, column, row and value)""",
     "init": """examples:
   servgap init                  # writes ./survey.yaml
-  servgap init config/wave.yaml --force""",
+  servgap init config/wave.yaml --force
+  servgap init wave1.yaml --from wjx_export.csv   # proposes the columns of a survey export""",
     "report": """examples:
   servgap report results/wave1/results.json --lang zh --out wave1-zh.html
   servgap report customers.csv --config survey.yaml --out report.html""",
@@ -343,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     i = command("init", "write a commented survey configuration template")
     i.add_argument("path", nargs="?", default="survey.yaml")
     i.add_argument("--force", action="store_true", help="overwrite an existing file")
+    i.add_argument("--from", dest="source", metavar="FILE", help="propose the configuration from this survey export")
     r = command("report", "render the HTML report from saved results JSON or from data + config")
     r.add_argument("source", nargs="+", metavar="RESULTS_OR_FILE")
     r.add_argument("--config", help="survey configuration YAML (when the sources are data files)")

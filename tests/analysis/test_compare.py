@@ -246,3 +246,78 @@ def test_distinct_rows_are_drop_duplicates(seed):
         distinct, code = distinct_rows(f[cols])
         pd.testing.assert_frame_equal(distinct, f[cols].drop_duplicates())
         pd.testing.assert_frame_equal(distinct.iloc[code].reset_index(drop=True), f[cols].reset_index(drop=True))
+
+
+def test_overall_level_uses_exact_scores():
+    """Issue 17, defect 2: Kruskal-Wallis and Dunn on the overall level rank the exact overall
+    scores (Fractions rounded once), so equal scores tie, as in analyze()."""
+    from factories import exact_overall
+
+    inst = sg.Instrument.from_dict({"id": "cmp", "scale": {"min": 1, "max": 7}, "dimensions": [
+        {"id": f"d{k}", "items": [f"i{k}_{j}" for j in range(m)]} for k, m in enumerate((4, 5, 4, 4, 5))]})
+    rng = np.random.default_rng(17)
+    n = 400
+    df = pd.DataFrame({"seg": rng.choice(["a", "b", "c"], n)})
+    for vp in ("E", "P"):
+        for i in inst.item_ids:
+            x = rng.integers(1, 8, n).astype(float)
+            x[rng.random(n) < 0.15] = np.nan
+            df[f"{vp}{i}"] = x
+    sv = sg.read_survey(df, inst, columns={"expected": "E{item}", "perceived": "P{item}"}, segments="seg")
+    cmp = sg.analyze(sv, by="seg").compare()
+    scores, _ = exact_overall(df, inst)
+    x = np.array([np.nan if v is None else float(v) for v in scores])
+    assert len(np.unique(x[~np.isnan(x)])) == len({v for v in scores if v is not None})  # one double per value
+    gs = {b: x[(df["seg"] == b).to_numpy() & ~np.isnan(x)] for b in ("a", "b", "c")}
+    om = cmp.query("level == 'overall' and kind == 'omnibus'").set_index("method")
+    h = stats.kruskal(*gs.values())
+    assert om.loc["kruskal", "statistic"] == pytest.approx(h.statistic, rel=1e-12)
+    # Dunn by hand on the exact scores: mean ranks, tie-corrected variance
+    allx = np.concatenate(list(gs.values()))
+    r = stats.rankdata(allx)
+    N = len(allx)
+    _, t = np.unique(allx, return_counts=True)
+    s2 = N * (N + 1) / 12 - (t ** 3 - t).sum() / (12 * (N - 1))
+    sizes = np.cumsum([0] + [len(v) for v in gs.values()])
+    rbar = [r[sizes[k]:sizes[k + 1]].mean() for k in range(3)]
+    dunn = cmp.query("level == 'overall' and method == 'dunn'").set_index(["group1", "group2"])
+    z = (rbar[0] - rbar[1]) / np.sqrt(s2 * (1 / len(gs["a"]) + 1 / len(gs["b"])))
+    assert dunn.loc[("a", "b"), "statistic"] == pytest.approx(z, rel=1e-12)
+
+
+def test_zero_variance_segment_gives_nan_without_numpy_warnings():
+    """Issue 17, defect 7: a segment whose gap scores do not vary has no Welch weight (n/s² is
+    infinite): Welch's ANOVA is NaN, so are Games-Howell pairs of two constant segments; one
+    DataQualityWarning names the segment, and no numpy RuntimeWarning escapes."""
+    inst = sg.Instrument.from_dict({"id": "z", "scale": {"min": 1, "max": 7},
+                                    "dimensions": [{"id": "d", "items": [{"id": "1"}, {"id": "2"}]}]})
+    rng = np.random.default_rng(2)
+    n = 36
+    df = pd.DataFrame({"seg": np.repeat(["a", "b", "c"], 12)})
+    for i in ("1", "2"):
+        df[f"E{i}"] = rng.integers(3, 8, n)
+        df[f"P{i}"] = np.clip(df[f"E{i}"] + rng.integers(-2, 2, n), 1, 7)
+    df.loc[df.seg == "c", ["E1", "E2"]] = 6
+    df.loc[df.seg == "c", ["P1", "P2"]] = 5                        # segment c: every gap −1
+    sv = sg.read_survey(df, inst, columns={"expected": "E{item}", "perceived": "P{item}"}, segments="seg")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MethodWarning)
+        res = sg.analyze(sv, by="seg")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cmp = res.compare()
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    named = [str(w.message) for w in caught if issubclass(w.category, DataQualityWarning)]
+    assert len(named) == 1 and "no variation" in named[0] and "c" in named[0]
+    d = cmp.query("dimension == 'd'")
+    om = d.query("kind == 'omnibus'").set_index("method")
+    assert np.isnan(om.loc["welch_anova", ["statistic", "p", "effect"]].astype(float)).all()
+    x = pandas_like = {s: (df[df.seg == s][["P1", "P2"]].to_numpy(float) - df[df.seg == s][["E1", "E2"]]
+                           .to_numpy(float)).mean(axis=1) for s in "abc"}
+    assert om.loc["anova", "statistic"] == pytest.approx(stats.f_oneway(*pandas_like.values()).statistic, rel=1e-10)
+    gh = d.query("method == 'games_howell'").set_index(["group1", "group2"])
+    # a constant segment against a varying one is still defined: Welch df = n2 − 1
+    se = np.sqrt(x["a"].var(ddof=1) / 12)
+    assert gh.loc[("a", "c"), "estimate"] == pytest.approx(x["a"].mean() + 1, rel=1e-12)
+    assert gh.loc[("a", "c"), "statistic"] == pytest.approx(np.sqrt(2) * abs(x["a"].mean() + 1) / se, rel=1e-10)
+    assert gh.loc[("a", "c"), "df2"] == pytest.approx(11, rel=1e-12)

@@ -239,3 +239,24 @@ def test_example_by_branch(example, example_constructs):
         warnings.simplefilter("error", MethodWarning)     # six branches: no warning
         cor = res.construct_correlations
     assert len(cor) == 16 * 5 and (cor["n_segments"] == 6).all() and cor["r"].between(-1, 1).all()
+
+
+def test_constant_construct_scores_are_named_and_unfavourable_below_the_midpoint():
+    """Every staff member of a branch gives the same score: no t test (NaN p and CI, as R's
+    t.test refuses), a DataQualityWarning names the row, and a score below the midpoint is
+    still unfavourable (every answer is below it)."""
+    extra = pd.DataFrame({"sid": ["v1", "v2", "v3"], "branch": ["V"] * 3, "T1": [2, 2, 2], "T2": [2, 2, 2],
+                          "T3": [2, 2, 2], "R1": [2, 4, 3], "R2": [1, 3, 3], "F1": [4, 4, 4], "F2": [4, 4, 4],
+                          "O1": [2, 4, 3], "O2": [3, 2, 4], "w": [1.0, 1.0, 1.0]})
+    cust = pd.DataFrame({"id": range(4), "branch": ["X", "X", "V", "V"]})
+    for i in sg.SERVQUAL22.item_ids:
+        cust[f"E{i}"], cust[f"P{i}"] = [6, 5, 6, 7], [5, 5, 4, 6]
+    c = sg.read_survey(cust, columns={"expected": "E{item}", "perceived": "P{item}"}, id="id", segments="branch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sg.analyze([c, _con(pd.concat([RAW, extra], ignore_index=True))], by="branch")
+    with pytest.warns(DataQualityWarning, match=r"all equal.*teamwork \(V\)"):
+        t = res.constructs.set_index(["construct", "branch"])
+    tv, fv = t.loc[("teamwork", "V")], t.loc[("feasibility", "V")]
+    assert tv["mean"] == 2 and tv["sd"] == 0 and np.isnan(tv["p"]) and np.isnan(tv["ci_high"])
+    assert tv["unfavourable"] and not fv["unfavourable"]          # 2 < 3 = midpoint; 4 > 3

@@ -156,3 +156,35 @@ def test_quadrant_labels():
         drivers.quadrant_label("keep up", "fr")
     with pytest.raises(ConfigError, match="quadrants are"):
         drivers.quadrant_label("hot", "en")
+
+
+def test_derived_importance_t_with_residual_df():
+    """Issue 17, defect 6: as R ``coeftest(lm(y ~ X), vcov = vcovHC(type = "HC3"))``: HC3 SEs with
+    t on n − k − 1 df (not the normal), computed here by hand with numpy."""
+    from scipy import stats
+
+    rng = np.random.default_rng(40)
+    n = 40
+    inst = sg.Instrument.from_dict({"id": "three", "scale": {"min": 1, "max": 7}, "dimensions": [
+        {"id": f"d{k}", "items": [{"id": f"{k}{j}"} for j in range(2)]} for k in range(3)]})
+    df = pd.DataFrame({f"P{i}": rng.integers(1, 8, n) for i in inst.item_ids})
+    df["overall"] = np.clip(np.rint(df.filter(like="P").mean(axis=1) + rng.normal(0, 1.2, n)), 1, 7)
+    sv = sg.read_survey(df, inst, columns={"perceived": "P{item}"}, keep=["overall"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MethodWarning)      # fewer than 10 respondents per parameter
+        d = drivers.derived_importance(sv, outcome="overall", confidence=0.9)
+    X = np.column_stack([np.ones(n)] + [df[[f"P{k}0", f"P{k}1"]].mean(axis=1) for k in range(3)])
+    y = df["overall"].to_numpy(float)
+    XtXi = np.linalg.inv(X.T @ X)
+    b = XtXi @ X.T @ y
+    e = y - X @ b
+    h = np.einsum("ij,jk,ik->i", X, XtXi, X)
+    V = XtXi @ (X.T * (e / (1 - h)) ** 2) @ X @ XtXi
+    se = np.sqrt(np.diag(V))
+    dfr = n - 4
+    np.testing.assert_allclose(d["coef"], b[1:], rtol=1e-10)
+    np.testing.assert_allclose(d["se"], se[1:], rtol=1e-10)
+    np.testing.assert_allclose(d["p"], 2 * stats.t.sf(np.abs(b / se), dfr)[1:], rtol=1e-10)
+    q = stats.t.ppf(0.95, dfr)
+    np.testing.assert_allclose(d["coef_ci_low"], (b - q * se)[1:], rtol=1e-10)
+    assert not np.allclose(d["p"], 2 * stats.norm.sf(np.abs(b / se))[1:], rtol=1e-3)    # not the z test

@@ -137,8 +137,9 @@ def test_gap1_mann_whitney_matches_scipy(frames, res_w, level):
 def test_hedges_g_by_hand():
     """Managers [5, 6, 7] vs customers [4, 5, 5, 6] on item 1.
 
-    m1 = 6, s1² = 1; m2 = 5, s2² = 2/3; s_p² = (2·1 + 3·2/3)/5 = 0.8;
-    J = 1 − 3/(4·7 − 9) = 16/19; g = J · (6 − 5)/√0.8.
+    m1 = 6, s1² = 1; m2 = 5, s2² = 2/3; s_p² = (2·1 + 3·2/3)/5 = 0.8; ν = 5;
+    exact J = Γ(5/2) / (√(5/2) Γ(2)) = (3√π/4) / √2.5 (not the approximation 1 − 3/(4·7 − 9) = 16/19);
+    g = J · (6 − 5)/√0.8.
     """
     cust = pd.DataFrame({"id": range(4), "E1": [4, 5, 5, 6], "P1": [4, 4, 4, 4]})
     mgr = pd.DataFrame({"sid": range(3), "M1": [5, 6, 7]})
@@ -148,7 +149,7 @@ def test_hedges_g_by_hand():
     m = sg.read_survey(mgr, INST, columns={"management": "M{item}"}, id="sid")
     res = sg.analyze([c, m], gaps=[1])
     row = res.items.set_index("item").loc["1"]
-    np.testing.assert_allclose(row["effect"], 16 / 19 / np.sqrt(0.8), rtol=1e-12)
+    np.testing.assert_allclose(row["effect"], 3 * np.sqrt(np.pi) / 4 / np.sqrt(2.5) / np.sqrt(0.8), rtol=1e-12)
     np.testing.assert_allclose(row["mean_gap"], 1.0, rtol=1e-12)
     assert row["n"] == 7
 

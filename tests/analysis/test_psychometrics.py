@@ -131,3 +131,29 @@ def test_small_sample_warns_and_bad_input():
         warnings.simplefilter("ignore")
         tiny = ps.reliability(sg.read_survey(df.head(2), columns={"perceived": "P{item}"}, id="id"))
     assert tiny["alpha"].isna().all()
+
+
+def test_constant_item_is_dropped_from_alpha():
+    """Issue 17, defect 7: psych::alpha drops a constant item (it has no variance to share); so
+    does servgap, with a DataQualityWarning naming it, and ``n_items`` says how many were used.
+    Oracle: the formula on the remaining items."""
+    from servgap.errors import DataQualityWarning
+
+    rng = np.random.default_rng(7)
+    n = 40
+    base = rng.integers(2, 7, n)
+    inst = sg.Instrument.from_dict({"id": "c", "scale": {"min": 1, "max": 7},
+                                    "dimensions": [{"id": "d", "items": [{"id": str(i)} for i in range(1, 5)]}]})
+    df = pd.DataFrame({f"P{i}": np.clip(base + rng.integers(-1, 2, n), 1, 7) for i in (1, 2, 3)})
+    df["P4"] = 5                                                   # every respondent answers 5
+    sv = sg.read_survey(df, inst, columns={"perceived": "P{item}"})
+    with pytest.warns(DataQualityWarning, match=r"constant.*perceived d \(item 4\)"):
+        rel = ps.reliability(sv).set_index("dimension").loc["d"]
+    X = df[["P1", "P2", "P3"]].to_numpy(float)
+    k = 3
+    alpha = k / (k - 1) * (1 - X.var(axis=0, ddof=1).sum() / X.sum(axis=1).var(ddof=1))
+    assert rel["n_items"] == 3 and rel["alpha"] == pytest.approx(alpha, rel=1e-12)
+    with_constant = 4 / 3 * (1 - X.var(axis=0, ddof=1).sum() / (X.sum(axis=1) + 5).var(ddof=1))
+    assert rel["alpha"] > with_constant                              # what keeping it in k gave
+    r = cronbach_alpha(np.column_stack([X, np.full(n, 5.0)]))
+    assert r["k"] == 3 and r["dropped"].tolist() == [3]

@@ -75,10 +75,7 @@ def test_coded_path_equals_float_path(monkeypatch, sizes, lo, hi, test, weights,
 
 def _assert_same(coded, plain, test):
     for a, b in zip(_tables(coded), _tables(plain)):
-        if test == "wilcoxon" and "measure" in a:
-            # the float path ranks float sums of the dimension scores, the coded one exact
-            # rationals (test_overall_rank_ties_are_exact); everything else agrees
-            a, b = (x.drop(columns=["statistic", "p", "p_adj", "effect"]) for x in (a, b))
+        # both paths rank exact fractions on the overall rows (tests/engine/test_exact_ties.py)
         pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12, atol=1e-12)
 
 

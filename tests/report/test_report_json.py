@@ -27,7 +27,7 @@ def test_valid_against_schema(data):
     schema = jsonout.schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.Draft202012Validator(schema).validate(data)
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "1.1"
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 

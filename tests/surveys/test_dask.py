@@ -170,3 +170,12 @@ def test_engine_dask_on_a_pandas_frame(frame):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _same(sg.analyze(sg.read_survey(frame, **kw), by="branch"), sg.analyze(lazy, by="branch"))
+
+
+def test_perception_table_of_a_dask_survey(surveys):
+    mem, lazy, _ = surveys
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = sg.analyze(mem, by="branch").perception
+        b = sg.analyze(lazy, by="branch").perception
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-10)

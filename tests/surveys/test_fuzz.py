@@ -59,7 +59,7 @@ def _expected(plants, oor: str):
     return fails
 
 
-def _check(s: sg.Survey, df: pd.DataFrame, plants: dict, oor: str):
+def _check(s: sg.Survey, df: pd.DataFrame, plants: dict, oor: str, text_file: bool):
     q = s.quality
     for c, kinds in plants.items():
         vp = "expected" if c[0] == "E" else "perceived"
@@ -79,7 +79,12 @@ def _check(s: sg.Survey, df: pd.DataFrame, plants: dict, oor: str):
                 assert np.isnan(x[r]), (c, r, k, x[r])
     seg = s.segments["seg"]
     assert seg.isna().sum() == df["seg"].isin([None, "N/A"]).sum() + df["seg"].isna().sum() - df["seg"].isin([None]).sum()
-    assert set(seg.dropna().astype(str)) <= {"A", "B", "1"}
+    mixed = not text_file and any(isinstance(v, str) for v in df["seg"]) and \
+        any(isinstance(v, (int, float)) and v == v for v in df["seg"])    # a CSV holds text only: "1.0" stays "1.0"
+    # a column mixing numbers and text is all text, and 1, 1.0 and "1" are one segment "1"
+    assert set(seg.dropna().astype(str)) <= ({"A", "B", "1"} if mixed else {"A", "B", "1", "1.0"})
+    if mixed:
+        assert {type(v) for v in seg.dropna()} <= {str}
 
 
 def _read(src, oor, **kw):
@@ -90,6 +95,7 @@ def _read(src, oor, **kw):
 
 
 def _outcome(src, plants, df, oor, **kw):
+    text_file = not isinstance(src, pd.DataFrame)
     fails = _expected(plants, oor)
     try:
         s = _read(src, oor, **kw)
@@ -99,7 +105,7 @@ def _outcome(src, plants, df, oor, **kw):
         return
     assert not fails, "a junk cell or an out-of-range value was read without an error"
     assert isinstance(s, sg.Survey) and s.n == len(df)
-    _check(s, df, plants, oor)
+    _check(s, df, plants, oor, text_file)
 
 
 @FAST

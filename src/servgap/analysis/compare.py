@@ -88,7 +88,7 @@ def _warn_weights(s, settings, what):
                       "of analyze() are weighted.", MethodWarning, stacklevel=3)
 
 
-def _unit_rows(x, codes, names, confidence, base, thin: set):
+def _unit_rows(x, codes, names, confidence, base, thin: set, flat: set):
     ok = ~np.isnan(x) & (codes >= 0)
     x, g = x[ok], codes[ok]
     cnt = np.bincount(g, minlength=len(names))
@@ -104,6 +104,8 @@ def _unit_rows(x, codes, names, confidence, base, thin: set):
             rows.append(dict(base, kind="omnibus", method=method, n_groups=k, n=len(x)))
         return rows
     _, m, _ = av.group_moments(x, g, k)
+    flat.update(f"{labels[i]} ({base['dimension'] if base['item'] is None else base['item']})"
+                for i in np.flatnonzero(av.zero_variance(x, g, k)))
     for method, f in (("anova", av.oneway), ("welch_anova", av.welch_anova), ("kruskal", av.kruskal)):
         r = f(x, g, k)
         rows.append(dict(base, kind="omnibus", method=method, n_groups=k, n=len(x), statistic=r["statistic"],
@@ -149,7 +151,10 @@ def compare_segments(res, by=None, gap: int = 5, level: str = "dimension", confi
     Notes
     -----
     Survey weights are ignored (with a MethodWarning). Segments with fewer than 2
-    scores are left out of the tests of that unit. References: Welch (1951); Kruskal &
+    scores are left out of the tests of that unit. A segment whose scores do not vary
+    makes Welch's ANOVA of that unit NaN (its weight ``n/s²`` is infinite; R's
+    ``oneway.test`` gives NaN too), and Games–Howell pairs of two such segments; a
+    DataQualityWarning names them. References: Welch (1951); Kruskal &
     Wallis (1952); Tukey (1949); Games & Howell (1976); Dunn (1964).
 
     Examples
@@ -158,7 +163,11 @@ def compare_segments(res, by=None, gap: int = 5, level: str = "dimension", confi
     >>> cust, staff = sg.load_example()
     >>> res = sg.analyze(cust, by="branch")
     >>> cmp = res.compare()
-    >>> cmp.query("kind == 'omnibus' and method == 'welch_anova'")[["dimension", "statistic", "p_adj"]]  # doctest: +SKIP
+    >>> welch = cmp.query("kind == 'omnibus' and method == 'welch_anova'").set_index("dimension")
+    >>> welch.index.tolist()
+    ['tangibles', 'reliability', 'responsiveness', 'assurance', 'empathy', 'overall']
+    >>> bool(welch.loc["responsiveness", "p_adj"] < 0.001)   # the planted branch differs
+    True
     """
     _, settings = surveys_and_settings(res)
     if level not in ("dimension", "item"):
@@ -172,13 +181,18 @@ def compare_segments(res, by=None, gap: int = 5, level: str = "dimension", confi
     s, levels = gap_scores(res, gap)
     codes, names, byname = _segment_codes(s, by)
     _warn_weights(s, settings, "ANOVA, Welch's ANOVA, Kruskal-Wallis and their post-hoc pairs")
-    rows, thin = [], set()
+    rows, thin, flat = [], set(), set()
     for dim, item, x in _units(s, levels, level):
         base = dict(gap=gap, level="overall" if dim == "overall" else level, dimension=dim, item=item, by=byname)
-        rows += _unit_rows(x, codes, names, confidence, base, thin)
+        rows += _unit_rows(x, codes, names, confidence, base, thin, flat)
     if thin:
         warnings.warn(f"segment(s) {', '.join(sorted(thin)[:10])} have fewer than 2 gap scores in some unit and are "
                       "left out of its tests.", DataQualityWarning, stacklevel=2)
+    if flat:
+        warnings.warn(f"segment(s) with no variation in their gap scores (every respondent the same): "
+                      f"{', '.join(sorted(flat)[:10])}{' ...' if len(flat) > 10 else ''}. Welch's ANOVA is undefined "
+                      "there (NaN), as are Games-Howell pairs of two such segments.", DataQualityWarning,
+                      stacklevel=2)
     df = pd.DataFrame(rows, columns=COMPARE_COLUMNS)
     p = df["p"].to_numpy(dtype=float)
     omni = (df["kind"] == "omnibus").to_numpy()
@@ -275,7 +289,11 @@ def wave_changes(res, other=None, wave: str | None = None, pair_on: str | None =
     >>> import servgap as sg
     >>> cust, _ = sg.load_example()
     >>> res = sg.analyze(cust, wave="wave")
-    >>> res.waves[["dimension", "wave_from", "wave_to", "change", "p_adj"]]  # doctest: +SKIP
+    >>> w = res.waves
+    >>> w[["dimension", "wave_from", "wave_to", "test"]].head(2)
+         dimension wave_from wave_to     test
+    0    tangibles    2025Q1  2025Q2  welch_t
+    1  reliability    2025Q1  2025Q2  welch_t
     """
     _, settings = surveys_and_settings(res)
     confidence = settings.confidence if confidence is None else confidence

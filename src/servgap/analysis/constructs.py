@@ -105,9 +105,18 @@ def _compute(res):
     df["sd"], df["se"] = r["sd"], r["se"]
     df["ci_low"], df["ci_high"] = r["ci_low"] + mid, r["ci_high"] + mid
     df["midpoint"] = float(mid)
+    # every answer equal (no variation): the t test is undefined (NaN CI and p), but all the
+    # answers lie below the midpoint when their mean does
     with np.errstate(invalid="ignore"):
-        df["unfavourable"] = (mean < mid) & (df["ci_high"].to_numpy() < mid)
+        df["unfavourable"] = (mean < mid) & ((df["ci_high"].to_numpy() < mid) | r["constant"])
     df["p"] = r["p"]
+    flat = df[r["constant"]]
+    if len(flat):
+        names = [f"{c} ({'/'.join(map(str, row)) or 'all respondents'})"
+                 for c, *row in flat[["construct", *by]].itertuples(index=False, name=None)]
+        notes.append(f"{len(flat)} construct × segment row(s) have answers that are all equal (no variation): "
+                     f"{', '.join(names[:10])}{' ...' if len(names) > 10 else ''}; their t test is undefined (NaN "
+                     "CI and p), and they count as unfavourable when below the midpoint.")
     thin = df[df["n"] < 2]
     if len(thin):
         where = sorted({"/".join(map(str, row)) or "all respondents"
@@ -131,7 +140,10 @@ def construct_table(res) -> pd.DataFrame:
       two-sided one-sample t test of ``mean = midpoint``;
     - ``unfavourable``: the mean lies below the midpoint **and** so does the CI's upper
       bound, i.e. the score is below neutral with one-sided significance
-      ``(1 − confidence)/2``. False when the mean is NaN.
+      ``(1 − confidence)/2``. False when the mean is NaN. When every answer of a row is
+      the same (no variation) the t test is undefined (``p`` and the CI are NaN, a
+      DataQualityWarning names the row) and the row is unfavourable when that answer is
+      below the midpoint.
 
     Columns ``construct``, ``gap`` (the gap, 1-4, the construct explains), the ``by``
     columns, ``n``, ``mean``, ``sd``, ``se``, ``ci_low``, ``ci_high``, ``midpoint``,
@@ -191,9 +203,11 @@ def construct_correlations(res) -> pd.DataFrame:
     --------
     >>> import servgap as sg
     >>> cust, staff = sg.load_example()
-    >>> con = sg.load_example_constructs()                      # doctest: +SKIP
-    >>> res = sg.analyze([cust, staff, con], by="branch")       # doctest: +SKIP
-    >>> res.construct_correlations.query("gap == 3")            # doctest: +SKIP
+    >>> con = sg.load_example_constructs()
+    >>> res = sg.analyze([cust, staff, con], by="branch")
+    >>> cc = res.construct_correlations
+    >>> cc.columns.tolist()
+    ['construct', 'gap', 'n_segments', 'r', 'p']
     """
     by = list(res.by)
     s = construct_survey(res)

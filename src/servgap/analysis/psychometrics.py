@@ -27,7 +27,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, MethodWarning
+from ..errors import ConfigError, DataQualityWarning, MethodWarning
 from ..model.gaps import COMPARISONS
 from ..stats.reliability import cronbach_alpha, difference_reliability, item_analysis
 from ..surveys.survey import Survey
@@ -92,10 +92,11 @@ def reliability(survey, confidence: float = 0.95) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``source, scores`` (viewpoint name, or ``"gap"``), ``gap`` (gap number on
-        gap rows), ``dimension`` (``"overall"`` = every item), ``n_items, n`` (complete
-        rows used), ``alpha, alpha_ci_low, alpha_ci_high, alpha_std, mean_r`` and, on gap
-        rows, the difference-score reliability inputs ``var_later, var_benchmark,
-        alpha_later, alpha_benchmark, r_later_benchmark`` and ``diff_reliability``.
+        gap rows), ``dimension`` (``"overall"`` = every item), ``n_items`` (items used:
+        constant items are left out, with a DataQualityWarning), ``n`` (complete rows
+        used), ``alpha, alpha_ci_low, alpha_ci_high, alpha_std, mean_r`` and, on gap rows,
+        the difference-score reliability inputs ``var_later, var_benchmark, alpha_later,
+        alpha_benchmark, r_later_benchmark`` and ``diff_reliability``.
 
     Notes
     -----
@@ -109,19 +110,32 @@ def reliability(survey, confidence: float = 0.95) -> pd.DataFrame:
     >>> import servgap as sg
     >>> cust, _ = sg.load_example()
     >>> rel = reliability(cust)
-    >>> rel[rel.scores == "gap"][["dimension", "n", "alpha", "diff_reliability"]]  # doctest: +SKIP
+    >>> gap = rel[rel.scores == "gap"]
+    >>> gap["dimension"].tolist(), gap["n_items"].tolist()
+    (['tangibles', 'reliability', 'responsiveness', 'assurance', 'empathy', 'overall'], [4, 5, 4, 4, 5, 22])
+    >>> bool((gap["n"] <= cust.n).all() and gap["alpha"].notna().all())
+    True
     """
     _check(survey)
-    rows = []
+    rows, constant = [], []
+    ids = np.asarray(survey.instrument.item_ids, dtype=object)
     for scores, gap, X, comp in _score_sets(survey):
         for dim, cols in _units(survey.instrument):
             a = cronbach_alpha(X[:, cols], confidence)
-            row = dict(source=survey.source, scores=scores, gap=gap, dimension=dim, n_items=int(cols.sum()),
+            if a["dropped"].size:
+                what = scores if gap is None else f"gap {gap}"
+                constant.append(f"{what} {dim} (item {', '.join(map(str, ids[cols][a['dropped']]))})")
+            row = dict(source=survey.source, scores=scores, gap=gap, dimension=dim, n_items=int(a["k"]),
                        n=a["n"], alpha=a["alpha"], alpha_ci_low=a["ci_low"], alpha_ci_high=a["ci_high"],
                        alpha_std=a["alpha_std"], mean_r=a["mean_r"])
             if comp is not None:
                 row.update(_diff_columns(survey, comp, cols))
             rows.append(row)
+    if constant:
+        warnings.warn(f"Cronbach's alpha of {survey.source!r} leaves out items that are constant (every complete "
+                      f"answer the same, so no variance to share): {'; '.join(constant[:10])}"
+                      f"{' ...' if len(constant) > 10 else ''}; n_items counts the items used.", DataQualityWarning,
+                      stacklevel=2)
     df = pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)
     df["gap"] = df["gap"].astype("Int64")
     df["n"] = df["n"].astype("int64")
@@ -145,7 +159,9 @@ def item_statistics(survey) -> pd.DataFrame:
     --------
     >>> import servgap as sg
     >>> cust, _ = sg.load_example()
-    >>> item_statistics(cust).query("scores == 'perceived'").head()  # doctest: +SKIP
+    >>> it = item_statistics(cust).query("scores == 'perceived'")
+    >>> len(it), it["item"].head(3).tolist()
+    (22, ['1', '2', '3'])
     """
     _check(survey)
     frames = []

@@ -90,7 +90,9 @@ class GapAnalysis:
         d = self.dimensions
         if d.empty:
             return
-        thin = d[(d["n"] < 2) | d["p"].isna()]     # gap 1: n counts both samples, so also look at p
+        # gap 1: n counts both samples, so also look at the pooled SD (NaN when a sample has < 2 answers;
+        # 0, not NaN, for answers without variation, which the engine warns about separately)
+        thin = d[(d["n"] < 2) | d["sd_gap"].isna()]
         if thin.empty:
             return
         cols = ["gap", *self.by]
@@ -161,10 +163,42 @@ class GapAnalysis:
         return construct_correlations(self)
 
     def causes(self, top: int | None = 10, lang: str = "en", by=None, **kwargs) -> pd.DataFrame:
-        """Ranked root-cause suggestions traced to the source documents (see docs)."""
+        """Ranked root-cause suggestions traced to the source documents.
+
+        Columns ``rank`` (ties share it), ``tied``, ``cause``, ``name``, ``level``
+        (root/symptom), ``parent``, ``gap``, ``dimensions``, ``score``, ``basis``
+        (measured/inferred/conflicting), ``p_adj``, ``n_min``, ``via``, ``evidence``,
+        ``explanation``, ``remedies``, ``sources`` (see `servgap.causes.ranking.rank_causes`).
+        """
         from ..causes.ranking import rank_causes
 
         return rank_causes(self, top=top, lang=lang, by=by, **kwargs)
+
+    def cause_tree(self, lang: str = "en", by=None, top: int | None = 10, **kwargs) -> pd.DataFrame:
+        """The cause tree: gap → 004 root cause → bank symptom → evidence, one row per number.
+
+        Columns ``gap``, ``gap_name``, ``root``, ``root_name``, ``root_rank``, ``root_tied``,
+        ``root_score``, ``root_basis``, ``symptom``, ``symptom_name``, ``symptom_rank``,
+        ``symptom_tied``, ``symptom_score``, ``symptom_basis``, ``evidence``,
+        ``evidence_gap``, ``item``, ``item_label``, ``direction``, ``value``, ``ci_low``,
+        ``ci_high``, ``midpoint``, ``p_adj``, ``n`` (see `servgap.causes.tree.cause_tree`).
+        """
+        from ..causes.tree import cause_tree
+
+        return cause_tree(self, lang=lang, by=by, top=top, **kwargs)
+
+    def actions(self, lang: str = "en", by=None, top: int | None = 10, **kwargs) -> pd.DataFrame:
+        """The action plan: one row per action addressing the ranked causes.
+
+        Columns ``priority``, ``action``, ``remedy``, ``causes``, ``cause_names``,
+        ``best_rank``, ``owner``, ``owner_id``, ``indicator``, ``target``, ``horizon``
+        (quick_win/structural), ``basis``, ``sources`` (see
+        `servgap.causes.actions.action_plan`); ``attrs["business_case"]`` holds the
+        business-case figures of the source documents.
+        """
+        from ..causes.actions import action_plan
+
+        return action_plan(self, lang=lang, by=by, top=top, **kwargs)
 
     @property
     def plot(self):
@@ -206,8 +240,8 @@ class GapAnalysis:
 
     @cached_property
     def validity(self):
-        """Confirmatory factor analysis of the dimension structure (needs the ``sem`` extra)."""
-        from .cfa import cfa_table          # scipy.optimize and, inside, semopy: loaded on first use
+        """Confirmatory factor analysis (ML) of the dimension structure of the perceptions (`servgap.analysis.cfa`)."""
+        from .cfa import cfa_table          # the SEM numerics load on first use
 
         return cfa_table(self)
 
@@ -224,6 +258,27 @@ class GapAnalysis:
         from .drivers import ipa_table
 
         return ipa_table(self)
+
+    @cached_property
+    def perception(self) -> pd.DataFrame:
+        """Every viewpoint's level per item, dimension, overall score and segment, tested against the
+        scale midpoint (SERVPERF; filled with or without expectations). See `perception_table`."""
+        from .perception import perception_table
+
+        return perception_table(self)
+
+    def perception_table(self, benchmark=None) -> pd.DataFrame:
+        """`perception` against another benchmark: a number or ``{dimension: target}`` (None: midpoint)."""
+        from .perception import perception_table
+
+        return perception_table(self, benchmark)
+
+    def servperf_vs_servqual(self, outcome: str | None = None, level: str = "overall") -> pd.DataFrame:
+        """How well perceptions alone (SERVPERF) and P − E (SERVQUAL) explain an outcome rating: R², adjusted R²,
+        Vuong's test and the F tests of both restrictions of ``y ~ P + E`` (Cronin & Taylor 1992)."""
+        from .perception import servperf_vs_servqual
+
+        return servperf_vs_servqual(self, outcome, level)
 
     def compare(self, by=None, **kwargs) -> pd.DataFrame:
         """Are gap scores different across segments? ANOVA, Welch, Kruskal-Wallis, post-hoc pairs."""

@@ -53,7 +53,15 @@ class SavedAnalysis(GapAnalysis):
 
     def causes(self, top=10, lang="en", by=None, **kwargs):
         df = self._table("causes")
-        return df if top is None else df.head(top)
+        if top is None:
+            return df
+        return df[df["rank"] <= top] if "rank" in df.columns else df.head(top)
+
+    def cause_tree(self, lang="en", by=None, top=10, **kwargs):
+        return self._table("cause_tree")
+
+    def actions(self, lang="en", by=None, top=10, **kwargs):
+        return self._table("actions")
 
 
 def _frame(rows, columns=None) -> pd.DataFrame:

@@ -38,7 +38,7 @@ from functools import lru_cache
 import numpy as np
 
 from .. import stats as st
-from ..model.scoring import available_mask, enough_dimensions
+from ..model.scoring import available_mask, enough_dimensions, overall_fractions, overall_scores, ratio
 from ..surveys.survey import scale_of
 
 #: Largest dense histogram (bins) built by bincount; larger ones use the float path.
@@ -148,31 +148,77 @@ class Block:
         tab, idx, nd = dims.tab, dims.idx, self.nd
         D = math.lcm(*range(1, nd + 1))
         bound = int(np.abs(tab.lnum).max()) * nd * D
-        span = 2 * bound + 1
-        if (span * self.G).bit_length() > 62:
+        if ((2 * bound + 1) * self.G).bit_length() > 62:
             return None
         k = np.take(tab.kept, idx).sum(axis=0)
         enough = enough_dimensions(k, nd)
-        mult = (D // np.maximum(k, 1))[enough]
-        g, M = self.g[enough], np.take(tab.lnum, idx).sum(axis=0)[enough] * mult
-        w = None if self.w is None else self.w[enough]
-        key = g * span + (M + bound)
+        mult = D // np.maximum(k, 1)
+        h, hu = self.fraction_hists(np.take(tab.lnum, idx).sum(axis=0) * mult, tab.L * D, enough, bound, rank)
+        sums = None
+        if tab.bench is not None:
+            g, w = self.g[enough], None if self.w is None else self.w[enough]
+            bench = np.take(tab.lben, idx).sum(axis=0)[enough] * mult[enough] / (tab.L * D)
+            sums = np.stack([np.bincount(g, weights=bench if w is None else bench * w, minlength=self.G),
+                             h.per_group(h.w)])
+        return h, hu, sums, int(enough.size - np.count_nonzero(enough))
+
+    def fraction_hists(self, M: np.ndarray, Q: int, sel: np.ndarray, bound: int, rank: bool):
+        """``(hist, hist_u)`` of the fractions ``M / Q`` (integers ``|M| <= bound``) of the rows ``sel``.
+
+        The key ``segment × (2·bound + 1) + M + bound`` is one integer per row (one sort);
+        the values are the correctly rounded ``M / Q``, so equal fractions are one cell.
+        ``hist_u`` (unweighted) only for rank tests on weighted data.
+        """
+        span = 2 * bound + 1
+        g, w = self.g[sel], None if self.w is None else self.w[sel]
+        key = g * span + (M[sel] + bound)
         if w is None:
             cells, count = np.unique(key, return_counts=True)
             hw = (count * 1.0,) * 2
         else:
             cells, inv, count = np.unique(key, return_inverse=True, return_counts=True)
             hw = np.bincount(inv, weights=w, minlength=cells.size), np.bincount(inv, weights=w * w, minlength=cells.size)
-        values = ((cells % span) - bound) / (tab.L * D)          # correctly rounded M / (L·D)
+        values = ((cells % span) - bound) / Q
         group, count = (cells // span).astype(np.intp), count.astype(np.int64)
         h = st.GroupedHistogram(self.G, group, values, count, *hw)
         hu = st.GroupedHistogram(self.G, group, values, count, *(count * 1.0,) * 2) if (rank and w is not None) else None
-        sums = None
-        if tab.bench is not None:
-            bench = np.take(tab.lben, idx).sum(axis=0)[enough] * mult / (tab.L * D)
-            sums = np.stack([np.bincount(g, weights=bench if w is None else bench * w, minlength=self.G),
-                             h.per_group(h.w)])
-        return h, hu, sums, int(enough.size - np.count_nonzero(enough))
+        return h, hu
+
+    def weighted_overall(self, dims: "DimensionScores", importance: np.ndarray, alloc, rank: bool):
+        """Importance-weighted overall score ``Σ_d a_d s_d / Σ_d a_d`` from the exact dimension numerators.
+
+        With the tables' integers ``lnum = score · L`` and the integer allocation ``alloc``
+        (`servgap.model.scoring.integer_allocation`), each score is an exact fraction
+        ``n / (L · Σ a)`` (`servgap.model.scoring.overall_fractions`). When the allocation
+        totals have a small common multiple ``T`` (e.g. everyone allocates 100 points),
+        the fractions share the denominator ``L · T`` and key the histogram as integers
+        (`fraction_hists`); otherwise their correctly rounded doubles are histogrammed
+        (equal fractions, equal doubles). An allocation that is no decimal fraction falls
+        back to float sums. Returns ``(hist, hist_u, no_importance)``, the last the number of
+        respondents with an unweighted score but no usable allocation.
+        """
+        tab, idx = dims.tab, dims.idx
+        kept = np.take(tab.kept, idx)
+        wf = None if alloc is None else overall_fractions(np.take(tab.lnum, idx).T, tab.L, kept.T, alloc, False)[1]
+        if wf is None:
+            u, x = overall_scores(dims.scores, importance)[:2]
+            return (*self.value_hists(x, rank), int(np.count_nonzero(~np.isnan(u) & np.isnan(x))))
+        nw, dw = wf
+        ok = dw > 0
+        no_imp = int(np.count_nonzero(enough_dimensions(kept.sum(axis=0), self.nd) & ~ok))
+        totals = np.unique(dw[ok]) // tab.L
+        T = math.lcm(*totals.tolist()) if totals.size and totals.size <= 64 else None
+        if T is not None and T * tab.L < 2 ** 53:
+            M = nw * np.where(ok, T // np.where(ok, dw // tab.L, 1), 0)
+            bound = int(np.abs(M).max(initial=0))
+            if ((2 * bound + 1) * self.G).bit_length() <= 62 and bound < 2 ** 53:
+                return (*self.fraction_hists(M, T * tab.L, ok, bound, rank), no_imp)
+        return (*self.value_hists(ratio(nw, dw), rank), no_imp)
+
+    def value_hists(self, x: np.ndarray, rank: bool):
+        """``(hist, hist_u)`` of one value per row (NaN = none) by sort (`servgap.stats.histogram`)."""
+        return (st.histogram(x, self.g, self.G, self.w),
+                st.histogram(x, self.g, self.G) if (rank and self.w is not None) else None)
 
     # -- items --------------------------------------------------------------------------
     def codes(self, s, viewpoint: str) -> np.ndarray | None:

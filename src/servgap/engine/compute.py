@@ -23,11 +23,12 @@ import pandas as pd
 from ..errors import DataQualityWarning, MethodWarning, PairingError
 from ..model.gaps import COMPARISONS
 from ..surveys import ledger as lg
+from .design import design_of
 from .kernel import Plan
 from .partitions import survey_partial
 from .segments import Segmentation, segment, segment_columns
 from .settings import Settings
-from .tables import MISSING_GAP_COLUMNS, assemble, finish_cell
+from .tables import MISSING_GAP_COLUMNS, assemble, constant_cells, finish_cell
 
 
 @dataclass
@@ -47,7 +48,7 @@ def plan_jobs(surveys, seg: Segmentation, settings: Settings):
     by, vpmap = list(settings.by), surveys.viewpoint_map()
     wanted = None if settings.gaps is None else set(settings.gaps)
     missing_rows, jobs = [], []
-    plans = {id(s): Plan(seg.G, [], [], settings.weighted, settings.test == "wilcoxon", by)
+    plans = {id(s): Plan(seg.G, [], [], settings.weighted, settings.test == "wilcoxon", by, design_of(s, settings))
              for s in surveys if id(s) in seg.codes}
     for comp in COMPARISONS:
         if wanted is not None and comp.gap not in wanted:
@@ -114,6 +115,17 @@ class _OnceWarning:
             self.done = True
 
 
+def _warn_constant(names: list, test: str) -> None:
+    """One warning naming the cells whose t test met no variation (statistic, p, CI and effect NaN)."""
+    if names:
+        what = ("statistic, p, CI and effect are NaN" if test == "t" else
+                "the t-based CI of mean_gap is NaN (the rank test is still reported)")
+        warnings.warn(f"{len(names)} cell(s) have answers that are all equal (no variation): "
+                      f"{'; '.join(names[:10])}{' ...' if len(names) > 10 else ''}. The t statistic is undefined "
+                      f"there (R's t.test stops: 'data are essentially constant'); {what}.", MethodWarning,
+                      stacklevel=4)
+
+
 def compute(surveys, settings: Settings) -> Computed:
     """Every measurable gap of ``surveys`` (a `servgap.SurveySet`) per item, dimension and segment."""
     by = list(settings.by)
@@ -122,7 +134,7 @@ def compute(surveys, settings: Settings) -> Computed:
     partial = {id(s): survey_partial(s, seg, plans[id(s)]) for s in surveys if id(s) in plans}
     rows = _ledger(surveys, partial, jobs)
     _warn_unsegmented(rows, by)
-    warn_rank, cells = _OnceWarning(), {}
+    warn_rank, cells, constant = _OnceWarning(), {}, []
     for comp, sb, sl in jobs:
         for level in ("item", "dimension", "overall"):
             if comp.paired:
@@ -130,9 +142,11 @@ def compute(surveys, settings: Settings) -> Computed:
             else:
                 later = partial[id(sl)][("single", comp.later, level)]
                 bench = partial[id(sb)][("single", comp.benchmark, level)]
-            cells.setdefault((comp.table, level), []).append(
-                finish_cell(comp, level, sb.instrument, seg, later, bench, settings.test, settings.confidence,
-                            warn_rank))
+            cols = finish_cell(comp, level, sb.instrument, seg, later, bench, settings.test, settings.confidence,
+                               warn_rank)
+            constant += constant_cells(cols, level, by)
+            cells.setdefault((comp.table, level), []).append(cols)
+    _warn_constant(constant, settings.test)
     tables, tolerance = assemble(cells, by, settings.correction)
     return Computed(tables, tolerance, lg.quality_frame(rows),
                     pd.DataFrame(missing_rows, columns=MISSING_GAP_COLUMNS), seg, jobs)

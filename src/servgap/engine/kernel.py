@@ -38,7 +38,7 @@ import pandas as pd
 
 from .. import stats as st
 from ..model.gaps import Comparison
-from ..model.scoring import dimension_means, overall_scores
+from ..model.scoring import dimension_means, integer_allocation, overall_scores
 from ..surveys import ledger as lg
 from ..surveys.survey import BLOCK_ROWS, scale_of
 from .coded import Block
@@ -58,6 +58,7 @@ class Plan:
     weighted: bool
     rank: bool              # rank tests requested: keep an unweighted histogram as well
     by: list                # segment columns (count respondents without a segment)
+    design: object = None   # variance="design": the survey's `servgap.engine.design.Design`
 
 
 @dataclass
@@ -68,11 +69,12 @@ class Cell:
     hist_u: st.GroupedHistogram | st.DenseHistogram | None  # unweighted, for rank tests on weighted data
     sums: np.ndarray | None                 # (2, units × G): Σw·B, Σw over non-missing B; paired only
     units: int
+    design: object = None                   # variance="design": `servgap.engine.design.DesignPartial`
 
     def sparse(self) -> "Cell":
         """The same statistics with sparse histograms (what the finishing code takes)."""
         return Cell(st.sparse(self.hist), None if self.hist_u is None else st.sparse(self.hist_u), self.sums,
-                    self.units)
+                    self.units, self.design)
 
 
 def unit_groups(g: np.ndarray, U: int, G: int) -> np.ndarray:
@@ -123,14 +125,14 @@ def paired_levels(s, comp: Comparison, min_items: float, ledger: dict, with_late
     _count_items(ledger, s, comp, np.count_nonzero(incomplete, axis=0))
     Bm = np.where(nan_d, np.nan, B)
     nd = len(inst.dimensions)
-    dg, _ = dimension_means(D, inst.item_dimension, nd, min_items)
+    dg, k = dimension_means(D, inst.item_dimension, nd, min_items)
     db, _ = dimension_means(Bm, inst.item_dimension, nd, min_items)
     count_dimensions(ledger, s, comp, np.count_nonzero(np.isnan(dg), axis=0))
-    levels = {"item": (D, Bm), "dimension": (dg, db), "overall": overall_levels(s, comp, dg, db, ledger)}
+    levels = {"item": (D, Bm), "dimension": (dg, db), "overall": overall_levels(s, comp, dg, db, ledger, k)}
     if with_later:
         Lm = np.where(nan_d, np.nan, L)
         dl, _ = dimension_means(Lm, inst.item_dimension, nd, min_items)
-        ol, _, _ = overall_scores(dl, None)
+        ol, _, _ = overall_scores(dl, None, k)
         ol = ol[:, None] if levels["overall"][0].shape[1] == 1 else np.column_stack([ol, ol * np.nan])
         levels = {k: (*v, x) for (k, v), x in zip(levels.items(), (Lm, dl, ol))}
     return levels
@@ -138,7 +140,7 @@ def paired_levels(s, comp: Comparison, min_items: float, ledger: dict, with_late
 
 def _count_items(ledger: dict, s, comp: Comparison, incomplete):
     for iid, c in zip(s.instrument.item_ids, incomplete):
-        lg.count(ledger, s.source, f"gap{comp.gap or comp.key}:{iid}", "incomplete_pair", c)
+        lg.count(ledger, s.source, f"{tag(comp)}:{iid}", "incomplete_pair", c)
 
 
 def count_dimensions(ledger: dict, s, comp: Comparison, dropped):
@@ -147,10 +149,14 @@ def count_dimensions(ledger: dict, s, comp: Comparison, dropped):
         lg.count(ledger, s.source, f"{tag(comp)}:{d}", "too_few_items", c)
 
 
-def overall_levels(s, comp: Comparison, dg: np.ndarray, db: np.ndarray, ledger: dict):
-    """``(gap, benchmark)`` overall scores from the dimension scores, counting what the rules drop."""
-    ou, ow, few = overall_scores(dg, s.importance)
-    ob, _, _ = overall_scores(db, None)
+def overall_levels(s, comp: Comparison, dg: np.ndarray, db: np.ndarray, ledger: dict, counts=None):
+    """``(gap, benchmark)`` overall scores from the dimension scores, counting what the rules drop.
+
+    ``counts`` (items behind each dimension score) makes the scores of integer ratings
+    exact fractions (`servgap.model.scoring.overall_scores`).
+    """
+    ou, ow, few = overall_scores(dg, s.importance, counts)
+    ob, _, _ = overall_scores(db, None, counts)
     lg.count(ledger, s.source, f"{tag(comp)}:overall", "too_few_dimensions", np.count_nonzero(few))
     if ow is None:
         return ou[:, None], ob[:, None]
@@ -163,8 +169,8 @@ def single_levels(s, vp: str, min_items: float) -> dict:
     """Per-respondent values of one viewpoint at item, dimension and overall level."""
     inst = s.instrument
     X = s.data[vp]
-    dm, _ = dimension_means(X, inst.item_dimension, len(inst.dimensions), min_items)
-    ou, _, _ = overall_scores(dm, None)
+    dm, k = dimension_means(X, inst.item_dimension, len(inst.dimensions), min_items)
+    ou, _, _ = overall_scores(dm, None, k)
     return {"item": X, "dimension": dm, "overall": ou[:, None]}
 
 
@@ -191,6 +197,7 @@ def block_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None)
     G, groups = plan.G, {}
     w = s.weights if plan.weighted else None
     blk = coded_block(s, g, G, w, plan)
+    alloc = None if blk is None or s.importance is None else integer_allocation(s.importance)   # once per block
 
     def gg(V):                           # unit × segment groups, shared by levels of equal width
         if V.shape[1] not in groups:
@@ -207,10 +214,9 @@ def block_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None)
             out[("paired", comp.key, "item")] = Cell(h, hu, sums, pc.shape[1])
             out[("paired", comp.key, "dimension")] = Cell(*dims.hists, dims.sums, blk.nd)
             count_dimensions(ledger, s, comp, dims.dropped)
-            ov = blk.overall(dims, plan.rank) if s.importance is None else None
+            ov = coded_overall(blk, s, comp, dims, plan.rank, ledger, alloc)
             if ov is not None:
-                lg.count(ledger, s.source, f"{tag(comp)}:overall", "too_few_dimensions", ov[3])
-                out[("paired", comp.key, "overall")] = Cell(*ov[:3], 1)
+                out[("paired", comp.key, "overall")] = ov
             levels = {} if ov is not None else {"overall": overall_levels(s, comp, dims.scores, dims.bench, ledger)}
         else:
             levels = paired_levels(s, comp, mi, ledger, False)
@@ -231,7 +237,28 @@ def block_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None)
             levels = single_levels(s, vp, mi)
         for level, X in levels.items():
             out[("single", vp, level)] = _cell(X, gg(X), G, w, plan.rank)
+    if plan.design is not None:          # variance="design": per-PSU sums beside every cell
+        plan.design.attach(out, s, g, plan)
     return out
+
+
+def coded_overall(blk: Block, s, comp: Comparison, dims, rank: bool, ledger: dict, alloc=None) -> Cell | None:
+    """The overall `Cell` of a paired comparison on the one-byte path, ``None`` when the keys do not fit.
+
+    The unweighted score keys its histogram by exact integers (`Block.overall`); with an
+    importance allocation the weighted score is a second unit, an exact fraction of
+    integers (`Block.weighted_overall`), so equal scores tie on every overall row.
+    """
+    ov = blk.overall(dims, rank)
+    if ov is None:
+        return None
+    lg.count(ledger, s.source, f"{tag(comp)}:overall", "too_few_dimensions", ov[3])
+    if s.importance is None:
+        return Cell(*ov[:3], 1)
+    hw, hw_u, no_imp = blk.weighted_overall(dims, s.importance, alloc, rank)
+    lg.count(ledger, s.source, f"{tag(comp)}:overall", "no_importance", no_imp)
+    both = lambda a, b: None if a is None else st.stack([a, b])  # noqa: E731
+    return Cell(both(ov[0], hw), both(ov[1], hw_u), np.concatenate([ov[2], np.zeros_like(ov[2])], axis=1), 2)
 
 
 def coded_block(s, g, G: int, w, plan: Plan):
@@ -249,7 +276,8 @@ def blocked_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = Non
 
 def _merge_cells(a: Cell, b: Cell) -> Cell:
     return Cell(st.merge(a.hist, b.hist), None if a.hist_u is None else st.merge(a.hist_u, b.hist_u),
-                None if a.sums is None else a.sums + b.sums, a.units)
+                None if a.sums is None else a.sums + b.sums, a.units,
+                None if a.design is None else a.design.merge(b.design))
 
 
 def merge_partials(a: dict, b: dict) -> dict:

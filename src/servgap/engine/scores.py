@@ -3,6 +3,8 @@ need the respondents themselves (segment comparisons, waves, drivers, constructs
 
 from __future__ import annotations
 
+import pandas as pd
+
 from ..errors import ConfigError
 from ..model.gaps import gap as gap_def
 from ..surveys.survey import Survey
@@ -57,3 +59,32 @@ def gap_scores(source, gap: int = 5, min_items: float | None = None):
             return s, paired_levels(s, comp, mi, {})
     raise ConfigError(f"gap {gap} needs {comp.later!r} and {comp.benchmark!r} ratings of the same respondents; "
                       "no analysed survey has both.")
+
+
+def outcome_column(survey, outcome: str | None = None):
+    """``(name, values)`` of an outcome rating kept with ``read_survey(keep=[...])`` (e.g. overall
+    satisfaction), as floats (non-numeric cells NaN); with ``outcome=None`` the only numeric kept
+    column, ``None`` when there is none. Several numeric columns and no choice, or an unknown
+    name, are errors that list the kept columns.
+
+    Examples
+    --------
+    >>> import servgap as sg
+    >>> cust, _ = sg.load_example()
+    >>> name, y = outcome_column(cust)
+    >>> name, y.shape
+    ('overall_sat', (1200,))
+    """
+    extra = survey.extra
+    if outcome is None:
+        num = [c for c in extra.columns if pd.api.types.is_numeric_dtype(extra[c])]
+        if len(num) > 1:
+            raise ConfigError(f"several numeric kept columns ({', '.join(map(str, num))}); choose the outcome with "
+                              "outcome=\"<column>\".")
+        if not num:
+            return None
+        outcome = num[0]
+    if outcome not in extra.columns:
+        raise ConfigError(f"outcome={outcome!r} is not a kept column of survey {survey.source!r}; keep it with "
+                          f"read_survey(keep=[{outcome!r}]). Kept columns: {', '.join(map(str, extra.columns)) or 'none'}.")
+    return outcome, pd.to_numeric(extra[outcome], errors="coerce").to_numpy(dtype=float)

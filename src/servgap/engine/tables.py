@@ -15,15 +15,16 @@ import pandas as pd
 
 from .. import stats as st
 from ..stats import adjust
+from .design import design_columns
 from .kernel import Cell
 from .segments import Segmentation
 
 CORE_COLUMNS = ["n", "mean_gap", "sd_gap", "se", "ci_low", "ci_high", "statistic", "df", "p", "p_adj",
-                "effect", "test", "paired", "mean_expected", "mean_perceived", "benchmark", "later",
-                "mean_benchmark", "mean_later", "n_eff"]
+                "effect", "effect_ci_low", "effect_ci_high", "test", "paired", "mean_expected", "mean_perceived",
+                "benchmark", "later", "mean_benchmark", "mean_later", "n_eff"]
 MISSING_GAP_COLUMNS = ["gap", "name", "benchmark", "later", "reason"]
 #: Version of the saved result structure (``to_json``); a new major version breaks readers.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 #: Unit columns of each level's table.
 LEVEL_KEYS = {"item": ["dimension", "item"], "dimension": ["dimension"], "overall": ["measure"]}
 
@@ -125,15 +126,14 @@ def finish_cell(comp, level, inst, seg, later: Cell, bench: Cell | None, test, c
     later, bench = later.sparse(), None if paired else bench.sparse()
     if paired:
         m = st.moments(later.hist)
-        r = st.t_test(m, confidence)
+        r = st.t_test(m, confidence, effect_ci=test != "wilcoxon")
         out = dict(n=m.n, mean_gap=r["estimate"], sd_gap=r["sd"], se=r["se"], ci_low=r["ci_low"],
-                   ci_high=r["ci_high"], statistic=r["statistic"], df=r["df"], p=r["p"], effect=r["effect"],
-                   n_eff=m.n_eff)
+                   ci_high=r["ci_high"], n_eff=m.n_eff, **_test_columns(r))
         if test == "wilcoxon":
             if later.hist_u is not None:
                 warn_rank()
-            rk = st.wilcoxon(later.hist if later.hist_u is None else later.hist_u)
-            out.update(statistic=rk["statistic"], df=np.full(len(m.n), np.nan), p=rk["p"], effect=rk["effect"])
+            rk = st.wilcoxon(later.hist if later.hist_u is None else later.hist_u, confidence)
+            out.update(df=np.full(len(m.n), np.nan), **_test_columns(rk))
         with np.errstate(invalid="ignore", divide="ignore"):
             mb = later.sums[0] / later.sums[1]
         ml = mb + m.mean                 # the later viewpoint over the same pairs and weights
@@ -141,22 +141,58 @@ def finish_cell(comp, level, inst, seg, later: Cell, bench: Cell | None, test, c
         ml_, mb_ = st.moments(later.hist), st.moments(bench.hist)
         r = st.welch_t(ml_, mb_, confidence)
         out = dict(n=ml_.n + mb_.n, mean_gap=r["estimate"], sd_gap=r["sd"], se=r["se"], ci_low=r["ci_low"],
-                   ci_high=r["ci_high"], statistic=r["statistic"], df=r["df"], p=r["p"], effect=r["effect"],
-                   n_eff=ml_.n_eff + mb_.n_eff)
+                   ci_high=r["ci_high"], n_eff=ml_.n_eff + mb_.n_eff, **_test_columns(r))
         if test == "wilcoxon":
             if later.hist_u is not None or bench.hist_u is not None:
                 warn_rank()
             rk = st.mann_whitney(later.hist if later.hist_u is None else later.hist_u,
-                                 bench.hist if bench.hist_u is None else bench.hist_u)
-            out.update(statistic=rk["statistic"], df=np.full(len(out["n"]), np.nan), p=rk["p"], effect=rk["effect"])
+                                 bench.hist if bench.hist_u is None else bench.hist_u, confidence)
+            out.update(df=np.full(len(out["n"]), np.nan), **_test_columns(rk))
         mb, ml = mb_.mean, ml_.mean
     out["mean_gap"] = np.where(out["n"] > 0, out["mean_gap"], np.nan)
+    if later.design is not None:         # variance="design": se, CI (and the t test) from the sampling design
+        out.update(design_columns(later.design, None if paired else bench.design, out["mean_gap"], confidence,
+                                  ("se", "ci_low", "ci_high") if test == "wilcoxon" else None))
+        if r["constant"].any():          # no variation: the design-based t is undefined as well
+            for k in ("ci_low", "ci_high") + (() if test == "wilcoxon" else ("statistic", "p")):
+                out[k] = np.where(r["constant"], np.nan, out[k])
     test_name = {("t", True): "t", ("t", False): "welch_t", ("wilcoxon", True): "wilcoxon",
                  ("wilcoxon", False): "mann_whitney"}[(test, paired)]
     extra = dict(test=test_name, paired=paired,
                  mean_expected=mb if comp.benchmark == "expected" else (ml if comp.later == "expected" else np.nan),
                  mean_perceived=ml if comp.later == "perceived" else np.nan,
                  benchmark=comp.benchmark, later=comp.later, mean_benchmark=mb, mean_later=ml)
-    return cell_columns(comp, level, inst, seg, later.units, out, extra)
+    cols = cell_columns(comp, level, inst, seg, later.units, out, extra)
+    cols[CONSTANT] = r["constant"]
+    return cols
+
+
+#: Key of the cell columns flagging t tests on constant differences (warned about, not a table column).
+CONSTANT = "_constant"
+
+
+def _test_columns(r: dict) -> dict:
+    """The test's columns of a cell: statistic, df (t tests), p, effect and its interval."""
+    keys = ("statistic", "df", "p", "effect", "effect_ci_low", "effect_ci_high")
+    return {k: r[k] for k in keys if k in r}
+
+
+def constant_cells(cols: dict, level: str, by: list) -> list[str]:
+    """Names (``gap 5 dimension responsiveness, branch A``) of the rows whose t test met constant differences."""
+    flag = np.asarray(cols[CONSTANT])
+    if not flag.any():
+        return []
+    rows = np.flatnonzero(flag)
+    unit = {"item": "item", "dimension": "dimension", "overall": "measure"}[level]
+    take = lambda c: np.asarray(cols[c].take()) if isinstance(cols[c], Labels) else np.asarray(cols[c])  # noqa: E731
+    gap, units = take("gap")[rows], take(unit)[rows]
+    segs = [take(b)[rows] for b in by]
+    names = []
+    for k in range(rows.size):
+        g = gap[k]
+        head = f"gap {g}" if not isinstance(g, str) else str(g)
+        where = ", ".join(f"{b} {s[k]}" for b, s in zip(by, segs)) or "all respondents"
+        names.append(f"{head} {level} {units[k]} ({where})")
+    return names
 
 

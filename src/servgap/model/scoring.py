@@ -13,6 +13,8 @@ scores exactly from one-byte rating codes and uses the same two rules.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -66,21 +68,31 @@ def row_sum(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def overall_scores(dim_scores: np.ndarray, importance: np.ndarray | None):
+def overall_scores(dim_scores: np.ndarray, importance: np.ndarray | None, counts: np.ndarray | None = None):
     """Per-respondent overall score: unweighted mean of dimensions and importance-weighted mean.
 
     A respondent needs at least half of the dimensions; importance is renormalised over
     the available dimensions: ``Σ_d w_d s_d / Σ_d w_d`` (weighted SERVQUAL score,
     Parasuraman, Zeithaml & Berry 1988). Returns ``(unweighted, weighted_or_None, too_few_mask)``.
 
+    With ``counts`` (the number of items behind each dimension score, from
+    `dimension_means`) and dimension scores that are ratios of integers ``s / k`` (integer
+    ratings), the scores are exact fractions (`rational_overall`): equal scores are
+    equal doubles, so they tie in rank tests. Otherwise the float sums are used.
+
     >>> u, w, few = overall_scores(np.array([[-1.0, 0.0, np.nan]]), np.array([[60.0, 20.0, 20.0]]))
     >>> u.tolist(), w.tolist(), few.tolist()
     ([-0.5], [-0.75], [False])
     """
     ok = ~np.isnan(dim_scores)
-    filled = np.where(ok, dim_scores, 0.0)
     k = row_sum(ok)
     enough = enough_dimensions(k, dim_scores.shape[1])
+    exact = None if counts is None else integer_fractions(dim_scores, counts)
+    if exact is not None:
+        out = rational_overall(*exact, ok, importance)
+        if out is not None:
+            return (*out, ~enough)
+    filled = np.where(ok, dim_scores, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         unweighted = np.where(enough, row_sum(filled) / np.maximum(k, 1), np.nan)
         weighted = None
@@ -89,3 +101,119 @@ def overall_scores(dim_scores: np.ndarray, importance: np.ndarray | None):
             tot = row_sum(imp)
             weighted = np.where(enough & (tot > 0), row_sum(imp * filled) / tot, np.nan)
     return unweighted, weighted, ~enough
+
+
+#: Exact integers in a double: numerators and denominators of exact scores stay below this.
+EXACT = 2 ** 53
+
+
+def integer_fractions(dim_scores: np.ndarray, counts: np.ndarray):
+    """``(num, L)`` with ``dim_scores == num / L`` exactly (integer ``num``), or ``None``.
+
+    Every available score must be the correctly rounded ratio ``s / k`` of an integer
+    sum ``s`` of ``k`` item values (the case of integer ratings); ``L`` is the least
+    common multiple of the counts, ``num = s · L / k``.
+
+    >>> num, L = integer_fractions(np.array([[0.5, 2 / 3, np.nan]]), np.array([[2, 3, 0]]))
+    >>> num.tolist(), L
+    ([[3, 4, 0]], 6)
+    """
+    ok = ~np.isnan(dim_scores)
+    k = np.where(ok, counts, 0).astype(np.int64)
+    with np.errstate(invalid="ignore"):
+        s = np.rint(np.where(ok, dim_scores * k, 0.0))
+    if not np.all(np.abs(s) < EXACT) or not np.array_equal(np.where(ok, s / np.maximum(k, 1), 0.0),
+                                                              np.where(ok, dim_scores, 0.0)):
+        return None
+    L = math.lcm(*np.unique(k[ok]).tolist()) if ok.any() else 1
+    num = s.astype(np.int64) * (L // np.maximum(k, 1))
+    return (num, L) if np.all(np.abs(num) < EXACT // max(dim_scores.shape[1], 1)) else None
+
+
+def integer_allocation(importance: np.ndarray):
+    """Importance points as integers ``a · 10^j`` (the smallest ``j`` in 0..4 that makes every
+    finite value whole) and the mask of finite values, or ``None`` when no such scale exists.
+
+    Shares of 100 points (``20``), of 1 (``0.25``) or percentages with decimals (``33.3``)
+    are exact decimal fractions: scaled to integers, importance-weighted scores stay exact.
+    Missing allocations become 0 (the mask says where).
+
+    >>> integer_allocation(np.array([[0.25, 0.75], [0.5, np.nan]]))[0].tolist()
+    [[25, 75], [50, 0]]
+    """
+    a = np.asarray(importance, np.float64)
+    fin = np.isfinite(a)
+    if not fin.all():
+        a = np.where(fin, a, 0.0)
+    for j in range(5):
+        y = a * 10.0 ** j if j else a
+        r = np.rint(y)
+        top = float(np.abs(r).max(initial=0.0))
+        if top >= 2 ** 31:
+            return None
+        d = y - r
+        np.abs(d, out=d)
+        if d.max(initial=0.0) <= 1e-9 * max(1.0, top):
+            return r.astype(np.int64), fin
+    return None
+
+
+def overall_fractions(num: np.ndarray, L: int, kept: np.ndarray, alloc=None, unweighted: bool = True):
+    """Overall scores as exact fractions ``(numerator, denominator)`` of integers per respondent.
+
+    The dimension scores are ``num / L`` (respondent × dimension integers, 0 where the
+    dimension score does not exist; ``kept``: it exists). Unweighted: ``Σ_d num_d / (L · k)``
+    over the ``k`` kept dimensions; importance-weighted, with the integer allocation
+    ``alloc = (a, finite)`` of `integer_allocation`: ``Σ_d a_d num_d / (L · Σ_d a_d)``. A
+    score needs at least half of the dimensions (`enough_dimensions`), the weighted one also
+    a positive allocation answered for every kept dimension; the denominator is 0 where a
+    score is undefined. Returns ``((n_u, d_u), (n_w, d_w) or None)``; the weighted pair is
+    ``None`` without ``alloc`` or when an integer would not be exact in a double, the
+    unweighted one ``None`` with ``unweighted=False``.
+
+    >>> (nu, du), (nw, dw) = overall_fractions(np.array([[-6, 0, 0]]), 6, np.array([[True, True, False]]),
+    ...                                        (np.array([[60, 20, 20]]), np.ones((1, 3), bool)))
+    >>> (int(nu[0]), int(du[0])), (int(nw[0]), int(dw[0]))
+    ((-6, 12), (-360, 480))
+    """
+    kept = np.asarray(kept, bool)
+    k = row_sum(kept)
+    enough = enough_dimensions(k, kept.shape[1])
+    u = (row_sum(num), np.where(enough, L * k, 0)) if unweighted else None
+    if alloc is None:
+        return u, None
+    a, fin = alloc
+    amax, nd = int(np.abs(a).max(initial=0)), kept.shape[1]
+    if amax * int(np.abs(num).max(initial=0)) * nd >= EXACT or amax * nd * L >= EXACT:
+        return u, None
+    tot, nw = row_sum(a * kept), row_sum(a * num)         # num is 0 where a dimension is not kept
+    ok = enough & (tot > 0)
+    if not fin.all():
+        ok &= ~(kept & ~fin).any(axis=1)                  # a blank allocation of a kept dimension
+    return u, (nw, np.where(ok, L * tot, 0))
+
+
+def ratio(n: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``n / d`` for exact integers (NaN where ``d`` is 0): the correctly rounded double of
+    the fraction, so equal fractions give equal doubles."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(d != 0, n / np.where(d != 0, d, 1), np.nan)
+
+
+def rational_overall(num: np.ndarray, L: int, kept: np.ndarray, importance: np.ndarray | None = None):
+    """`overall_fractions` as doubles: ``(unweighted, weighted_or_None)``, or ``None`` when the
+    weighted score cannot be exact (an allocation that is not a decimal fraction, integers
+    beyond 2⁵³).
+
+    >>> u, w = rational_overall(np.array([[-6, 0, 0]]), 6, np.array([[True, True, False]]),
+    ...                         np.array([[60, 20, 20]]))
+    >>> u.tolist(), w.tolist()
+    ([-0.5], [-0.75])
+    """
+    alloc = None if importance is None else integer_allocation(importance)
+    if importance is not None and alloc is None:
+        return None
+    u, w = overall_fractions(num, L, kept, alloc)
+    if importance is not None and w is None:
+        return None
+    return ratio(*u), None if w is None else ratio(*w)

@@ -10,11 +10,16 @@ names) is HTML-escaped by the template engine.
 
 Examples
 --------
->>> import os, tempfile, servgap as sg
->>> res = sg.analyze(list(sg.load_example()), by="branch")
->>> html = res.to_html(os.path.join(tempfile.mkdtemp(), "report.html"), lang="zh", plots=False)
->>> "服务质量差距报告" in html
-True
+>>> import tempfile, warnings
+>>> from pathlib import Path
+>>> import servgap as sg
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore")
+...     res = sg.analyze(list(sg.load_example()), by="branch")
+>>> path = Path(tempfile.mkdtemp()) / "report.html"
+>>> html = res.to_html(path, lang="zh", plots=False)
+>>> path.exists(), '<html lang="zh-Hans">' in html
+(True, True)
 """
 
 from __future__ import annotations
@@ -269,6 +274,9 @@ class _Builder:
                 "correction": s.get("correction", "holm"),
                 "test_text": t["test_wilcoxon"] if s.get("test") == "wilcoxon" else t["test_t"],
                 "weight_text": t["weights_on"] if s.get("weighted", True) and self.has_weights() else t["weights_off"]}
+        if s.get("variance") == "design":        # analyze(variance="design"): say how the variances were made
+            weighted = s.get("weighted", True) and self.has_weights()
+            fill["weight_text"] = ("" if weighted else t["weights_off"] + " ") + t["variance_design"]
         return [(h, body.format(**fill)) for h, body in t["method_items"]]
 
 
@@ -353,9 +361,12 @@ def to_html(res, path=None, lang: str = "en", title: str | None = None, image_fo
 
     Examples
     --------
-    >>> import os, tempfile
-    >>> res = sg.analyze(sg.load_example()[0])
-    >>> html = res.to_html(os.path.join(tempfile.mkdtemp(), "report.html"), lang="en", plots=False)
+    >>> import tempfile, warnings
+    >>> from pathlib import Path
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     res = sg.analyze(sg.load_example()[0])
+    >>> html = res.to_html(Path(tempfile.mkdtemp()) / "report.html", lang="en", plots=False)
     >>> html.startswith("<!DOCTYPE html>")
     True
     """

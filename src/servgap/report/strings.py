@@ -38,7 +38,8 @@ STRINGS = {
                 "snake": "Expected and perceived service per item",
                 "heatmap": "Gap by segment and dimension", "tolerance": "Zone of tolerance",
                 "ipa": "Importance-performance analysis", "radar": "Expected vs perceived per dimension",
-                "causes": "Top-ranked root causes"},
+                "causes": "Top-ranked root causes",
+                "cause_tree": "Cause tree: gap, root cause, symptom and evidence"},
         "issues": {"missing_code": "missing-value code set to missing",
                    "incomplete_pair": "item pairs with one side missing (left out of the paired gap)",
                    "reverse_scored": "reverse-worded items recoded",
@@ -69,6 +70,10 @@ STRINGS = {
         "weights_on": "Survey weights are used: weighted means, weighted SD (reliability weights) and Kish's "
                       "effective sample size n_eff = (Σw)² / Σw² for the tests.",
         "weights_off": "No survey weights were used.",
+        "variance_design": "Standard errors, confidence intervals and t tests are design-based: Taylor "
+                           "linearisation of the weighted mean gap, primary sampling units (PSUs) drawn with "
+                           "replacement within strata, each segment a domain of the whole design, and the design "
+                           "degrees of freedom (PSUs minus strata).",
         "cli_worst": "Largest significant shortfalls:", "cli_files": "Files written:",
         "basis_label": {"measured": "measured", "inferred": "inferred", "not significant": "not significant"},
         "tests": {"t": "paired t-test", "welch_t": "Welch t-test", "wilcoxon": "Wilcoxon signed-rank test",
@@ -105,7 +110,8 @@ STRINGS = {
         "sig_legend": "* p < .05，** p < .01，*** p < .001（校正后）",
         "fig": {"model": "差距模型及实测差距", "gaps": "各维度差距及置信区间", "snake": "各题项的期望与感知",
                 "heatmap": "各分组、各维度的差距", "tolerance": "容忍区间", "ipa": "重要性—绩效分析",
-                "radar": "各维度的期望与感知", "causes": "排名靠前的根本原因"},
+                "radar": "各维度的期望与感知", "causes": "排名靠前的根本原因",
+                "cause_tree": "原因树：差距、根本原因、银行表现与证据"},
         "issues": {"missing_code": "缺失值代码，已设为缺失", "incomplete_pair": "题项只有一方作答（不计入配对差距）",
                    "reverse_scored": "反向题已重新计分", "too_few_items": "作答题项过少，维度得分未计入",
                    "out_of_range": "超出量表范围，已设为缺失", "unmatched_id": "仅在一个文件中出现的编号",
@@ -129,6 +135,9 @@ STRINGS = {
         "weights_on": "使用了调查权重：加权均值、加权标准差（可靠性权重），检验采用 Kish 有效样本量 "
                       "n_eff = (Σw)² / Σw²。",
         "weights_off": "未使用调查权重。",
+        "variance_design": "标准误、置信区间和 t 检验均基于抽样设计：对加权平均差距作泰勒线性化，"
+                           "按层内有放回抽取初级抽样单元（PSU）估计方差，各细分群体作为整个设计中的子总体，"
+                           "自由度为 PSU 数减去层数。",
         "cli_worst": "最大的显著不足：", "cli_files": "已写出的文件：",
         "basis_label": {"measured": "已测量", "inferred": "推断", "not significant": "不显著"},
         "tests": {"t": "配对 t 检验", "welch_t": "Welch t 检验", "wilcoxon": "Wilcoxon 符号秩检验",

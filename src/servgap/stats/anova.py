@@ -17,6 +17,11 @@ Every function takes the values ``x`` (1-D, finite) and integer group codes ``g`
 - Dunn (1964): ``z = (R̄_i − R̄_j) / √((N(N+1)/12 − Σ(t³−t)/(12(N−1)))(1/n_i + 1/n_j))``.
 
 Pairs are ``(i, j)`` with ``i < j``; differences are ``group i − group j``.
+
+Groups without variance (every value equal) have an infinite Welch weight ``n/s²``: Welch's
+ANOVA is then undefined and NaN (R ``oneway.test`` returns NaN too), and so is a
+Games–Howell pair of two such groups (``se = 0``); a pair with one constant group is
+defined (its Welch df is ``n − 1`` of the other group). `zero_variance` lists the groups.
 """
 
 from __future__ import annotations
@@ -37,6 +42,15 @@ def group_moments(x, g, k):
     return n, m, v
 
 
+def zero_variance(x, g, k) -> np.ndarray:
+    """Groups of at least two values that are all equal (sample variance exactly 0)."""
+    lo = np.full(k, np.inf)
+    hi = np.full(k, -np.inf)
+    np.minimum.at(lo, g, x)
+    np.maximum.at(hi, g, x)
+    return (np.bincount(g, minlength=k) >= 2) & (lo == hi)
+
+
 def oneway(x, g, k) -> dict:
     """Classical one-way ANOVA with η²."""
     n, m, _ = group_moments(x, g, k)
@@ -53,8 +67,10 @@ def oneway(x, g, k) -> dict:
 
 
 def welch_anova(x, g, k) -> dict:
-    """Welch's heteroscedastic one-way ANOVA with ω² (Carroll & Nordholm)."""
+    """Welch's heteroscedastic one-way ANOVA with ω² (Carroll & Nordholm); NaN when a group has no variance."""
     n, m, v = group_moments(x, g, k)
+    if zero_variance(x, g, k).any():
+        return dict(statistic=np.nan, df1=k - 1, df2=np.nan, p=np.nan, effect=np.nan, effect_name="omega2")
     with np.errstate(invalid="ignore", divide="ignore"):
         w = n / v
         W = w.sum()
@@ -154,7 +170,7 @@ def qtukey(confidence, k, df):
 
 
 def _range_test(diff, se, k, df, confidence, scale):
-    """p and CI from the studentized range for ``q = scale·|diff|/se``."""
+    """p and CI from the studentized range for ``q = scale·|diff|/se`` (NaN where ``se`` is)."""
     q = scale * np.abs(diff) / se
     half = qtukey(confidence, k, df) / scale * se
     return q, ptukey_sf(q, k, df), diff - half, diff + half
@@ -173,14 +189,17 @@ def tukey_hsd(x, g, k, confidence: float = 0.95) -> dict:
 
 
 def games_howell(x, g, k, confidence: float = 0.95) -> dict:
-    """Games–Howell pairs (unequal variances, Welch df)."""
+    """Games–Howell pairs (unequal variances, Welch df); NaN for a pair of two constant groups."""
     n, m, v = group_moments(x, g, k)
+    v = np.where(zero_variance(x, g, k), 0.0, v)
     i, j = _pairs(k)
     a, b = v[i] / n[i], v[j] / n[j]
     se = np.sqrt(a + b)
-    df = (a + b) ** 2 / (a ** 2 / (n[i] - 1) + b ** 2 / (n[j] - 1))
+    ok = se > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df = np.where(ok, (a + b) ** 2 / np.where(ok, a ** 2 / (n[i] - 1) + b ** 2 / (n[j] - 1), 1), np.nan)
     diff = m[i] - m[j]
-    q, p, lo, hi = _range_test(diff, se, k, df, confidence, np.sqrt(2))
+    q, p, lo, hi = _range_test(diff, np.where(ok, se, np.nan), k, df, confidence, np.sqrt(2))
     return dict(i=i, j=j, diff=diff, statistic=q, df=df, p=p, ci_low=lo, ci_high=hi)
 
 

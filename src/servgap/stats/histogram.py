@@ -219,6 +219,22 @@ def sparse(h) -> GroupedHistogram:
     return h.sparse() if isinstance(h, DenseHistogram) else h
 
 
+def stack(hists) -> GroupedHistogram:
+    """Histograms of consecutive units side by side: group ``u × G + g`` for group ``g`` of ``hists[u]``.
+
+    >>> a, b = histogram(np.array([1., 2.])), histogram(np.array([3.]))
+    >>> h = stack([a, b])
+    >>> h.n_groups, h.group.tolist(), h.value.tolist()
+    (2, [0, 0, 1], [1.0, 2.0, 3.0])
+    """
+    hists = [sparse(h) for h in hists]
+    offset = np.cumsum([0] + [h.n_groups for h in hists[:-1]])
+    cat = lambda f: np.concatenate([getattr(h, f) for h in hists])  # noqa: E731
+    return GroupedHistogram(int(sum(h.n_groups for h in hists)),
+                            np.concatenate([h.group + o for h, o in zip(hists, offset)]).astype(np.intp),
+                            cat("value"), cat("count"), cat("w"), cat("w2"))
+
+
 def merge(*hists):
     """Merge histograms of disjoint partitions (same groups) into one.
 

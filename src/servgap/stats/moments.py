@@ -23,13 +23,19 @@ from .histogram import GroupedHistogram
 
 @dataclass(frozen=True)
 class Moments:
-    """Per-group raw count ``n``, weight sums, mean, SD and Kish effective n."""
+    """Per-group raw count ``n``, weight sums, mean, SD, Kish effective n and the number of distinct values."""
 
     n: np.ndarray
     v1: np.ndarray
     v2: np.ndarray
     mean: np.ndarray
     sd: np.ndarray
+    distinct: np.ndarray
+
+    @property
+    def constant(self) -> np.ndarray:
+        """Groups of at least two observations that are all equal (SD exactly 0)."""
+        return (self.n >= 2) & (self.distinct == 1)
 
     @property
     def n_eff(self) -> np.ndarray:
@@ -38,8 +44,13 @@ class Moments:
 
 
 def moments(h: GroupedHistogram) -> Moments:
-    """Mean, SD (reliability weights) and effective n of each group of ``h``."""
+    """Mean, SD (reliability weights) and effective n of each group of ``h``.
+
+    A group holding one distinct value has exactly that mean and SD 0 (weighted sums
+    could round them by an ulp).
+    """
     n = h.n
+    distinct = np.bincount(h.group, minlength=h.n_groups)
     v1 = h.per_group(h.w)
     v2 = v1 if h.w2 is h.w else h.per_group(h.w2)        # one array: no survey weights
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -47,5 +58,9 @@ def moments(h: GroupedHistogram) -> Moments:
         ss = h.per_group(h.w * (h.value - mean[h.group]) ** 2)
         denom = v1 - v2 / v1
         sd = np.sqrt(np.where(denom > 0, ss / np.where(denom > 0, denom, 1), np.nan))
+    one = distinct == 1
+    if one.any():
+        mean = np.where(one, h.per_group(h.value), mean)
+        sd = np.where(one & (n >= 2), 0.0, sd)
     mean = np.where(n > 0, mean, np.nan)
-    return Moments(n, v1, v2, mean, sd)
+    return Moments(n, v1, v2, mean, sd, distinct)

@@ -14,6 +14,9 @@
       r_D = (σ_P² r_PP + σ_E² r_EE − 2 r_PE σ_P σ_E) / (σ_P² + σ_E² − 2 r_PE σ_P σ_E)
 
 Rows with any missing item are dropped (listwise deletion); ``n`` is the number kept.
+Items without variance in those rows (every respondent gave the same answer) carry no
+information about consistency and are dropped from alpha, as R ``psych::alpha`` does;
+``k`` is the number of items used and ``dropped`` their positions.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ def cronbach_alpha(X: np.ndarray, confidence: float = 0.95) -> dict:
     Returns
     -------
     dict
-        ``n, k, alpha, alpha_std, mean_r, ci_low, ci_high`` (NaN when ``n < 3`` or ``k < 2``).
+        ``n, k`` (items used), ``dropped`` (positions of constant items left out),
+        ``alpha, alpha_std, mean_r, ci_low, ci_high`` (NaN when ``n < 3`` or ``k < 2``).
 
     Examples
     --------
@@ -50,8 +54,12 @@ def cronbach_alpha(X: np.ndarray, confidence: float = 0.95) -> dict:
     0.9485
     """
     X = complete_rows(X)
+    dropped = np.flatnonzero((X == X[:1]).all(axis=0)) if len(X) >= 2 else np.zeros(0, np.intp)
+    if dropped.size:
+        X = np.delete(X, dropped, axis=1)
     n, k = X.shape
-    out = dict(n=n, k=k, alpha=np.nan, alpha_std=np.nan, mean_r=np.nan, ci_low=np.nan, ci_high=np.nan)
+    out = dict(n=n, k=k, dropped=dropped, alpha=np.nan, alpha_std=np.nan, mean_r=np.nan, ci_low=np.nan,
+               ci_high=np.nan)
     if n < 3 or k < 2:
         return out
     v = X.var(axis=0, ddof=1)

@@ -1,219 +1,123 @@
-"""Numbers from one column of any type, with every blank, code and recode counted.
-
-`numbers` turns a column into floats (NaN = missing) and a count per ledger issue:
-
-- ``missing``: empty cells (and NaN in numeric columns);
-- ``missing_code``: declared missing codes (``missing=[0, 9, "NA"]``; a code written as
-  text, ``"9"``, also matches the number 9) and SPSS user-missing values;
-- ``missing_text``: undeclared text that spells "no value" (`NA_TEXT`: ``NA``, ``N/A``,
-  ``NaN``, ``NULL``, ``None``, ``#N/A`` ...);
-- ``full_width_digits``: numbers typed with full-width digits (``５``), read as numbers.
-
-Everything else that is not a number is refused, with a fix that is right for that
-value: a number written with the other decimal mark gets ``decimal=``, a value label
-gets "read the codes", free text gets "check the column mapping"; only a short code is
-offered ``missing=[...]``. Booleans, dates, durations, lists and the like are refused
-as not ratings.
+"""From a platform table to the reader's columns: the column mapping (suggested, or given as
+patterns), rating blocks (platform markers, answer labels, SPSS user-missing values), and
+segment columns (SPSS value labels). Used by `servgap.surveys.eager`; every cell blanked
+or converted here is counted in the ledger.
 """
 
 from __future__ import annotations
 
-import decimal as _decimal
-import numbers as _numbers
-import unicodedata
-from dataclasses import dataclass
+from dataclasses import replace
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, DataError, show, short, where
-
-#: Undeclared text read as "no value" and counted as ``missing_text``.
-NA_TEXT = frozenset({"NA", "N/A", "n/a", "na", "N.A.", "NaN", "nan", "NAN", "-nan", "-NaN", "NULL", "null", "Null",
-                     "None", "none", "#N/A", "#NA", "<NA>", "nil", "NIL"})
-ISSUES = ("missing_code", "missing", "missing_text", "full_width_digits")
-
-
-@dataclass(frozen=True)
-class Codes:
-    """Declared missing codes: numbers, texts, and ``(lo, hi)`` ranges (SPSS)."""
-
-    numbers: tuple = ()
-    texts: frozenset = frozenset()
-    ranges: tuple = ()
-
-    @classmethod
-    def of(cls, missing, extra=()) -> "Codes":
-        """Check ``missing=`` (a value or a list of numbers and texts) and add ``extra`` (SPSS user-missing).
-
-        >>> Codes.of([0, "9", "NA"]).numbers
-        (0.0, 9.0)
-        """
-        nums, texts, ranges = [], set(), []
-        for c in list(missing) + list(extra):
-            if isinstance(c, tuple) and len(c) == 3 and c[0] == "range":
-                ranges.append((float(c[1]), float(c[2])))
-            elif isinstance(c, (bool, np.bool_)) or not isinstance(c, (str, _numbers.Real)):
-                raise ConfigError(f"missing={list(missing)!r}: {show(c)} cannot be a missing-value code; give "
-                                  "numbers or texts, e.g. missing=[0, 9, \"NA\"].")
-            elif isinstance(c, str):
-                texts.add(c.strip())
-                x = _number(c)
-                if x is not None:
-                    nums.append(x)
-            elif np.isnan(c):
-                raise ConfigError("missing= holds NaN: blank cells are missing anyway; remove it.")
-            else:
-                nums.append(float(c))
-                texts.add(show(c))
-        return cls(tuple(dict.fromkeys(nums)), frozenset(texts), tuple(ranges))
-
-    def hit(self, x: np.ndarray) -> np.ndarray:
-        out = np.zeros(len(x), bool)
-        for c in self.numbers:
-            out |= x == c
-        for lo, hi in self.ranges:
-            out |= (x >= lo) & (x <= hi)
-        return out
+from ..errors import ColumnError
+from . import labels as lb
+from .headers import expand_pattern, is_pattern, is_template
+from .options import ReadOptions
+from .platforms import blank_markers, headers_of
+from .placing import block_mapping
+from .suggest import refusal, suggest
+from .validation import numeric_block
 
 
-def _isna(vals: np.ndarray) -> np.ndarray:
-    """Blank cells of an object array (also with ``Decimal('sNaN')``, which cannot even be compared)."""
-    try:
-        return pd.isna(vals)
-    except (ArithmeticError, TypeError, ValueError):
-        return np.fromiter((v.is_nan() if isinstance(v, _decimal.Decimal) else
-                            bool(pd.isna(v)) if np.ndim(v) == 0 else False for v in vals), bool, len(vals))
+def _expand(spec, keys: list[str], placeholder: str, df, headers, meta: Mapping, inst, what: str, fname: str,
+            labels=None):
+    """A pattern that is not a plain template naming columns becomes an explicit mapping."""
+    if not isinstance(spec, str) or is_template(spec, placeholder, keys, df.columns) or not is_pattern(spec, placeholder):
+        return spec
+    texts = {h.column: h.text for h in headers}
+    got = expand_pattern(spec, placeholder, keys, texts, labels, what=what)
+    if isinstance(got, list):
+        return block_mapping(got, headers, inst, what, fname) if got else spec
+    return got or spec                 # no match: the usual "matches no column" error follows
 
 
-def _number(text: str):
-    try:
-        v = float(text.strip())
-    except ValueError:
-        return None
-    return v if np.isfinite(v) else None
-
-
-def _kind(s: pd.Series) -> str | None:
-    """What a column holds when it cannot hold ratings (booleans, dates ...), else ``None``."""
-    t = s.dtype
-    if pd.api.types.is_bool_dtype(t):
-        return "true/false values"
-    if pd.api.types.is_datetime64_any_dtype(t) or isinstance(t, pd.PeriodDtype):
-        return "dates"
-    if pd.api.types.is_timedelta64_dtype(t):
-        return "durations"
-    if pd.api.types.is_complex_dtype(t):
-        return "complex numbers"
-    return None
-
-
-def _refuse_kind(s, kind, col, name, line_offset):
-    pos = np.flatnonzero(s.notna().to_numpy())
-    r = int(pos[0]) if len(pos) else 0
-    raise DataError(f"{where(file=name, column=col, row=r + 1 + line_offset, value=s.iloc[r] if len(s) else None)}: "
-                    f"the column holds {kind}, not ratings; check that columns= maps the right column "
-                    "(or convert the values to numbers first).")
-
-
-def _cell(v):
-    """``(number, why)`` of a non-text, non-blank cell of an object column (``why``: why it is not a rating)."""
-    if isinstance(v, (bool, np.bool_)):
-        return np.nan, "a true/false value"
-    if isinstance(v, _decimal.Decimal):
-        return (float(v) if v.is_finite() else np.inf if v.is_infinite() else np.nan), None
-    if isinstance(v, _numbers.Real):
-        return float(v), None
-    return np.nan, f"a {type(v).__name__} value"
-
-
-def numbers(s: pd.Series, col: str, name: str, codes: Codes, line_offset: int = 0, *, decimal: str = ".",
-            scale=None, labels=None, codes_apply: bool = True) -> tuple[np.ndarray, dict]:
-    """Floats of column ``s`` (NaN = missing) and the counts of `ISSUES` (see the module docstring)."""
-    kind = _kind(s)
-    if kind:
-        _refuse_kind(s, kind, col, name, line_offset)
-    counts = dict.fromkeys(ISSUES, 0)
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        x = s.to_numpy(dtype=np.float64, na_value=np.nan)
-        hit = codes.hit(x)
-        counts["missing_code"] = int(np.count_nonzero(hit))
-        counts["missing"] = int(np.count_nonzero(np.isnan(x)))
-        if counts["missing_code"]:
-            x = x.copy() if not x.flags.writeable else x
-            x[hit] = np.nan
-        return x, counts
-    vals = s.astype(object).to_numpy()
-    x = np.full(len(vals), np.nan)
-    blank = _isna(vals)
-    if isinstance(s.dtype, pd.StringDtype):
-        is_text = ~blank
+def resolve_mapping(df: pd.DataFrame, meta: dict, inst, opts: ReadOptions, fname: str) -> ReadOptions:
+    """Explicit ``columns=`` / ``importance=`` for the reader: the suggestion when ``columns`` is None
+    (refused with the suggestion table when not confident), regular expressions and wildcard templates
+    matched against the full header text."""
+    if opts.layout == "long":
+        return opts
+    headers = headers_of(meta, df)
+    if opts.columns is None:
+        skip = {c for c in (opts.id, opts.weight, *opts.segments, *opts.keep) if c}
+        if isinstance(opts.importance, Mapping):
+            skip |= set(map(str, opts.importance.values()))
+        sugg = suggest(headers, inst, df=df, exclude=skip, platform=meta.get("platform", "plain"),
+                       id=(meta.get("roles") or {}).get("id"), source=fname)
+        if not sugg.ok:
+            raise ColumnError(refusal(sugg, fname))
+        meta["suggestion"] = sugg.table
+        columns = sugg.columns
     else:
-        is_text = np.fromiter((isinstance(v, str) for v in vals), bool, len(vals))
-    other = np.flatnonzero(~blank & ~is_text)
-    bad = np.zeros(len(vals), bool)
-    blank = blank.copy()
-    for i in other:
-        x[i], why = _cell(vals[i])
-        if why is not None:
-            raise DataError(f"{where(file=name, column=col, row=i + 1 + line_offset, value=vals[i])}: {why}, "
-                            "not a rating; check that columns= maps the right column (or convert the values).")
-        blank[i] = np.isnan(x[i])              # a Decimal NaN is no value
-    txt = pd.Series(vals[is_text], dtype=object).str.strip()
-    tx = np.full(len(txt), np.nan)
-    t_blank = (txt == "").to_numpy()
-    t_code = txt.isin(codes.texts).to_numpy()
-    t_na = txt.isin(NA_TEXT).to_numpy() & ~t_code
-    rest = ~(t_blank | t_code | t_na)
-    if rest.any():
-        tx[rest] = _parse(txt[rest], decimal)
-        undone = rest & np.isnan(tx)
-        if undone.any():                          # full-width digits (５, ４．５) are digits
-            wide = txt[undone].map(lambda v: unicodedata.normalize("NFKC", v))
-            got = _parse(wide, decimal)
-            tx[np.flatnonzero(undone)] = got
-            counts["full_width_digits"] += int(np.count_nonzero(~np.isnan(got)))
-    t_bad = rest & np.isnan(tx)
-    pos = np.flatnonzero(is_text)
-    x[pos] = tx
-    bad[pos[t_bad]] = True
-    if bad.any():
-        rows = np.flatnonzero(bad)
-        r = int(rows[0])
-        raise DataError(f"{where(file=name, column=col, row=r + 1 + line_offset, value=vals[r])}: not a number "
-                        f"({len(rows)} such cell{'s' if len(rows) > 1 else ''} in this column). "
-                        f"{_fix(vals[r], decimal, scale, labels, codes_apply)}")
-    hit = codes.hit(x)
-    hit[pos[t_code]] = True
-    counts["missing_code"] = int(np.count_nonzero(hit))
-    counts["missing_text"] += int(np.count_nonzero(t_na))
-    counts["missing"] = int(np.count_nonzero(blank)) + int(np.count_nonzero(t_blank))
-    x[hit] = np.nan
-    return x, counts
+        columns = {vp: _expand(spec, inst.item_ids, "item", df, headers, meta, inst, vp, fname)
+                   for vp, spec in opts.columns.items()}
+    importance = opts.importance
+    if isinstance(importance, str):
+        names = {d.id: [d.id, *d.name.values()] for d in inst.dimensions}
+        importance = _expand(importance, inst.dimension_ids, "dimension", df, headers, meta, inst, "importance",
+                             fname, names)
+        if isinstance(importance, dict) and len(importance) != len(inst.dimension_ids):
+            importance = opts.importance
+    return replace(opts, columns=columns, importance=importance)
 
 
-def _parse(txt: pd.Series, decimal: str) -> np.ndarray:
-    if decimal == ",":
-        txt = txt.str.replace(",", ".", regex=False)
-    return pd.to_numeric(txt, errors="coerce").to_numpy(dtype=np.float64)
+def rating_block(df: pd.DataFrame, cols: list[str], vp: str, inst, opts: ReadOptions, fname: str, ledger: list,
+                 line_offset: int, meta: Mapping) -> np.ndarray:
+    """The numeric ``n × len(cols)`` ratings: markers blanked (``skipped``/``not_shown``), answer labels
+    converted (``scale_label``), declared and SPSS user-missing codes recoded (``missing_code``)."""
+    markers = meta.get("marker_codes") or {}
+    texty = [c for c in cols if not pd.api.types.is_numeric_dtype(df[c])]
+    block = df[cols].copy() if markers or texty else df
+    found = blank_markers(block, cols, markers)
+    seen = lb.text_labels(block, texty, opts.missing)
+    if seen:
+        mapping, name = lb.resolve(opts.scale_labels, seen, inst, fname, f"the {vp!r} columns", line_offset)
+        if mapping:
+            lb.apply_labels(block, texty, mapping, fname, ledger)
+            meta.setdefault("scale_labels", {})[vp] = name
+    extra = meta.get("missing_values") or {}
+    how = dict(decimal=opts.decimal or ".", scale=(inst.scale_min, inst.scale_max), metadata=meta)
+    tmp: list = []
+    if any(c in extra for c in cols):
+        parts = [numeric_block(block, [c], fname, (*opts.missing, *extra.get(c, ())), tmp, line_offset, **how)
+                 for c in cols]
+        x = np.asfortranarray(np.hstack(parts))
+    else:
+        x = numeric_block(block, cols, fname, opts.missing, tmp, line_offset, **how)
+    for r in tmp:                     # marker cells were blanked: count them under their own issue, not as missing
+        got = found.get(r["column"], {})
+        if r["issue"] == "missing" and got:
+            r = {**r, "count": r["count"] - sum(got.values())}
+            ledger.extend(dict(source=fname, column=r["column"], issue=i, count=n) for i, n in got.items())
+        ledger.append(r)
+    return x
 
 
-def _fix(v, decimal: str, scale, labels, codes_apply: bool = True) -> str:
-    """The right fix for a text cell that is not a number (never "declare it missing" for a real answer)."""
-    text = str(v).strip()
-    other = "." if decimal == "," else ","
-    alt = _number(text.replace(other, ".")) if other in text else None
-    if alt is not None:
-        on = scale is not None and scale[0] <= alt <= scale[1]
-        return (f"It is the number {show(alt)}{' (on the scale)' if on else ''} written with a decimal "
-                f"{'comma' if other == ',' else 'point'}: pass decimal={other!r}.")
-    if labels:
-        code = next((k for k, lab in labels.items() if str(lab).strip() == text), None)
-        if code is not None:
-            return (f"It is the value label of code {show(code)}: the file holds labels where numbers are "
-                    "expected; export the codes (values) instead of the labels.")
-    if isinstance(v, str) and (len(text) > 40 or "\n" in text):
-        return "It is free text: check that columns= maps this column to the right question."
-    if not codes_apply:
-        return "Clean the data (missing-value codes do not apply to this column)."
-    return f"Clean the data, or declare the code as missing, e.g. missing=[{short(repr(text), 40)}]."
+def segment_frame(df: pd.DataFrame, cols: tuple, meta: Mapping, fname: str, ledger: list) -> pd.DataFrame:
+    """Segment columns with SPSS value labels applied (branch names, not codes), platform markers and
+    SPSS user-missing values blanked; blanks counted as ``missing`` (``missing_code`` for user-missing)."""
+    if not cols:
+        return pd.DataFrame(index=range(len(df)))
+    seg = df[list(cols)].copy().reset_index(drop=True)
+    found = blank_markers(seg, list(cols), meta.get("marker_codes") or {})
+    value_labels = meta.get("value_labels") or {}
+    user_missing = meta.get("missing_values") or {}
+    for c in cols:
+        codes = user_missing.get(c, ())
+        hit = seg[c].isin(codes).to_numpy() if len(codes) else np.zeros(len(seg), bool)
+        if hit.any():
+            seg[c] = seg[c].mask(hit)
+        if value_labels.get(c):
+            lab = value_labels[c]
+            seg[c] = seg[c].map(lambda v: lab.get(v, v) if pd.notna(v) else v)
+        ledger.extend(dict(source=fname, column=c, issue=i, count=n) for i, n in found.get(c, {}).items())
+        ledger.append(dict(source=fname, column=c, issue="missing_code", count=int(hit.sum())))
+        ledger.append(dict(source=fname, column=c, issue="missing",
+                           count=int(seg[c].isna().sum()) - int(hit.sum()) - sum(found.get(c, {}).values())))
+    return seg
+
+
+__all__ = ["resolve_mapping", "rating_block", "segment_frame"]

@@ -11,11 +11,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, show, where
-from .cells import NA_TEXT, Codes, numbers
+from . import screening
+from .cells import rating_block, resolve_mapping, segment_frame
 from .options import ReadOptions
 from .survey import Survey
-from .validation import (check_ids, check_range, normalise_ids, numeric_block, prepare_frame, require_column,
-                         resolve_columns)
+from .validation import check_ids, check_range, normalise_ids, prepare_frame, require_column, resolve_columns
+from .values import NA_TEXT, Codes, numbers
 
 #: Longest segment value (characters): segments are labels such as branch names, not free text.
 MAX_SEGMENT_CHARS = 200
@@ -29,38 +30,80 @@ def read_eager(sources: list, inst, opts: ReadOptions) -> Survey:
     fname = opts.name or fname
     if len(df) == 0:
         raise DataError(f"{where(file=fname)}: the table has no rows (only a header).")
-    ids = _ids(df, opts, fname, line_offset, ledger)
+    opts = resolve_mapping(df, metadata, inst, opts, fname)
+    if not opts.screen:
+        return _build(df, inst, opts, fname, metadata, line_offset, ledger)
+    return _screened(df, inst, opts, fname, metadata, line_offset, ledger)
+
+
+def _build(df, inst, opts: ReadOptions, fname: str, metadata: dict, line_offset: int, ledger: list,
+           check: bool = True) -> Survey:
+    """The survey of ``df``: ids, ratings per viewpoint, weights, importance, segments, kept columns."""
+    ids = _ids(df, opts, fname, line_offset, check, ledger)
     for what, cols in (("segment", opts.segments), ("keep", opts.keep)):
         for c in cols:
             require_column(df, c, fname, what)
-    data = {vp: _ratings(df, vp, spec, inst, opts, fname, ledger, line_offset, metadata)
+    used: dict = {}
+    data = {vp: _ratings(df, vp, spec, inst, opts, fname, ledger, line_offset, metadata, used)
             for vp, spec in opts.columns.items()}
-    seg = pd.DataFrame({c: _segment(df[c], c, fname, ledger, line_offset) for c in opts.segments}, index=range(len(df)))
+    metadata["columns"] = used
+    seg = segment_frame(df, opts.segments, metadata, fname, ledger)
+    for c in opts.segments:
+        seg[c] = _segment(seg[c], c, fname, ledger, line_offset)
     ledger.append(dict(source=fname, column="*", issue="no_usable_answer", count=_no_answer(data, len(df))))
     sv = Survey(instrument=inst, data=data, ids=ids, segments=seg, weights=_weights(df, opts, fname, line_offset),
+                strata=_design_labels(df, opts.strata, fname, line_offset, "strata"),
+                cluster=_design_labels(df, opts.cluster, fname, line_offset, "cluster"),
                 importance=_importance(df, inst, opts, fname, ledger, line_offset), extra=_frame_of(df, opts.keep),
                 has_ids=opts.id is not None, min_items=opts.min_items, source=fname, ledger=ledger, metadata=metadata)
+    if opts.design_columns():
+        sv.metadata["design"] = {"strata": opts.strata, "cluster": opts.cluster}
     for vp, x in data.items():
         x.flags.writeable = False      # validated data: read-only, so the integer codes stay true
         sv.codes(vp)
     return sv
 
 
-def _ids(df: pd.DataFrame, opts: ReadOptions, fname: str, line_offset: int, ledger: list) -> pd.Index:
+def _screened(df, inst, opts: ReadOptions, fname: str, metadata: dict, line_offset: int, ledger: list) -> Survey:
+    """Read everything, apply the screening rules, and with ``exclude`` read the kept respondents again
+    (so the ledger counts what is analysed; any bad cell was already reported with its row)."""
+    sv = _build(df, inst, opts, fname, dict(metadata), line_offset, list(ledger), check=False)
+    flags, rows = screening.run(df, sv.data, inst, sv.metadata, opts.screen, opts.id, fname)
+    ids = df[opts.id].to_numpy() if opts.id is not None else np.arange(1, len(df) + 1)
+    screened = pd.DataFrame({"id": ids[flags["row"].to_numpy(dtype=np.intp)], "rule": flags["rule"].to_numpy(),
+                             "column": flags["column"].to_numpy(), "value": flags["value"].to_numpy()})
+    metadata["screen"] = dict(opts.screen)
+    if opts.screen["exclude"]:
+        out = np.zeros(len(df), bool)
+        out[flags["row"].to_numpy(dtype=np.intp)] = True
+        rows.append(dict(source=fname, column="*", issue="screened_out", count=int(out.sum())))
+        sv = _build(df[~out].reset_index(drop=True), inst, opts, fname, metadata, line_offset, ledger + rows)
+    else:
+        if opts.id is not None:
+            check_ids(df[opts.id], fname, opts.id, line_offset)
+        sv.ledger.extend(rows)
+        sv.metadata.update(metadata)
+    sv.screened = screened
+    return sv
+
+
+def _ids(df: pd.DataFrame, opts: ReadOptions, fname: str, line_offset: int, check: bool = True,
+         ledger: list | None = None) -> pd.Index:
     """Respondent ids from the id column (text stripped; checked: none empty, none repeated), else 1, 2, ..."""
     if opts.id is None:
         return pd.RangeIndex(1, len(df) + 1, name="respondent")
     require_column(df, opts.id, fname, "id")
-    (ids,) = normalise_ids([(df[opts.id], fname)], opts.id, ledger)
-    check_ids(ids, fname, opts.id, line_offset)
+    (ids,) = normalise_ids([(df[opts.id], fname)], opts.id, [] if ledger is None else ledger)
+    if check:
+        check_ids(ids, fname, opts.id, line_offset)
     return pd.Index(ids.to_numpy(), name=opts.id)
 
 
 def _segment(s: pd.Series, col: str, fname: str, ledger: list, line_offset: int) -> pd.Series:
     """A segment column as labels: text stripped, "no value" text (``N/A`` ...) missing, and a column
     mixing numbers and text made all text (``1``, ``1.0`` and ``"1"`` are one segment ``"1"``).
-    Blank cells are counted as ``missing``, "no value" text as ``missing_text``, rewritten
-    cells as ``segment_normalised``."""
+    "No value" text is counted as ``missing_text``, rewritten cells as ``segment_normalised``
+    (blank cells were counted by `servgap.surveys.cells.segment_frame`)."""
     s = s.reset_index(drop=True)
     counts = {"missing": 0, "missing_text": 0, "segment_normalised": 0}
     if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
@@ -81,20 +124,19 @@ def _segment(s: pd.Series, col: str, fname: str, ledger: list, line_offset: int)
         new = obj.copy()
         text = obj[~blank][(kinds == "text").to_numpy()]
         stripped = text.str.strip()
-        na_text = stripped.isin(NA_TEXT) | (stripped == "")
-        new[text.index] = stripped.where(~na_text, np.nan)
+        empty = stripped == ""
+        na_text = stripped.str.casefold().isin(NA_TEXT) & ~empty
+        new[text.index] = stripped.where(~(na_text | empty), np.nan)
+        counts["missing"] = int(empty.sum())          # blank text: missing like an empty cell
         counts["missing_text"] = int(na_text.sum())
-        counts["segment_normalised"] = int(((stripped != text) & ~na_text).sum())
+        counts["segment_normalised"] = int(((stripped != text) & ~na_text & ~empty).sum())
         if mixed:
             nums = obj[~blank][(kinds == "number").to_numpy()]
             new[nums.index] = nums.map(_id_like_text)
             counts["segment_normalised"] += len(nums)
-        s = new if (counts["missing_text"] or counts["segment_normalised"]) else s
-        counts["missing"] = int(blank.sum())
-    else:
-        counts["missing"] = int(s.isna().sum())
+        s = new if any(counts.values()) else s
     for issue, n in counts.items():
-        if n or issue == "missing":
+        if n:
             ledger.append(dict(source=fname, column=col, issue=issue, count=n))
     return s
 
@@ -114,16 +156,17 @@ def _id_like_text(v) -> str:
 
 
 def _ratings(df, vp: str, spec, inst, opts: ReadOptions, fname: str, ledger: list, line_offset: int,
-             metadata=None) -> np.ndarray:
-    """The ``n × items`` ratings of one viewpoint: numeric, missing codes recoded, range checked, reverse items recoded."""
+             metadata: dict, used: dict) -> np.ndarray:
+    """The ``n × items`` ratings of one viewpoint: platform markers blanked, answer labels converted,
+    numeric, missing codes recoded, range checked, reverse items recoded."""
     if opts.layout == "long":
         spec = {i: f"{vp}:{i}" for i in inst.item_ids}
         for c in spec.values():
             if c not in df.columns:
                 df[c] = np.nan
     cols = resolve_columns(spec, inst.item_ids, "item", df.columns, fname, f"{vp!r}")
-    x = numeric_block(df, cols, fname, opts.missing, ledger, line_offset, decimal=opts.decimal or ".",
-                      scale=(inst.scale_min, inst.scale_max), metadata=metadata)
+    used[vp] = dict(zip(inst.item_ids, cols))
+    x = rating_block(df, cols, vp, inst, opts, fname, ledger, line_offset, metadata)
     x = check_range(x, cols, inst, fname, opts.out_of_range, ledger, line_offset)
     rev = inst.reverse_mask
     if rev.any():
@@ -155,6 +198,20 @@ def _weights(df, opts: ReadOptions, fname: str, line_offset: int) -> np.ndarray 
         raise DataError(f"{where(file=fname, column=col, value=w.max())}: weights this large overflow their sums "
                         "(and the effective sample size); divide them all by one number: results do not change.")
     return w
+
+
+def _design_labels(df, col, fname: str, line_offset: int, what: str) -> np.ndarray | None:
+    """Stratum or cluster (PSU) labels of every row (a design needs one for every respondent)."""
+    if col is None:
+        return None
+    require_column(df, col, fname, what)
+    na = df[col].isna().to_numpy()
+    if na.any():
+        r = int(np.flatnonzero(na)[0])
+        raise DataError(f"{where(file=fname, column=col, row=r + 1 + line_offset)}: the {what} label is empty "
+                        f"({int(na.sum())} such rows); a design-based variance needs the {what} label of every "
+                        "respondent. Fill it in from the sampling frame, or drop these respondents.")
+    return df[col].to_numpy()
 
 
 def _importance(df, inst, opts: ReadOptions, fname: str, ledger: list, line_offset: int) -> np.ndarray | None:

@@ -127,22 +127,15 @@ def read_parquet_table(path: Path) -> pd.DataFrame:
 
 
 def read_sav_table(path: Path) -> tuple[pd.DataFrame, dict]:
-    """An SPSS file with its value labels and user-missing codes (kept as values, then declared missing)."""
+    """An SPSS file with its value labels and user-missing values (kept as values, then declared missing codes)."""
     pyreadstat = _need("spss")
     try:
         df, m = pyreadstat.read_sav(str(path), user_missing=True)
     except Exception as exc:  # noqa: BLE001 - pyreadstat.ReadstatError and friends
         raise DataError(f"file {short(path.name)!r}: not a readable SPSS file ({short(exc, 160)}); it is damaged or "
                         "truncated: export it again.") from None
-    user = {c: list(v) for c, v in (m.missing_user_values or {}).items() if v}
-    for c, ranges in (m.missing_ranges or {}).items():
-        user.setdefault(c, [])
-        for r in ranges:
-            user[c] += [r["lo"]] if r["lo"] == r["hi"] else [("range", r["lo"], r["hi"])]
-    meta = {"value_labels": m.variable_value_labels, "column_labels": dict(zip(m.column_names, m.column_labels))}
-    if user:
-        meta["user_missing"] = user
-    return df, meta
+    return df, {"value_labels": m.variable_value_labels, "column_labels": dict(zip(m.column_names, m.column_labels)),
+                "missing_ranges": m.missing_ranges}
 
 
 def read_tables(source, *, encoding=None, sheet=0, sep=None, decimal=None) -> list[tuple[pd.DataFrame, str, dict]]:

@@ -75,10 +75,20 @@ class Survey:
         Segment columns (branch, customer segment, wave, ...), one row per respondent.
     weights : numpy.ndarray or None
         Survey weights.
+    strata, cluster : numpy.ndarray or None
+        Stratum and cluster (PSU) label of every respondent, for design-based variances
+        (``analyze(variance="design")``).
     importance : numpy.ndarray or None
         ``(n, n_dimensions)`` importance allocations (e.g. 100 points over dimensions).
     extra : pandas.DataFrame
         Other columns kept with ``keep=`` (e.g. an overall satisfaction rating).
+    metadata : dict
+        What reading learnt: ``platform`` (the export read, e.g. ``"wjx"``), ``columns`` (the
+        ``{viewpoint: {item: column}}`` mapping used), ``header_table``, ``roles``,
+        ``scale_labels``, SPSS ``value_labels`` … (see docs/platforms.md).
+    screened : pandas.DataFrame
+        Respondents flagged by ``read_survey(screen=...)``: ``id, rule, column, value`` (one
+        row per flag; excluded from the data only with ``exclude=True``).
     """
 
     instrument: Instrument
@@ -87,12 +97,16 @@ class Survey:
     segments: pd.DataFrame
     weights: np.ndarray | None = None
     importance: np.ndarray | None = None
+    strata: np.ndarray | None = None
+    cluster: np.ndarray | None = None
     extra: pd.DataFrame = field(default_factory=pd.DataFrame)
     has_ids: bool = True
     min_items: float = 0.5
     source: str = "<survey>"
     ledger: list = field(default_factory=list, repr=False)
     metadata: dict = field(default_factory=dict, repr=False)
+    screened: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["id", "rule", "column", "value"]),
+                                   repr=False)
 
     _codes: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -157,6 +171,8 @@ class Survey:
                       ids=self.ids[sl], segments=self.segments.iloc[sl],
                       weights=None if self.weights is None else self.weights[sl],
                       importance=None if self.importance is None else self.importance[sl],
+                      strata=None if self.strata is None else self.strata[sl],
+                      cluster=None if self.cluster is None else self.cluster[sl],
                       has_ids=self.has_ids, min_items=self.min_items, source=self.source)
         for vp, x in part.data.items():      # the codes of the rows are views too
             c = self.codes(vp)
@@ -164,18 +180,21 @@ class Survey:
         return part
 
     def to_frame(self) -> pd.DataFrame:
-        """Wide DataFrame: one column per ``viewpoint:item`` plus segments and weight."""
+        """Wide DataFrame: one column per ``viewpoint:item`` plus segments, weight, stratum and cluster."""
         parts = [pd.DataFrame(x, index=self.ids, columns=[f"{vp}:{i}" for i in self.instrument.item_ids])
                  for vp, x in self.data.items()]
         seg = self.segments.set_axis(self.ids)
         out = pd.concat([seg, *parts], axis=1)
-        if self.weights is not None:
-            out["weight"] = self.weights
+        for col, v in (("weight", self.weights), ("stratum", self.strata), ("cluster", self.cluster)):
+            if v is not None:
+                out[col] = v
         return out
 
     def __repr__(self) -> str:
         seg = f"; segments {', '.join(self.segments.columns)}" if len(self.segments.columns) else ""
         w = "; weighted" if self.weights is not None else ""
+        design = [d for d, v in (("strata", self.strata), ("clusters", self.cluster)) if v is not None]
+        w += f"; design: {', '.join(design)}" if design else ""
         return (f"Survey({self.source!r}: {self.n:,} respondents; {self.instrument.id}; "
                 f"viewpoints {', '.join(self.viewpoints)}{seg}{w})")
 
@@ -202,8 +221,8 @@ def combine(*surveys: Survey) -> SurveySet:
     --------
     >>> customers, managers = sg.load_example()
     >>> study = sg.combine(customers, managers)
-    >>> sg.analyze(study, by="branch").measured_gaps
-    [1, 2, 3, 4, 5]
+    >>> [s.source for s in study]
+    ['customers.csv', 'staff.csv']
     """
     flat: list[Survey] = []
     for s in surveys:
@@ -238,7 +257,8 @@ def stack(surveys: list, labels: list[str], column: str = "file") -> Survey:
     for s in surveys[1:]:
         same = (s.instrument == first.instrument and s.viewpoints == first.viewpoints
                 and list(s.segments.columns) == list(first.segments.columns)
-                and (s.weights is None) == (first.weights is None) and (s.importance is None) == (first.importance is None))
+                and all((getattr(s, a) is None) == (getattr(first, a) is None)
+                        for a in ("weights", "importance", "strata", "cluster")))
         if not same:
             raise ConfigError(f"survey {s.source!r} does not have the design of {first.source!r} (instrument, "
                               "viewpoints, segments, weights, importance); only surveys read the same way can be "
@@ -257,8 +277,15 @@ def stack(surveys: list, labels: list[str], column: str = "file") -> Survey:
         parts = [get(s) for s in surveys]
         return None if parts[0] is None else np.concatenate(parts)
 
+    def labelled(get):        # strata and clusters of two files are never the same stratum or cluster
+        parts = [get(s) for s in surveys]
+        if parts[0] is None:
+            return None
+        return np.concatenate([np.array([f"{lab}:{v}" for v in p], dtype=object) for p, lab in zip(parts, labels)])
+
     data = {vp: np.asfortranarray(np.concatenate([s.data[vp] for s in surveys])) for vp in first.viewpoints}
     out = Survey(instrument=first.instrument, data=data, ids=ids, segments=seg, weights=cat(lambda s: s.weights),
+                 strata=labelled(lambda s: s.strata), cluster=labelled(lambda s: s.cluster),
                  importance=cat(lambda s: s.importance),
                  extra=pd.concat([s.extra.reset_index(drop=True) for s in surveys], ignore_index=True),
                  has_ids=first.has_ids, min_items=first.min_items,

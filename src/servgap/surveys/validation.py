@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ColumnError, ConfigError, DataError, DataQualityWarning, short, show, where
-from .cells import Codes, numbers
 from .io import long_to_wide, read_tables
+from .platforms import apply_platform, merge_metadata
+from .values import Codes, numbers
 
 
 def suggest(name: str, columns: Sequence[str]) -> str:
@@ -75,15 +76,13 @@ def numeric_block(df: pd.DataFrame, cols: list[str], name: str, missing, ledger,
                   decimal: str = ".", scale=None, metadata=None):
     """Numeric matrix of ``cols`` with declared missing codes recoded; non-numeric -> error.
 
-    See `servgap.surveys.cells.numbers` for what each column may hold and what is counted;
-    ``metadata`` gives SPSS value labels (for the right fix) and user-missing codes.
+    See `servgap.surveys.values.numbers` for what each column may hold and what is counted;
+    ``metadata`` gives the SPSS value labels (for the right fix).
     """
-    meta = metadata or {}
-    labels, user = meta.get("value_labels") or {}, meta.get("user_missing") or {}
-    base = Codes.of(missing or ())
+    labels = (metadata or {}).get("value_labels") or {}
+    codes = Codes.of(missing or ())
     out = np.empty((len(df), len(cols)), dtype=np.float64, order="F")    # column by column: contiguous
     for j, col in enumerate(cols):
-        codes = Codes.of(missing or (), user[col]) if col in user else base
         x, counts = numbers(df[col], col, name, codes, line_offset, decimal=decimal, scale=scale,
                             labels=labels.get(col))
         out[:, j] = x
@@ -151,16 +150,14 @@ def prepare_frame(sources, opts, keep_cols: list[str], ledger: list, used=(), it
         for df, name, meta in read_tables(src, encoding=opts.encoding, sheet=opts.sheet,
                                           sep=opts.sep, decimal=opts.decimal):
             check_used(df, meta, used, name)
+            meta = {k: v for k, v in meta.items() if k not in ("duplicated_columns", "uncached_formulas")}
+            df, meta = apply_platform(df, meta, name, opts.platform)
+            merge_metadata(metadata, meta)
             if opts.layout == "long":
                 df = _long(df, opts, keep_cols, name, item_ids)
-            for k, v in meta.items():
-                if k in ("value_labels", "column_labels", "user_missing"):
-                    metadata.setdefault(k, {}).update(v)
-                elif k not in ("duplicated_columns", "uncached_formulas"):
-                    metadata[k] = v
             frames.append((df, name))
     if len(frames) == 1:
-        return frames[0][0], frames[0][1], metadata, 0
+        return frames[0][0], frames[0][1], metadata, metadata.get("header_lines", 0)
     id = opts.id
     if id is None:
         raise ConfigError(f"joining several {'sheets' if len(sources) == 1 else 'files'} needs the respondent id: "
