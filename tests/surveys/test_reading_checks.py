@@ -95,3 +95,24 @@ def test_sheets_give_the_same_numbers_as_one_table(tmp_path):
     assert joined.source == "book.xlsx[E] + book.xlsx[P]"
     with pytest.raises(DataError, match=r"book.xlsx\[notes\].*'id'.*not in the data"):
         _read(path, sheet=None)
+
+
+@pytest.mark.parametrize("cell, words, absent", [
+    ("Strongly agree", ("value label of code 7", "export the codes"), ("missing=",)),
+    ("5,5", ("number 5.5 (on the scale)", "decimal=','"), ("missing=",)),
+    ("55,5", ("number 55.5 written with a decimal comma",), ("on the scale", "missing=")),
+    ("The staff were friendly but the queue was very long today", ("free text", "columns="), ("missing=",)),
+    ("x9", ("missing=['x9']",), ()),
+])
+def test_fixes_are_right_for_the_value(cell, words, absent):
+    from servgap.surveys.values import Codes, numbers
+
+    s = pd.Series(["5", cell, "6"], dtype=object)
+    with pytest.raises(DataError) as err:
+        numbers(s, "E1", "f.sav", Codes(), scale=(1, 7), labels={1.0: "Strongly disagree", 7.0: "Strongly agree"})
+    msg = str(err.value)
+    assert "file 'f.sav', column 'E1', row 2" in msg
+    for w in words:
+        assert w in msg, msg
+    for w in absent:
+        assert w not in msg, msg
