@@ -369,6 +369,8 @@ def _cases() -> list[Case]:
         Case("formula_without_value", lambda f: _xlsx(f, {"Sheet1": b}, formula_at=("Sheet1", "C2")), error=DataError,
              words=("book.xlsx", "'E1'", "row 1", "C2", "formula")),
         Case("xls_workbook", lambda f: _xls(f, b), check=_n(12)),
+        Case("damaged_xls", lambda f: _shifted(_xls(f, b), 5294, b"\xfa\xca\x38\x75" * 8), error=DataError,
+             words=("old.xls", "damaged")),          # python-calamine would abort the process on this one
         # -- SPSS ---------------------------------------------------------------------------------------------------
         Case("sav_string_ratings", _sav(b.astype({"E1": str, "P1": str})), check=_check_value("E1", 0, b["E1"][0])),
         Case("sav_text_in_rating", _sav(_with(b, E1_0="x").astype({"E1": str})), error=DataError,
@@ -429,6 +431,15 @@ def _xls(folder, df):
     path = folder / "old.xls"
     shutil.copy(Path(__file__).parent / "data" / "malformed" / "old.xls", path)
     return str(path)
+
+
+def _shifted(path, at, junk):
+    """The file with ``junk`` inserted at byte ``at`` (every later sector moves)."""
+    from pathlib import Path
+
+    data = Path(path).read_bytes()
+    Path(path).write_bytes(data[:at] + junk + data[at:])
+    return path
 
 
 def _join_cols(text, header_extra, value_extra):

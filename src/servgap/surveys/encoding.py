@@ -209,7 +209,7 @@ def sniff_sep(text: str) -> str:
     best, best_score = ",", (0.0, 0)
     for sep in SEPARATORS:
         try:
-            counts = [len(r) for r in csv.reader(io.StringIO(sample), delimiter=sep) if r]
+            counts = [len(r) for r in csv.reader(io.StringIO(sample, newline=""), delimiter=sep) if r]
         except csv.Error:
             continue
         if not counts or counts[0] < 2:
@@ -232,12 +232,23 @@ def sniff_decimal(text: str, sep: str) -> str:
     if sep == ",":
         return "."
     comma = point = 0
-    for row in csv.reader(io.StringIO(text), delimiter=sep):
+    for row in _rows(text, sep):
         for cell in row:
             cell = cell.strip()
             comma += bool(_NUMBER_COMMA.match(cell))
             point += bool(_NUMBER_POINT.match(cell))
     return "," if comma and not point else "."
+
+
+def _rows(text: str, sep: str) -> list[list[str]]:
+    """The CSV rows of ``text`` (as far as they parse: the head may end inside a quoted cell)."""
+    out = []
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep):
+            out.append(row)
+    except csv.Error:
+        pass
+    return out
 
 
 def sniff_text(path: Path, encoding: str | None, sep: str | None, decimal: str | None) -> TextFormat:
@@ -253,7 +264,7 @@ def sniff_text(path: Path, encoding: str | None, sep: str | None, decimal: str |
         decimal = sniff_decimal(text, sep)
         if decimal != ".":
             chosen["decimal"] = decimal
-    header = next((row for row in csv.reader(io.StringIO(text), delimiter=sep) if row), [])
+    header = next((row for row in _rows(text, sep) if row), [])
     return TextFormat(enc, compression, sep, decimal, chosen, tuple(header))
 
 

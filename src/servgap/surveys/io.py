@@ -61,7 +61,10 @@ def _last_line_cut(path: Path, fmt, n_fields: int) -> int | None:
     last = tail.rsplit(b"\n", 1)[-1].decode(fmt.encoding, errors="replace")
     if last.count('"') % 2:                      # inside a quoted cell: cannot tell from the tail
         return None
-    fields = next(csv.reader(io.StringIO(last), delimiter=fmt.sep), [])
+    try:
+        fields = next(csv.reader(io.StringIO(last, newline=""), delimiter=fmt.sep), [])
+    except csv.Error:
+        return None
     return len(fields) if 0 < len(fields) < n_fields else None
 
 

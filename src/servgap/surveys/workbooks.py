@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from ..errors import ConfigError, DataError, short
+from .cfb import compound_file_problem
 
 #: Largest total size of a workbook's sheets once inflated (bytes); larger ones are refused early.
 MAX_INFLATED_BYTES = 1 << 29
@@ -169,6 +170,11 @@ def _read_xlsx(path: Path, sheet) -> list[tuple[pd.DataFrame, str, dict]]:
 
 def _read_calamine(path: Path, sheet) -> list[tuple[pd.DataFrame, str, dict]]:
     name = path.name
+    with open(path, "rb") as fh:
+        if fh.read(4) == b"\xd0\xcf\x11\xe0":
+            problem = compound_file_problem(path)
+            if problem:
+                raise _damaged(name, problem)
     try:
         import python_calamine
     except ImportError:
