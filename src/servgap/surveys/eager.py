@@ -102,43 +102,48 @@ def _ids(df: pd.DataFrame, opts: ReadOptions, fname: str, line_offset: int, chec
 def _segment(s: pd.Series, col: str, fname: str, ledger: list, line_offset: int) -> pd.Series:
     """A segment column as labels: text stripped, "no value" text (``N/A`` ...) missing, and a column
     mixing numbers and text made all text (``1``, ``1.0`` and ``"1"`` are one segment ``"1"``).
-    "No value" text is counted as ``missing_text``, rewritten cells as ``segment_normalised``
-    (blank cells were counted by `servgap.surveys.cells.segment_frame`)."""
+    Blank text is counted as ``missing``, "no value" text as ``missing_text``, rewritten cells as
+    ``segment_normalised`` (empty cells were counted by `servgap.surveys.cells.segment_frame`).
+    The work is done once per distinct value."""
     s = s.reset_index(drop=True)
-    counts = {"missing": 0, "missing_text": 0, "segment_normalised": 0}
-    if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
-        obj = s.astype(object)
-        blank = obj.isna().to_numpy()
-        kinds = obj[~blank].map(_label_kind)
-        if (kinds == "other").any():
-            r = int(np.flatnonzero(~blank)[np.flatnonzero((kinds == "other").to_numpy())[0]])
-            raise DataError(f"{where(file=fname, column=col, row=r + 1 + line_offset, value=obj.iloc[r])}: segment "
-                            "values must be labels (text or numbers), not lists or other objects.")
-        long = (kinds == "text") & obj[~blank].map(lambda v: len(v) > MAX_SEGMENT_CHARS if isinstance(v, str) else False)
-        if long.any():
-            r = int(np.flatnonzero(~blank)[np.flatnonzero(long.to_numpy())[0]])
-            raise DataError(f"{where(file=fname, column=col, row=r + 1 + line_offset, value=obj.iloc[r])}: a segment "
-                            f"value of {len(obj.iloc[r]):,} characters; segments are labels such as branch names "
-                            f"(at most {MAX_SEGMENT_CHARS}). Check that segments= names the right column.")
-        mixed = {"text", "number"} <= set(kinds)
-        new = obj.copy()
-        text = obj[~blank][(kinds == "text").to_numpy()]
-        stripped = text.str.strip()
-        empty = stripped == ""
-        na_text = stripped.str.casefold().isin(NA_TEXT) & ~empty
-        new[text.index] = stripped.where(~(na_text | empty), np.nan)
-        counts["missing"] = int(empty.sum())          # blank text: missing like an empty cell
-        counts["missing_text"] = int(na_text.sum())
-        counts["segment_normalised"] = int(((stripped != text) & ~na_text & ~empty).sum())
-        if mixed:
-            nums = obj[~blank][(kinds == "number").to_numpy()]
-            new[nums.index] = nums.map(_id_like_text)
-            counts["segment_normalised"] += len(nums)
-        s = new if any(counts.values()) else s
-    for issue, n in counts.items():
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        return s
+    obj = s.astype(object)
+    try:
+        codes, uniq = pd.factorize(obj, use_na_sentinel=True)
+    except TypeError:                             # lists, arrays, dicts: not labels
+        r = next(i for i, v in enumerate(obj) if isinstance(v, (list, dict, set, np.ndarray)))
+        raise DataError(f"{where(file=fname, column=col, row=r + 1 + line_offset, value=obj.iloc[r])}: segment "
+                        "values must be labels (text or numbers), not lists or other objects.") from None
+    kinds = [_label_kind(v) for v in uniq]
+    mixed = {"text", "number"} <= set(kinds)
+    new, issue = list(uniq), [None] * len(uniq)
+    for k, (v, kind) in enumerate(zip(uniq, kinds)):
+        if kind == "text":
+            if len(v) > MAX_SEGMENT_CHARS:
+                r = int(np.flatnonzero(codes == k)[0])
+                raise DataError(f"{where(file=fname, column=col, row=r + 1 + line_offset, value=v)}: a segment value "
+                                f"of {len(v):,} characters; segments are labels such as branch names (at most "
+                                f"{MAX_SEGMENT_CHARS}). Check that segments= names the right column.")
+            t = v.strip()
+            new[k], issue[k] = ((np.nan, "missing") if not t else (np.nan, "missing_text") if t.casefold() in NA_TEXT
+                                else (t, "segment_normalised" if t != v else None))
+        elif kind == "number" and mixed:
+            new[k], issue[k] = _id_like_text(v), "segment_normalised"
+        elif kind == "other":
+            r = int(np.flatnonzero(codes == k)[0])
+            raise DataError(f"{where(file=fname, column=col, row=r + 1 + line_offset, value=v)}: segment values must be "
+                            "labels (text or numbers), not lists or other objects.")
+    changed = [k for k, i in enumerate(issue) if i]
+    if not changed:
+        return s
+    per = np.bincount(codes[codes >= 0], minlength=len(uniq))
+    for name in ("missing", "missing_text", "segment_normalised"):
+        n = int(sum(per[k] for k in changed if issue[k] == name))
         if n:
-            ledger.append(dict(source=fname, column=col, issue=issue, count=n))
-    return s
+            ledger.append(dict(source=fname, column=col, issue=name, count=n))
+    values = np.array(new + [np.nan], dtype=object)[np.where(codes >= 0, codes, len(uniq))]
+    return pd.Series(values, name=s.name)
 
 
 def _label_kind(v) -> str:
