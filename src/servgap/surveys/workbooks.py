@@ -170,16 +170,16 @@ def _read_xlsx(path: Path, sheet) -> list[tuple[pd.DataFrame, str, dict]]:
 
 def _read_calamine(path: Path, sheet) -> list[tuple[pd.DataFrame, str, dict]]:
     name = path.name
-    with open(path, "rb") as fh:
-        if fh.read(4) == b"\xd0\xcf\x11\xe0":
-            problem = compound_file_problem(path)
-            if problem:
-                raise _damaged(name, problem)
     try:
         import python_calamine
     except ImportError:
         raise ImportError(f"reading {path.suffix} workbooks needs python-calamine; install it with "
                           "pip install 'servgap[excel]' (or save the file as .xlsx or .csv)") from None
+    with open(path, "rb") as fh:
+        if fh.read(4) == b"\xd0\xcf\x11\xe0":
+            problem = compound_file_problem(path)
+            if problem:
+                raise _damaged(name, problem)
     try:
         names = list(python_calamine.CalamineWorkbook.from_path(str(path)).sheet_names)
     except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
