@@ -21,7 +21,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from .batch import FORMATS, OUTPUT_NAMES
+from .batch import FORMATS, OUTPUT_NAMES, summary_lines, write_outputs
 from .errors import ConfigError, ServgapError
 
 NEEDS = {"html": ("jinja2", "report"), "xlsx": ("xlsxwriter", "excel")}   # format -> (package, extra)
@@ -75,20 +75,6 @@ def _by(values):
         return None
     out = [b.strip() for v in values for b in v.split(",") if b.strip()]
     return out or None
-
-
-def summary_lines(res, lang: str = "en", top: int = 5) -> list[str]:
-    """Readable lines on the largest significant shortfalls of an analysis (`servgap.batch.summary_lines`)."""
-    from .batch import summary_lines as lines
-
-    return lines(res, lang, top)
-
-
-def write_outputs(res, out: Path, formats=FORMATS, lang: str = "en", plots: bool = True) -> list[Path]:
-    """Write the chosen outputs of one analysis into ``out``, all or none (`servgap.batch.write_outputs`)."""
-    from .batch import write_outputs as write
-
-    return write(res, out, formats, lang, plots)
 
 
 def _expand(patterns) -> list[str]:
