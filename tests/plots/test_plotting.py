@@ -427,7 +427,7 @@ def test_cjk_font_context_is_temporary():
 
 def test_font_warning_once_without_cjk_font(res, monkeypatch):
     monkeypatch.setattr(fonts, "find_cjk_font", lambda: None)
-    monkeypatch.setattr(fonts, "_warned", False)
+    monkeypatch.setattr(fonts, "_warned", set())
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
         plotting.gaps(res, lang="zh")
