@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import ColumnError, ConfigError, DataError, where
 from .io import long_to_wide, read_table
+from .provenance import add_files
 
 
 def suggest(name: str, columns: Sequence[str]) -> str:
@@ -133,6 +134,7 @@ def prepare_frame(sources, opts, keep_cols: list[str], ledger: list):
     for src in sources:
         df, name, meta = read_table(src, encoding=opts.encoding, sheet=opts.sheet)
         metadata.update(meta)
+        add_files(metadata, [src])
         if opts.layout == "long":
             lc = {"id": "id", "item": "item", "viewpoint": "viewpoint", "value": "value", **(opts.long_columns or {})}
             if opts.id is not None:
