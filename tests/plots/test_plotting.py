@@ -297,29 +297,27 @@ def test_ipa_points_and_quadrant_lines(res):
     assert lines[1].get_xdata()[0] == pytest.approx(t["performance"].mean())
 
 
-def test_ipa_fallback_matches_drivers_and_hand(res, monkeypatch):
-    from servgap.plots.profile import stated_ipa
-
-    own = stated_ipa(res)
-    ref = res.ipa                             # independent implementation (drivers module)
-    np.testing.assert_allclose(own["importance"], ref["importance"], atol=1e-9)
-    np.testing.assert_allclose(own["performance"], ref["performance"], atol=1e-12)
-    assert list(own["quadrant"]) == list(ref["quadrant"])
-    # by hand on the raw allocation columns
-    raw = pd.read_csv(sg.example_path("customers"))
-    alloc = raw[[f"W_{d}" for d in INST.dimension_ids]].to_numpy(float)
-    share = alloc / alloc.sum(axis=1, keepdims=True) * 100
-    hand = (share * raw["weight"].to_numpy()[:, None]).sum(0) / raw["weight"].sum()
-    np.testing.assert_allclose(own["importance"], hand, atol=1e-9)
-
-    def broken(_res):
-        raise ImportError("no drivers")
-
-    monkeypatch.setattr("servgap.analysis.drivers.ipa_table", broken)
-    ax = plotting.ipa(res, lang="zh")
+def test_ipa_draws_res_ipa_checked_by_hand(resb):
+    """One IPA: the plot draws res.ipa (also for a by-branch result), whose numbers match a hand computation."""
+    ax = plotting.ipa(resb, lang="zh")
+    t = resb.ipa
     pts = next(c for c in ax.collections if c.get_gid() == "dimensions").get_offsets()
-    np.testing.assert_allclose(pts[:, 1], hand, atol=1e-9)
-    assert next(t.get_text() for t in ax.texts if t.get_gid() == "quadrant_label") == "重点改进"
+    np.testing.assert_allclose(pts, t[["performance", "importance"]].to_numpy(), rtol=0, atol=0)
+    raw = pd.read_csv(sg.example_path("customers")).replace(0, np.nan)   # 0 = not applicable
+    w = raw["weight"].to_numpy()
+    alloc = raw[[f"W_{d}" for d in INST.dimension_ids]].fillna(0).to_numpy(float)
+    share = alloc / alloc.sum(axis=1, keepdims=True) * 100
+    np.testing.assert_allclose(t["importance"], (share * w[:, None]).sum(0) / w.sum(), atol=1e-9)
+    for d in INST.dimensions:            # performance: mean perception of those with a gap-5 score
+        ids = [i.id for i in d.items]
+        P, E = raw[[f"P{i}" for i in ids]].to_numpy(), raw[[f"E{i}" for i in ids]].to_numpy()
+        both = np.isfinite(P) & np.isfinite(E)
+        ok = both.sum(1) >= 0.5 * len(ids)
+        perf = np.nanmean(np.where(both, P, np.nan)[ok], axis=1)
+        got = t.set_index("dimension").loc[d.id, "performance"]
+        assert got == pytest.approx(np.average(perf, weights=w[ok]), abs=1e-9)
+    labels = [x.get_text() for x in ax.texts if x.get_gid() == "quadrant_label"]
+    assert labels == ["重点改进", "继续保持", "次要改进", "可能过度投入"]     # the labels of model.ipa
 
 
 def test_ipa_without_importance():

@@ -11,6 +11,7 @@ from matplotlib.colors import TwoSlopeNorm
 from ..errors import ConfigError
 from ..model.gaps import gap as gap_def
 from ..model.gaps import viewpoint_label
+from ..model.ipa import QUADRANT_ORDER, quadrant_label, quadrant_of
 from ..display import BLUE, GREY, RED, num, stars
 from .common import (
     DIVERGING_CMAP,
@@ -223,61 +224,20 @@ def heatmap(res, ax=None, lang: str = "en", *, gap: int = 5, instrument=None, cm
     return ax
 
 
-QUADRANTS = ("concentrate here", "keep up", "low priority", "possible overkill")
 QUADRANT_COLOURS = {"concentrate here": RED, "keep up": "#2e7d32", "low priority": GREY_DARK,
                     "possible overkill": BLUE}
 
 
-def _wmean(x: np.ndarray, w) -> np.ndarray:
-    """Column means of ``x`` over finite rows, weighted by ``w`` (or equal weights)."""
-    w = np.ones(len(x)) if w is None else np.asarray(w, float)
-    ok = np.isfinite(x)
-    return (np.where(ok, x, 0) * w[:, None]).sum(0) / (ok * w[:, None]).sum(0)
-
-
-def stated_ipa(res) -> pd.DataFrame:
-    """IPA table from stated importance when the drivers module does not provide ``res.ipa``.
-
-    ``importance`` = mean share of the allocation per dimension in points of 100 (each
-    respondent's allocation divided by its total, × 100; respondents allocating 0 in
-    total are left out; survey weights when present), ``performance`` = gap-5
-    ``mean_perceived`` and ``gap`` = gap-5 ``mean_gap`` of ``res.dimensions``
-    (n-weighted over segments). Quadrants split at the mean importance and the mean performance (Martilla &
-    James 1977).
-    """
-    sv = next((s for s in getattr(res, "surveys", ()) if "perceived" in s.viewpoints and s.importance is not None),
-              None)
-    if sv is None:
-        raise ConfigError("the importance-performance plot needs stated importance (a 100-point allocation "
-                          "over the dimensions: read_survey(importance='W_{dimension}')) or res.ipa.")
-    imp = np.asarray(sv.importance, float)
-    tot = imp.sum(axis=1, keepdims=True)
-    share = np.where(tot > 0, imp / np.where(tot > 0, tot, 1), np.nan)
-    dims = pool(one_gap(res, res.dimensions, 5), ["dimension"], ["mean_perceived", "mean_gap"])
-    dims = dims.set_index(dims["dimension"].astype(str)).reindex(sv.instrument.dimension_ids)
-    out = pd.DataFrame({"dimension": sv.instrument.dimension_ids, "importance": 100 * _wmean(share, sv.weights),
-                        "importance_basis": "stated", "performance": dims["mean_perceived"].to_numpy(float),
-                        "gap": dims["mean_gap"].to_numpy(float)})
-    out["quadrant"] = quadrants(out["importance"].to_numpy(), out["performance"].to_numpy())
-    return out
-
-
-def quadrants(importance: np.ndarray, performance: np.ndarray) -> list[str]:
-    """Quadrant of each dimension, split at the mean importance and the mean performance."""
-    hi_i, hi_p = importance >= np.nanmean(importance), performance >= np.nanmean(performance)
-    return [("keep up" if p else "concentrate here") if i else ("possible overkill" if p else "low priority")
-            for i, p in zip(hi_i, hi_p)]
-
-
 def _ipa_table(res) -> pd.DataFrame:
-    if isinstance(res, pd.DataFrame):
-        return res
+    """``res.ipa`` (the one IPA of `servgap.analysis.drivers`), or the table given."""
+    need = ("the importance-performance plot needs importance: a 100-point allocation over the dimensions "
+            "(read_survey(importance='W_{dimension}')) or an outcome rating kept with read_survey(keep=[...])")
     try:
-        t = res.ipa
-    except (ImportError, AttributeError, NotImplementedError, ConfigError):
-        t = None
-    if t is None or len(t) == 0 or t["importance"].isna().all():
-        t = stated_ipa(res)
+        t = res if isinstance(res, pd.DataFrame) else res.ipa
+    except ConfigError as exc:
+        raise ConfigError(f"{need}; {exc}") from None
+    if len(t) == 0 or t["importance"].isna().all():
+        raise ConfigError(f"{need}.")
     return t
 
 
@@ -285,9 +245,11 @@ def _ipa_table(res) -> pd.DataFrame:
 def ipa(res, ax=None, lang: str = "en", *, instrument=None):
     """Importance–performance quadrant chart (Martilla & James 1977).
 
-    x = performance (mean perceived rating), y = importance (``res.ipa``; without it the
-    stated 100-point importance, see `stated_ipa`). The quadrant lines are at the
-    mean importance and mean performance of the dimensions drawn.
+    Draws ``res.ipa`` (`servgap.analysis.drivers.ipa`): x = performance (mean perceived
+    rating of the customers with both ratings, as in the gap-5 table, survey weights
+    applied), y = importance (stated 100-point shares, else derived Shapley R² shares).
+    The quadrant lines are at the mean importance and mean performance of the
+    dimensions drawn; the quadrants and their labels are `servgap.model.ipa`'s.
 
     Returns
     -------
@@ -302,7 +264,7 @@ def ipa(res, ax=None, lang: str = "en", *, instrument=None):
     basis = str(t["importance_basis"].iloc[0]) if "importance_basis" in t.columns and len(t) else "stated"
     inst = instrument_of(res, instrument)
     imp, perf = t["importance"].astype(float).to_numpy(), t["performance"].astype(float).to_numpy()
-    quad = t["quadrant"].astype(str).tolist() if "quadrant" in t.columns else quadrants(imp, perf)
+    quad = t["quadrant"].astype(str).tolist() if "quadrant" in t.columns else quadrant_of(imp, perf)
     ax = new_axes(ax, (7.2, 5.6))
     mi, mp = np.nanmean(imp), np.nanmean(perf)
     ax.axhline(mi, color=GREY, lw=1.2, ls="--", gid="quadrant", zorder=1)
@@ -319,10 +281,10 @@ def ipa(res, ax=None, lang: str = "en", *, instrument=None):
     ax.set_xlim(mp - dx, mp + dx)
     ax.set_ylim(mi - dy, mi + dy)
     _declutter(ax, notes)
-    corners = {"concentrate here": (0.02, 0.98, "left", "top"), "keep up": (0.98, 0.98, "right", "top"),
-               "low priority": (0.02, 0.02, "left", "bottom"), "possible overkill": (0.98, 0.02, "right", "bottom")}
-    for q, (cx, cy, ha, va) in corners.items():
-        ax.text(cx, cy, tr(lang, q), transform=ax.transAxes, ha=ha, va=va, fontsize=10, fontweight="bold",
+    corners = ((0.02, 0.98, "left", "top"), (0.98, 0.98, "right", "top"), (0.02, 0.02, "left", "bottom"),
+               (0.98, 0.02, "right", "bottom"))
+    for q, (cx, cy, ha, va) in zip(QUADRANT_ORDER, corners):
+        ax.text(cx, cy, quadrant_label(q, lang), transform=ax.transAxes, ha=ha, va=va, fontsize=10, fontweight="bold",
                 color=QUADRANT_COLOURS[q], alpha=0.75, gid="quadrant_label")
     ax.set_ylabel(tr(lang, "importance_derived" if basis == "derived" else "importance_stated"), fontsize=9,
                   color="#424242")
