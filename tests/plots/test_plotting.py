@@ -198,6 +198,33 @@ def test_radar_polygon(res, lang):
         plotting.radar(res, ax=cart)
 
 
+def test_radar_radius_starts_at_the_scale_minimum(res):
+    ax = plotting.radar(res)
+    assert ax.get_ylim()[0] == INST.scale_min
+    assert list(ax.get_yticks())[:2] == [2.0, 3.0]          # integer rings outward from the centre (1)
+
+
+# -- small segments ---------------------------------------------------------------------
+def _thin_table():
+    return pd.DataFrame({"gap": 5, "dimension": ["tangibles", "empathy"] * 2, "branch": ["A", "A", "B", "B"],
+                         "n": [40, 40, 3, 3], "mean_gap": [-0.2, -0.5, 0.1, -0.3], "ci_low": [-0.4, -0.7, -0.9, -1.3],
+                         "ci_high": [0.0, -0.3, 1.1, 0.7], "p_adj": [0.2, 0.01, 0.5, 0.4]})
+
+
+def test_small_segments_are_hatched_and_marked():
+    ax = plotting.gaps(_thin_table())
+    ymap = ytick_map(ax)
+    for b in bars_of(ax, "gaps"):
+        label = next(k for k, y in ymap.items() if np.isclose(y, b.get_y() + b.get_height() / 2))
+        assert bool(b.get_hatch()) == label.endswith("· B"), label
+    marked = [t.get_text() for t in texts(ax, "value") if "n=3" in t.get_text()]
+    assert len(marked) == 2
+    hm = plotting.heatmap(_thin_table())
+    cells = {t.get_text() for t in texts(hm, "cell")}
+    assert sum("n=3" in c for c in cells) == 2 and not any("n=40" in c for c in cells)
+    assert len([p for p in hm.patches if p.get_gid() == "small_n"]) == 2
+
+
 # -- model ------------------------------------------------------------------------------
 def test_model_annotations_hold_measured_values(res):
     ax = plotting.model(res)
@@ -222,7 +249,10 @@ def test_model_one_dimension_and_pooled_segments(res, resb):
     ov = resb.overall[(resb.overall["measure"] == "unweighted") & (resb.overall["gap"] == 5)]
     txt = texts(ax, "gap5")[0].get_text()
     assert minus(np.average(ov["mean_gap"], weights=ov["n"])) in txt
-    assert f"{minus(ov['mean_gap'].min())} to {minus(ov['mean_gap'].max())}" in txt
+    assert f"range over 6 segments: {minus(ov['mean_gap'].min())} to {minus(ov['mean_gap'].max())}" in txt
+    caption = texts(ax, "caption")[0].get_text()     # says the boxes show ranges, not CIs
+    assert "range" in caption and "not a confidence interval" in caption
+    assert "CI" in texts(plotting.model(res), "caption")[0].get_text()
     with pytest.raises(ConfigError, match="dimension 'speed' is not in the results"):
         plotting.model(res, dimension="speed")
 
@@ -263,6 +293,18 @@ def test_tolerance_band_and_point(rtol):
         dim = lab[next(k for k, yy in ymap.items() if np.isclose(yy, y))]
         assert x == pytest.approx(t.loc[dim, "mean_perceived"], abs=1e-12)
     assert any(minus(t.loc["tangibles", "msa"]) in s.get_text() for s in texts(ax, "msa_mss"))
+
+
+def test_tolerance_legend_sits_below_the_axis_without_a_blank_band():
+    rb = _analyze([sg.load_example(tolerance=True)[0]], by="branch")
+    ax = plotting.tolerance(rb)
+    fig = ax.figure
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    leg, axbox = ax.get_legend().get_window_extent(r), ax.get_window_extent(r)
+    gap_pt = (axbox.y0 - leg.y1) * 72 / fig.dpi
+    assert 10 < gap_pt < 60                      # just below the x label, at any height of the axes
+    assert leg.y0 >= -1 and fig.get_tightbbox(r).y0 * 72 >= -1
 
 
 def test_tolerance_needs_desired_and_adequate(res):
@@ -335,12 +377,19 @@ def test_causes_dataframe():
     bars = bars_of(ax, "scores")
     assert [b.get_width() for b in sorted(bars, key=lambda b: -b.get_y())] == [3.25, 2.5]
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert sorted(zip(ax.get_yticks(), labels), reverse=True) == [(1.0, "B-long-queues  Long queues"),
-                                                                  (0.0, "G3-2  Poor technology-job fit")]
-    vals = [t.get_text() for t in texts(ax, "value")]
-    assert "3.25  ·  gap 2, 3" in vals and "2.50  ·  gap 3" in vals
+    # names and gaps, not catalogue ids
+    assert sorted(zip(ax.get_yticks(), labels), reverse=True) == [(1.0, "Long queues (gap 2, 3)"),
+                                                                  (0.0, "Poor technology-job fit (gap 3)")]
+    assert [t.get_text() for t in texts(ax, "value")] == ["3.25", "2.50"]
+    assert "scale points" in ax.get_xlabel()                       # a unit on the score axis
     ax = plotting.causes(CAUSES, lang="zh")
-    assert "3.25  ·  差距2、3" in [t.get_text() for t in texts(ax, "value")]
+    assert "Long queues（差距2、3）" in [t.get_text() for t in ax.get_yticklabels()]
+    assert "量表分" in ax.get_xlabel()
+
+
+def test_causes_draws_a_given_table(res):
+    ax = plotting.causes(res, table=CAUSES)
+    assert sorted(b.get_width() for b in bars_of(ax, "scores")) == [0.75, 2.5, 3.25]
 
 
 def test_causes_from_result(res):

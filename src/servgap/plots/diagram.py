@@ -295,7 +295,9 @@ def model(res, ax=None, lang: str = "en", *, dimension: str | None = None, segme
               Patch(fc="white", ec=GREY, ls="--", label=tr(lang, "not_measured"))]
     ax.legend(handles=legend, loc="lower left", bbox_to_anchor=(0.0, 0.0), ncol=5, frameon=False, fontsize=8,
               handlelength=1.4, columnspacing=1.2)
-    ax.text(0.5, -2.4, tr(lang, "model_source", scope=scope, conf=conf), fontsize=7.5, color=GREY_DARK, va="top")
+    ranges = any(v.note for v in vals.values())      # segments summarised: boxes show ranges, not CIs
+    ax.text(0.5, -2.4, tr(lang, "model_source_range" if ranges else "model_source", scope=scope, conf=conf),
+            fontsize=7.5, color=GREY_DARK, va="top", gid="caption")
     return ax
 
 

@@ -7,12 +7,14 @@ import itertools
 import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
+from matplotlib.patches import Rectangle
 
 from ..errors import ConfigError
 from ..model.gaps import gap as gap_def
 from ..model.gaps import viewpoint_label
 from ..model.ipa import QUADRANT_ORDER, quadrant_label, quadrant_of
 from ..display import BLUE, GREY, RED, num, stars
+from .bars import SMALL_N
 from .common import (
     DIVERGING_CMAP,
     EXPECTED_C,
@@ -144,8 +146,10 @@ def radar(res, ax=None, lang: str = "en", *, segment=None, instrument=None):
         ax.plot(ring, np.r_[vals, vals[:1]], color=colour, lw=2, marker="o", ms=5,
                 label=viewpoint_label(vp, lang), gid=vp, zorder=3)
         ax.fill(ring, np.r_[vals, vals[:1]], color=colour, alpha=0.10, zorder=2)
-    lo, hi = _rating_limits(np.r_[e, p], inst, headroom=0.3)
-    ax.set_ylim(lo, hi)
+    # the radius starts at the scale minimum, so the areas compare honestly
+    hi = _rating_limits(np.r_[e, p], inst, headroom=0.3)[1]
+    ax.set_ylim(inst.scale_min, hi)
+    ax.set_yticks(np.arange(np.ceil(inst.scale_min), np.floor(hi) + 1))
     labels = dim_labels(inst, lang)
     ax.set_xticks(ang, [f"{labels.get(d, d)}\n{num(b - a, signed=True)}" for d, a, b in zip(dims, e, p)])
     ax.tick_params(axis="x", labelsize=9.5, colors=INK, pad=10)
@@ -197,11 +201,16 @@ def heatmap(res, ax=None, lang: str = "en", *, gap: int = 5, instrument=None, cm
     lim = lim if lim > 0 else 1.0
     im = ax.imshow(vals, cmap=cmap, norm=TwoSlopeNorm(vcenter=0.0, vmin=-lim, vmax=lim), aspect="auto")
     alpha = settings_of(res).get("alpha", 0.05)
+    nm = heat_matrix(t, by, inst, "n").reindex_like(m).to_numpy(float) if "n" in t.columns else None
     for (i, j), v in np.ndenumerate(vals):
         s = stars(pm.iat[i, j]) if pm is not None else ""
         colour = "white" if np.isfinite(v) and abs(v) > 0.55 * lim else INK
-        ax.text(j, i, f"{num(v, signed=True)}\n{s}" if s else num(v, signed=True), ha="center", va="center", fontsize=8.5, color=colour,
-                linespacing=0.9, gid="cell")
+        text = f"{num(v, signed=True)}\n{s}" if s else num(v, signed=True)
+        if nm is not None and nm[i, j] < SMALL_N:         # a few answers: hatched and marked n=k
+            text += f"\nn={int(nm[i, j])}"
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="////", edgecolor="#9e9e9e",
+                                   lw=0, gid="small_n"))
+        ax.text(j, i, text, ha="center", va="center", fontsize=8.5, color=colour, linespacing=0.9, gid="cell")
     labels = dim_labels(inst, lang)
     ax.set_xticks(range(m.shape[1]), [labels.get(d, d) for d in m.columns])
     ax.set_yticks(range(m.shape[0]), [tr(lang, "all") if (not by and r == "all") else r for r in m.index])
