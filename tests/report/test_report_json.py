@@ -157,3 +157,16 @@ def test_provenance_of_a_changed_file_has_no_digest(tmp_path):
     res = sg.analyze(cust, gaps=[5])
     assert res.to_dict()["provenance"]["inputs"] == [{"name": "c.csv", "bytes": f.stat().st_size and
                                                       cust.metadata["files"][0]["bytes"], "sha256": None}]
+
+
+def test_saved_result_renders_the_same_headline(tmp_path):
+    import re
+
+    import servgap as sg
+
+    res = _example_by_branch()
+    res.to_json(tmp_path / "r.json")
+    back = sg.read_results(tmp_path / "r.json")
+    value = lambda html: re.search(r'<div class="value">(.*?)</div>', html).group(1)   # noqa: E731
+    assert value(back.to_html(plots=False)) == value(res.to_html(plots=False))
+    assert back.to_dict()["headline"]["n"] == 1200

@@ -45,6 +45,8 @@ def optional_table(res, name: str, lang: str = "en"):
     -------
     (pandas.DataFrame or None, str or None)
     """
+    if name not in OPTIONAL_TABLES:
+        return None, "not offered by this version of servgap"
     return cached(res, ("table", name, lang), lambda: _optional_table(res, name, lang))
 
 
@@ -157,6 +159,10 @@ def make_figure(res, kind: str, lang: str = "en", **kwargs) -> Figure:
         return Figure(kind, note=f"the plot '{kind}' is not available in this version")
     import matplotlib.pyplot as plt
 
+    if kind == "causes" and "table" not in kwargs:      # the causes the report shows, computed once
+        table, _ = optional_table(res, "causes", lang)
+        if table is not None:
+            kwargs = {**kwargs, "table": table}
     before = set(plt.get_fignums())
     try:
         ax = fn(lang=lang, **kwargs)

@@ -17,6 +17,7 @@ The structure (``schema_version`` ``"1.1"``, JSON Schema draft 2020-12 shipped a
       "unavailable": {"tolerance": "why it is missing", ...},
       "missing_gaps": [{"gap": 1, "name": ..., "benchmark": ..., "later": ..., "reason": ...}],
       "quality": [{"source": ..., "column": ..., "issue": ..., "count": 3}],
+      "headline": {"gap": 5, "n": 1200, "mean_gap": -0.69, "ci_low": ..., ...},  # the whole sample
       "provenance": {"servgap_version": ..., "created": "2025-05-01T08:00:00Z",
                      "inputs": [{"name": "customers.csv", "bytes": 81234, "sha256": "..."}],
                      "settings": {...}, "software": {"python": ..., "numpy": ..., "pandas": ...}}
@@ -53,6 +54,7 @@ from .._version import __version__
 from ..engine.tables import SCHEMA_VERSION
 from ..atomic import write_text
 from .common import OPTIONAL_TABLES, column_types, optional_table, plain, provenance, records
+from .summary import headline
 
 CORE_TABLES = ("items", "dimensions", "overall")
 
@@ -114,6 +116,7 @@ def to_dict(res) -> dict:
         "unavailable": unavailable,
         "missing_gaps": records(res.missing_gaps),
         "quality": records(res.quality),
+        "headline": plain(headline(res)),
         "provenance": provenance(res),
     }
 
