@@ -110,10 +110,26 @@ def plain(v):
     return v
 
 
+def _column(s: pd.Series) -> list:
+    """One column as plain values (`plain`), numeric columns converted at once."""
+    if pd.api.types.is_bool_dtype(s) and not s.isna().any():
+        return [bool(v) for v in s.tolist()]
+    if pd.api.types.is_integer_dtype(s) and not s.isna().any():
+        return [int(v) for v in s.tolist()]
+    if pd.api.types.is_float_dtype(s):
+        x = s.to_numpy(dtype=float, na_value=np.nan)
+        out = np.asarray(x.tolist(), dtype=object)
+        out[np.isnan(x)] = None
+        out[x == np.inf], out[x == -np.inf] = POS_INF, NEG_INF
+        return out.tolist()
+    return [plain(v) for v in s.tolist()]
+
+
 def records(df: pd.DataFrame) -> list[dict]:
     """DataFrame rows as a list of plain dicts (column order kept; see `plain` for NaN and ±inf)."""
     cols = [str(c) for c in df.columns]
-    return [dict(zip(cols, (plain(v) for v in row))) for row in df.itertuples(index=False, name=None)]
+    values = [_column(df.iloc[:, j]) for j in range(df.shape[1])]
+    return [dict(zip(cols, row)) for row in zip(*values)] if cols else [{} for _ in range(len(df))]
 
 
 def column_types(df: pd.DataFrame) -> dict[str, str]:

@@ -92,6 +92,32 @@ def _letter(k: int) -> str:
     return out
 
 
+def _write_column(ws, j: int, s: pd.Series, kind: str, fmts: dict) -> int:
+    """Write one column below the header (numbers as numbers, NaN empty, ±inf as ∞ / −∞); its text width."""
+    if kind in ("int", "float", "p"):
+        x = s.to_numpy(dtype=float, na_value=np.nan)
+        vals = s.tolist() if kind == "int" and not s.isna().any() else x.tolist()
+        fmt, write = fmts[kind], ws.write_number
+        for i in np.flatnonzero(np.isfinite(x)).tolist():
+            write(i + 1, j, vals[i], fmt)
+        for i in np.flatnonzero(np.isinf(x)).tolist():
+            ws.write_string(i + 1, j, "∞" if x[i] > 0 else "−∞")
+        return 0
+    width = 0
+    for i, v in enumerate(s.tolist(), start=1):
+        if not isinstance(v, (list, tuple, dict, np.ndarray)):
+            v = scalar(v)
+            if v is None:
+                continue
+            if isinstance(v, bool):
+                ws.write_boolean(i, j, v)
+                continue
+        text = neutralise(_text(v))
+        ws.write_string(i, j, text, fmts["wrap"] if len(text) > 60 else None)
+        width = max(width, min(_width(text) + 2, 60))
+    return width
+
+
 def _write_sheet(wb, name: str, df: pd.DataFrame, fmts: dict, alpha: float, headers: dict | None = None):
     ws = wb.add_worksheet(name)
     cols = [str(c) for c in df.columns]
@@ -100,22 +126,8 @@ def _write_sheet(wb, name: str, df: pd.DataFrame, fmts: dict, alpha: float, head
     widths = [max(8, min(_width(h) + 2, 40)) for h in heads]
     for j, h in enumerate(heads):
         ws.write_string(0, j, neutralise(h), fmts["header"])
-    for i, row in enumerate(df.itertuples(index=False, name=None), start=1):
-        for j, (v, kind) in enumerate(zip(row, kinds)):
-            v = scalar(v) if not isinstance(v, (list, tuple, dict, np.ndarray)) else v
-            if v is None:
-                continue
-            if isinstance(v, bool):
-                ws.write_boolean(i, j, v)
-            elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                if isinstance(v, float) and not math.isfinite(v):
-                    ws.write_string(i, j, "∞" if v > 0 else "−∞")
-                    continue
-                ws.write_number(i, j, v, fmts[kind] if kind in ("int", "float", "p") else fmts["float"])
-            else:
-                text = neutralise(_text(v))
-                ws.write_string(i, j, text, fmts["wrap"] if len(text) > 60 else None)
-                widths[j] = max(widths[j], min(_width(text) + 2, 60))
+    for j, (c, kind) in enumerate(zip(df.columns, kinds)):
+        widths[j] = max(widths[j], _write_column(ws, j, df[c], kind, fmts))
     for j, w in enumerate(widths):
         ws.set_column(j, j, w)
     ws.freeze_panes(1, 0)
