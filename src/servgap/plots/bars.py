@@ -105,7 +105,9 @@ def gaps(res, ax=None, lang: str = "en", *, level: str = "dimension", gap: int =
     --------
     >>> import servgap as sg
     >>> res = sg.analyze(list(sg.load_example()))
-    >>> ax = res.plot.gaps(lang="zh")            # doctest: +SKIP
+    >>> ax = res.plot.gaps(lang="zh")
+    >>> ax.get_yticklabels()[0].get_text()        # the largest shortfall on top
+    '响应性'
     """
     if level not in ("dimension", "item"):
         raise ConfigError(f"level={level!r} is not supported; use 'dimension' or 'item'.")
@@ -200,8 +202,10 @@ def tolerance(res, ax=None, lang: str = "en", *, segment=None, instrument=None):
     Examples
     --------
     >>> import servgap as sg
-    >>> res = sg.analyze(list(sg.load_example(tolerance=True)), by="wave")   # doctest: +SKIP
-    >>> ax = res.plot.tolerance()                                               # doctest: +SKIP
+    >>> res = sg.analyze(list(sg.load_example(tolerance=True)))
+    >>> ax = res.plot.tolerance()
+    >>> len([p for p in ax.patches if p.get_gid() == "band"])      # one band per dimension
+    5
     """
     t = _tolerance_table(res)
     need_columns(t, ["dimension", "mean_adequate", "mean_desired", "mean_perceived"], "tolerance")
@@ -225,7 +229,8 @@ def tolerance(res, ax=None, lang: str = "en", *, segment=None, instrument=None):
     for _, r in d.iterrows():
         bits = [f"MSA {num(r.get('msa', np.nan), signed=True)}{stars(r.get('msa_p_adj', np.nan))}",
                 f"MSS {num(r.get('mss', np.nan), signed=True)}{stars(r.get('mss_p_adj', np.nan))}"]
-        mid = np.nanmean([r["mean_adequate"], r["mean_desired"]])
+        ends = [x for x in (r["mean_adequate"], r["mean_desired"]) if np.isfinite(x)]
+        mid = float(np.mean(ends)) if ends else float(r["mean_perceived"])
         ax.text(mid, r["_y"] - 0.3, "    ".join(bits), ha="center", va="top", fontsize=7.5, color=GREY_DARK,
                 gid="msa_mss")
     vals = np.concatenate([a, des, per])

@@ -210,10 +210,12 @@ def model(res, ax=None, lang: str = "en", *, dimension: str | None = None, segme
 
     Examples
     --------
-    >>> import servgap as sg
+    >>> import servgap as sg, tempfile, os
     >>> res = sg.analyze(list(sg.load_example()))
-    >>> ax = res.plot.model(lang="zh")                 # doctest: +SKIP
-    >>> ax.figure.savefig("five_gaps.png", dpi=200)     # doctest: +SKIP
+    >>> ax = res.plot.model(lang="zh")
+    >>> ax.figure.savefig(os.path.join(tempfile.mkdtemp(), "five_gaps.png"), dpi=100)
+    >>> [t.get_text().splitlines()[0] for t in ax.texts if t.get_gid() == "gap5"]
+    ['差距5：感知服务质量差距']
     """
     vals = model_values(res, dimension, segment, lang)
     st = settings_of(res)

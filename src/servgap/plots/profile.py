@@ -83,7 +83,11 @@ def snake(res, ax=None, lang: str = "en", *, segment=None, instrument=None):
 
     Examples
     --------
-    >>> ax = res.plot.snake(segment="B03", lang="zh")   # doctest: +SKIP
+    >>> import servgap as sg
+    >>> res = sg.analyze(list(sg.load_example()), by="branch")
+    >>> ax = res.plot.snake(segment="B03", lang="zh")
+    >>> len(ax.get_lines()[0].get_xdata())         # 22 items
+    22
     """
     inst = instrument_of(res, instrument)
     df, by, multi = _expected_perceived(res, "items", ["dimension", "item"], segment)
@@ -130,7 +134,10 @@ def radar(res, ax=None, lang: str = "en", *, segment=None, instrument=None):
 
     Examples
     --------
-    >>> ax = res.plot.radar(lang="zh")    # doctest: +SKIP
+    >>> import servgap as sg
+    >>> ax = sg.analyze(list(sg.load_example())).plot.radar(lang="zh")
+    >>> ax.get_ylim()[0]                   # the radius starts at the scale minimum
+    np.float64(1.0)
     """
     inst = instrument_of(res, instrument)
     df, by, multi = _expected_perceived(res, "dimensions", ["dimension"], segment)
@@ -185,8 +192,11 @@ def heatmap(res, ax=None, lang: str = "en", *, gap: int = 5, instrument=None, cm
 
     Examples
     --------
-    >>> res = sg.analyze(list(sg.load_example()), by="branch")   # doctest: +SKIP
-    >>> ax = res.plot.heatmap(gap=5)                              # doctest: +SKIP
+    >>> import servgap as sg
+    >>> res = sg.analyze(list(sg.load_example()), by="branch")
+    >>> ax = res.plot.heatmap(gap=5)
+    >>> [t.get_text() for t in ax.get_yticklabels()][:3]
+    ['B01', 'B02', 'B03']
     """
     t = table_of(res, "dimensions", "a gap")
     need_columns(t, ["dimension", "mean_gap"], "gap")
@@ -266,7 +276,10 @@ def ipa(res, ax=None, lang: str = "en", *, instrument=None):
 
     Examples
     --------
-    >>> ax = res.plot.ipa(lang="zh")    # doctest: +SKIP
+    >>> import servgap as sg
+    >>> ax = sg.analyze(list(sg.load_example())).plot.ipa(lang="zh")
+    >>> sorted(t.get_text() for t in ax.texts if t.get_gid() == "quadrant_label")
+    ['可能过度投入', '次要改进', '继续保持', '重点改进']
     """
     t = _ipa_table(res)
     need_columns(t, ["dimension", "importance", "performance"], "IPA")
