@@ -44,3 +44,24 @@ def small_result(segments=SEGMENTS, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return sg.analyze(cust, by="branch", **kw)
+
+
+def design_frame(n=360, seed=11, strata=("north", "south", "east"), psus_per_stratum=(5, 4, 6), weights=True):
+    """A customer table from a stratified cluster sample: strata, PSUs numbered 1.. within each stratum
+    (the same labels recur in every stratum), branches that cut across PSUs, unequal weights,
+    PSU effects on the perceptions and some "not applicable" (0) answers."""
+    rng = np.random.default_rng(seed)
+    h = rng.integers(0, len(strata), n)
+    psu = np.array([rng.integers(1, psus_per_stratum[k] + 1) for k in h])
+    df = pd.DataFrame({"id": np.arange(1, n + 1), "stratum": np.array(strata)[h], "psu": psu,
+                       "branch": rng.choice(["B1", "B2", "B3"], n)})
+    if weights:
+        df["w"] = np.round(rng.lognormal(0, 0.5, n) * (1 + h), 3)
+    effect = rng.normal(0, 0.6, (len(strata), max(psus_per_stratum) + 1))[h, psu]
+    for i in sg.SERVQUAL22.item_ids:
+        e = np.clip(np.rint(rng.normal(5.8, 0.9, n)), 1, 7)
+        df[f"E{i}"] = e.astype(int)
+        df[f"P{i}"] = np.clip(np.rint(e - 0.6 + effect + rng.normal(0, 1.0, n)), 1, 7).astype(int)
+    for c in ("E3", "P7", "P12", "E20"):
+        df.loc[rng.random(n) < 0.08, c] = 0
+    return df

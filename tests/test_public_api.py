@@ -31,8 +31,19 @@ def test_cli_subcommands_are_the_checked_in_list():
     assert sorted(sub.choices) == API["cli"]
 
 
-def test_import_stays_free_of_heavy_optional_parts():
-    code = ("import sys, servgap; heavy = [m for m in ('matplotlib', 'jinja2', 'semopy', 'dask') "
-            "if m in sys.modules]; print(','.join(heavy))")
+def _loaded(statement: str, modules) -> list[str]:
+    code = f"import sys; {statement}; print(','.join(m for m in {tuple(modules)!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == ""
+    return [m for m in out.strip().split(",") if m]
+
+
+def test_import_stays_free_of_heavy_optional_parts():
+    assert _loaded("import servgap", ("matplotlib", "jinja2", "semopy", "dask", "scipy", "statsmodels")) == []
+
+
+def test_the_engine_loads_with_the_first_analysis():
+    assert _loaded("import servgap as sg; sg.analyze", ("scipy", "matplotlib")) == ["scipy"]
+
+
+def test_validate_needs_no_engine():
+    assert _loaded("import servgap.cli, servgap.config", ("scipy", "matplotlib", "statsmodels")) == []

@@ -9,17 +9,19 @@
 
 from . import errors
 from ._version import __version__
-from .analysis.core import analyze
-from .analysis.results import GapAnalysis
 from .errors import ServgapError, ServgapWarning
 from .model.instruments import SERVQUAL22, Dimension, Instrument, Item
 from .surveys.examples import example_path, load_example
 from .surveys.read import read_survey
 from .surveys.survey import Survey, SurveySet, combine
 
-#: Public names served lazily (module, attribute): importing servgap stays light, and
-#: matplotlib, jinja2 or semopy load only when a plot, report or CFA is asked for.
+#: Public names served lazily (module, attribute): importing servgap loads the readers only
+#: (pandas, numpy, PyYAML), so that ``servgap validate`` starts fast; the engine and scipy load
+#: with the first ``analyze``, and matplotlib, jinja2 or semopy only when a plot, report or CFA
+#: is asked for.
 _LAZY = {
+    "analyze": ("analysis.core", "analyze"),
+    "GapAnalysis": ("analysis.results", "GapAnalysis"),
     "GAP_CONSTRUCTS": ("model.instruments", "GAP_CONSTRUCTS"),
     "cause_catalog": ("causes.catalog", "cause_catalog"),
     "rank_causes": ("causes.ranking", "rank_causes"),
@@ -32,6 +34,7 @@ _LAZY = {
     "compare_segments": ("analysis.compare", "compare_segments"),
     "wave_changes": ("analysis.compare", "wave_changes"),
     "read_results": ("analysis.saved", "read_results"),
+    "suggest_columns": ("surveys.suggest", "suggest_columns"),
     "plotting": ("plots", None),
 }
 
@@ -46,7 +49,7 @@ def __getattr__(name):
     raise AttributeError(f"module 'servgap' has no attribute {name!r}")
 
 
-__all__ = ["read_survey", "combine", "analyze", "Survey", "SurveySet", "GapAnalysis", "Instrument",
+__all__ = ["read_survey", "combine", "Survey", "SurveySet", "Instrument",
            "Dimension", "Item", "SERVQUAL22", "load_example", "example_path", "errors", "ServgapError",
            "ServgapWarning", "__version__", *_LAZY]
 

@@ -5,7 +5,7 @@
     servgap demo [--out DIR] [--lang en|zh]
     servgap analyze FILE... --config survey.yaml [--by COL] [--out DIR] [--format html,xlsx,json] [--lang]
     servgap validate FILE... --config survey.yaml
-    servgap init [PATH]
+    servgap init [PATH] [--from FILE]
     servgap report RESULTS.json|FILE... [--config survey.yaml] [--out report.html] [--lang]
 
 Exit codes: 0 success, 1 a file failed (data error), 2 usage or configuration error.
@@ -242,13 +242,15 @@ def cmd_validate(args) -> int:
 
 
 def cmd_init(args) -> int:
-    from .config import TEMPLATE
+    from .config import TEMPLATE, config_from_file
 
     path = Path(args.path)
     if path.exists() and not args.force:
         raise _UsageError(f"{path} exists; use --force to overwrite it.")
-    path.write_text(TEMPLATE, encoding="utf-8")
-    print(f"wrote {path}; edit the column patterns, then run: servgap validate DATA --config {path}")
+    text = config_from_file(args.source, config_dir=path.parent) if args.source else TEMPLATE
+    path.write_text(text, encoding="utf-8")
+    what = "check the lines marked CHECK" if args.source else "edit the column patterns"
+    print(f"wrote {path}; {what}, then run: servgap validate {args.source or 'DATA'} --config {path}")
     return 0
 
 
@@ -303,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("init", help="write a commented survey configuration template")
     i.add_argument("path", nargs="?", default="survey.yaml")
     i.add_argument("--force", action="store_true", help="overwrite an existing file")
+    i.add_argument("--from", dest="source", metavar="FILE", help="propose the configuration from this survey export")
     r = sub.add_parser("report", help="render the HTML report from saved results JSON or from data + config")
     r.add_argument("source", nargs="+", metavar="RESULTS_OR_FILE")
     r.add_argument("--config")

@@ -2,41 +2,55 @@
 `servgap.analyze` take, written down so that batch runs are reproducible.
 
 A configuration has the keys of ``read_survey`` at the top level (``columns``, ``id``,
-``segments``, ``weight``, ``importance``, ``missing``, ``out_of_range``, ``min_items``,
-``keep``, ``layout``, ``long_columns``, ``encoding``, ``sheet``), optionally ``files:``
+``segments``, ``weight``, ``strata``, ``cluster``, ``importance``, ``missing``, ``out_of_range``,
+``min_items``, ``keep``, ``layout``, ``long_columns``, ``encoding``, ``sheet``, ``platform``,
+``scale_labels``, ``screen``), optionally ``files:``
 (source files; the command line may give them instead) and ``instrument:``
 (``servqual22``, ``gap_constructs`` or the path of an instrument YAML), an
 ``analysis:`` block with the keywords of ``analyze`` (``by``, ``test``, ``correction``,
-``alpha``, ``confidence``, ``weighted``, ``min_items``, ``gaps``, ``wave``) and an
+``alpha``, ``confidence``, ``weighted``, ``min_items``, ``gaps``, ``wave``, ``variance``,
+``lonely_psu``) and an
 optional ``staff:`` block describing a second survey (managers/staff: management,
 specification, delivered, communicated) with the same keys and its own ``files:``.
 Relative paths are relative to the configuration file. ``servgap init`` writes
-`TEMPLATE`.
+`TEMPLATE`; ``servgap init --from FILE`` writes `config_from_file`'s proposal for one export.
 
 Examples
 --------
->>> from servgap.config import load_config
->>> cfg = load_config("survey.yaml")                 # doctest: +SKIP
->>> res = cfg.analyze(["wave1.csv"])                  # doctest: +SKIP
+>>> import tempfile, warnings
+>>> from pathlib import Path
+>>> from servgap.config import TEMPLATE, load_config
+>>> path = Path(tempfile.mkdtemp()) / "survey.yaml"
+>>> _ = path.write_text(TEMPLATE, encoding="utf-8")
+>>> cfg = load_config(path)
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore")
+...     res = cfg.analyze([sg.example_path("customers")])
+>>> res.settings.by
+('branch',)
 """
 
 from __future__ import annotations
 
 import difflib
+import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .analysis.core import analyze
 from .errors import ConfigError
 from .model.instruments import SERVQUAL22, Instrument, gap_constructs
 from .surveys.read import read_survey
+from .surveys.suggest import MIN_CONFIDENCE
 from .yamlio import read_yaml
 
-SURVEY_KEYS = ("columns", "id", "segments", "weight", "importance", "missing", "out_of_range", "min_items",
-               "keep", "layout", "long_columns", "encoding", "sheet", "name")
-ANALYSIS_KEYS = ("by", "test", "correction", "alpha", "confidence", "weighted", "min_items", "gaps", "wave")
+SURVEY_KEYS = ("columns", "id", "segments", "weight", "strata", "cluster", "importance", "missing", "out_of_range",
+               "min_items", "keep", "layout", "long_columns", "encoding", "sheet", "name", "platform", "scale_labels",
+               "screen")
+ANALYSIS_KEYS = ("by", "test", "correction", "alpha", "confidence", "weighted", "min_items", "gaps", "wave",
+                 "variance", "lonely_psu")
 TOP_KEYS = ("files", "instrument", *SURVEY_KEYS, "analysis", "staff")
 STAFF_KEYS = ("files", "instrument", *SURVEY_KEYS)
 BUILTIN_INSTRUMENTS = ("servqual22", "gap_constructs")
@@ -60,6 +74,8 @@ columns:
 id: resp_id                       # respondent id column (needed to join files or pair surveys)
 segments: [branch]                # columns to split the analysis by
 # weight: weight                  # survey-weight column
+# strata: stratum                 # sampling design, for analysis: variance: design
+# cluster: psu                    #   (primary sampling units, identified within strata)
 # importance: "W_{dimension}"     # 100-point importance allocation over the five dimensions
 missing: [0, 9, -99]              # codes meaning "no answer / not applicable" in the rating columns
 out_of_range: error               # "error" (stop with the cell location) or "missing"
@@ -75,6 +91,8 @@ analysis:
   alpha: 0.05
   confidence: 0.95
   weighted: true
+  # variance: design              # "kish" (default) or "design" (Taylor linearisation over strata/cluster)
+  # lonely_psu: adjust            # a stratum with one PSU: "adjust", "certainty" or "fail"
   # gaps: [5]                     # restrict to some gaps (default: every gap the data can measure)
   # wave: quarter                 # column holding the survey wave
 
@@ -85,6 +103,100 @@ analysis:
 #   id: staff_id
 #   segments: [branch]
 """
+
+
+def _q(value) -> str:
+    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _columns_block(sugg) -> list[str]:
+    """``columns:`` lines, one per item, each with its confidence and reason as a comment."""
+    lines = ["columns:"]
+    table = sugg.table
+    for vp in dict.fromkeys([*sugg.columns, *table["viewpoint"].dropna()]):
+        if vp == "importance":
+            continue
+        lines.append(f"  {vp}:")
+        rows = table[table["viewpoint"] == vp]
+        mapped = sugg.columns.get(vp, {})
+        for iid in [i for i in sugg.item_ids if i in set(rows["item"].dropna()) or i in mapped]:
+            r = rows[rows["item"] == iid].sort_values("confidence", ascending=False).iloc[0]
+            flag = "CHECK " if r["confidence"] < MIN_CONFIDENCE else ""
+            if iid in mapped:
+                lines.append(f"    {_q(iid)}: {_q(mapped[iid])}   # {flag}{r['confidence']:.2f} {r['reason']}")
+            else:
+                lines.append(f"    # {_q(iid)}: ?   # {flag}{r['reason']}")
+    return lines
+
+
+def _text_encoding(path: Path) -> str | None:
+    """``"gbk"`` for a CSV that is not UTF-8 but decodes as GBK (问卷星 writes GBK), else ``None`` (the default)."""
+    if path.suffix.lower() not in (".csv", ".txt", ".tsv") or not path.is_file():
+        return None
+    raw = path.read_bytes()
+    for enc in ("utf-8", "gbk"):
+        try:
+            raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        return None if enc == "utf-8" else enc
+    return None
+
+
+def config_from_file(path, instrument=SERVQUAL22, *, encoding: str | None = None, platform: str = "auto",
+                     config_dir=".") -> str:
+    """A commented survey YAML proposing how to read the export ``path`` (what ``servgap init --from`` writes).
+
+    The column mapping is `servgap.suggest_columns`' proposal, one line per item with its
+    confidence and reason; low-confidence lines are marked ``CHECK``; columns it could not place
+    are listed; segments, the respondent id and a screening block are proposed.
+
+    Examples
+    --------
+    >>> import tempfile, yaml, pandas as pd, servgap as sg
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     csv = Path(d) / "survey.csv"
+    ...     pd.DataFrame({f"{v}{i}": [5, 6] for v in "EP" for i in sg.SERVQUAL22.item_ids}).to_csv(csv, index=False)
+    ...     text = config_from_file(csv, config_dir=d)
+    ...     cfg = parse_config(yaml.safe_load(text), base=d)
+    >>> cfg.survey["columns"]["expected"]["22"]
+    'E22'
+    """
+    from .surveys.suggest import suggest_columns
+
+    path = Path(path)
+    encoding = encoding or _text_encoding(path)
+    sugg = suggest_columns(path, instrument, encoding=encoding, platform=platform)
+    rel = os.path.relpath(path.resolve(), Path(config_dir).resolve())
+    lines = [f"# servgap survey configuration proposed by `servgap init --from {path.name}`.",
+             f"# Read as a {sugg.platform} export. Each column line says how sure servgap is (0-1) and why;",
+             "# check the lines marked CHECK and the columns listed as not placed, then run:",
+             f"#   servgap validate {path.name} --config <this file>",
+             f"#   servgap analyze {path.name} --config <this file> --out results/",
+             "", f"files: [{_q(Path(rel).as_posix())}]", "instrument: servqual22" if instrument is SERVQUAL22
+             else "instrument: <path of your instrument YAML>", f"platform: {sugg.platform}"]
+    lines.append(f"encoding: {encoding}" if encoding else "# encoding: gbk              # for a GBK (Chinese Windows) CSV")
+    lines.append(f"id: {_q(sugg.id)}" if sugg.id else "# id: <respondent id column>")
+    seg = sugg.segments
+    lines.append(f"segments: [{', '.join(map(_q, seg))}]   # proposed: columns that look like segments"
+                 if seg else "# segments: [<branch column>]")
+    lines += ["# missing: [0, 9]             # codes meaning 'no answer' in the rating columns",
+              "# scale_labels: auto          # text answers: built-in zh/en 5- and 7-point label sets"]
+    lines += _columns_block(sugg)
+    if sugg.importance:
+        lines += ["importance:"] + [f"  {_q(d)}: {_q(c)}" for d, c in sugg.importance.items()]
+    not_placed = [r for r in sugg.table.itertuples() if r.column in set(sugg.unmatched) - set(seg)]
+    if not_placed:
+        lines.append("# Columns not placed (left out of the analysis):")
+        lines += [f"#   {_q(r.column)}: {r.reason}" for r in not_placed]
+    lines += ["# screen:                       # respondent screening: flagged in Survey.screened",
+              "#   speeders: {fraction: 0.333}  # faster than a third of the median completion time",
+              "#   straightliners: true",
+              "#   duplicates: true           # same IP and identical answers; repeated ids",
+              "#   exclude: false             # true: leave flagged respondents out",
+              "analysis:", f"  by: {_q(seg[0]) if seg else 'null'}", "  test: t", "  correction: holm"]
+    return "\n".join(lines) + "\n"
 
 
 def _unknown(keys, allowed, where: str):
@@ -174,6 +286,8 @@ class SurveyConfig:
 
     def analyze(self, files=None, **overrides):
         """Read the survey(s) and run `servgap.analyze` with the configured settings."""
+        from .analysis.core import analyze   # CLI start-up: `servgap validate` never loads the engine
+
         kw = {**self.analysis, **{k: v for k, v in overrides.items() if v is not None}}
         return analyze(self.read(files), **kw)
 
@@ -222,12 +336,18 @@ def load_config(path) -> SurveyConfig:
 
     Examples
     --------
-    >>> cfg = load_config("survey.yaml")        # doctest: +SKIP
-    >>> surveys = cfg.read(["customers.csv"])   # doctest: +SKIP
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from servgap.config import TEMPLATE
+    >>> path = Path(tempfile.mkdtemp()) / "survey.yaml"
+    >>> _ = path.write_text(TEMPLATE, encoding="utf-8")
+    >>> surveys = load_config(path).read([sg.example_path("customers")])
+    >>> surveys[0].n
+    1200
     """
     path = Path(path)
     data = read_yaml(path, "config file")
     return parse_config(data, base=path.resolve().parent, source=repr(str(path)))
 
 
-__all__ = ["TEMPLATE", "SurveyConfig", "load_config", "parse_config"]
+__all__ = ["TEMPLATE", "SurveyConfig", "load_config", "parse_config", "config_from_file"]

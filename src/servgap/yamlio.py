@@ -15,6 +15,9 @@ import yaml
 
 from .errors import ConfigError
 
+#: The safe loader, in C (libyaml) when PyYAML was built with it: the same documents, ~10x faster.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def resource_path(name: str):
     """Return a traversable for the packaged data file ``name`` (``servgap/data/<name>``)."""
@@ -51,7 +54,7 @@ def read_yaml(path_or_resource, what: str = "file") -> Any:
     except OSError as exc:
         raise ConfigError(f"{what} {label!r} cannot be read: {exc}") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=SAFE_LOADER)      # noqa: S506  (a safe loader)
     except yaml.constructor.ConstructorError as exc:
         raise ConfigError(
             f"{what} {label!r}: {_yaml_problem(exc)}. servgap reads YAML with yaml.safe_load, "

@@ -1,43 +1,44 @@
-"""Confirmatory factor analysis of the dimension structure (optional extra ``sem``: semopy).
+"""Confirmatory factor analysis of the dimension structure (numpy/scipy; no extra needed).
 
 One factor per dimension, every item loading on its own dimension only, factors
-correlated, fitted by maximum likelihood (semopy ``MLW``; the first loading of each
-factor fixed to 1, standardised solution reported).
+correlated; the first loading of each factor is fixed to 1 (lavaan's default) and the
+completely standardised solution (lavaan ``std.all``) is reported beside it.
 
-Missing data: **listwise deletion** over the items analysed (``n`` in ``fit``).
-semopy's FIML objective gives estimates but no valid fit statistics, so it is not
-offered.
+- ``ordered=False`` (default): maximum likelihood on the covariance matrix (divisor
+  ``N``), fully converged by Fisher scoring with the analytic gradient
+  (`servgap.stats.sem.fit_ml`); standard errors from the expected information, as
+  ``lavaan::cfa(estimator = "ML")``.
+- ``ordered=True``: the items are ordinal; two-step polychoric correlations
+  (`servgap.stats.polychoric`), DWLS estimation and robust standard errors with the
+  mean-and-variance adjusted (scaled-and-shifted) test, as
+  ``lavaan::cfa(ordered = TRUE, estimator = "WLSMV")`` (`servgap.stats.sem.fit_dwls`).
 
-Fit (``fit`` dict): ``chi2 = N · F_ML`` with its ``df`` and ``p``; CFI (bounded to [0, 1]) and TLI
-against the independence model (`incremental_fit`);
-``rmsea = √(max(χ² − df, 0) / (df N))`` with its CI from the noncentral χ²
-(Browne & Cudeck 1993): ``λ_L``, ``λ_U`` solve ``P(χ²_df(λ) ≤ χ²) = (1 ± c)/2`` and
-``rmsea = √(λ / (df N))`` (``N`` as in lavaan, consistent with ``χ² = N · F``;
-semopy's own RMSEA divides by ``N − 1``); SRMR from the observed and model-implied correlation
-matrices ``r``, ``ρ̂`` (Hu & Bentler 1999)::
+Missing data: **listwise deletion** over the items analysed (``n`` in ``fit``). Survey
+weights are not used (as lavaan without ``sampling.weights``).
 
-    SRMR = √( Σ_{i≤j} (r_ij − ρ̂_ij)² / (p (p + 1) / 2) )
-
-Per dimension (standardised loadings ``λ``): composite reliability
-``CR = (Σλ)² / ((Σλ)² + Σ(1 − λ²))`` and average variance extracted
+The fit statistics and their definitions are in `servgap.stats.fitindex` and the
+methodology (docs/psychometrics.md). Per dimension (standardised loadings ``λ``):
+composite reliability ``CR = (Σλ)² / ((Σλ)² + Σ(1 − λ²))`` and average variance extracted
 ``AVE = Σλ² / k`` (Fornell & Larcker 1981). Discriminant validity (Fornell–Larcker):
 ``√AVE`` of each dimension exceeds its correlations with every other dimension.
 """
 
 from __future__ import annotations
 
-import re
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 from scipy import stats as _st
 
-from ..errors import ConfigError, MethodWarning
+from ..errors import ConfigError, DataError, MethodWarning
+from ..stats import fitindex, sem
+from ..stats.fitindex import incremental_fit, rmsea_ci  # noqa: F401  (public here since wave 1)
+from ..stats.polychoric import polychoric
 
-INSTALL_HINT = "confirmatory factor analysis needs semopy: pip install \"servgap[sem]\" (or pip install semopy)."
+_SCALED_KEYS = ("chi2_scaled", "p_scaled", "scaling_factor", "shift_parameter", "chi2_baseline_scaled",
+                "cfi_scaled", "tli_scaled", "rmsea_scaled", "rmsea_scaled_ci_low", "rmsea_scaled_ci_high")
 
 
 @dataclass
@@ -47,15 +48,25 @@ class CFAResult:
     Attributes
     ----------
     loadings : DataFrame
-        ``dimension, item, estimate, std_loading, se, z, p``.
+        ``dimension, item, estimate, std_loading, se, z, p`` (the marker item of each
+        dimension has ``estimate = 1`` and no ``se``).
     reliability : DataFrame
         ``dimension, n_items, cr, ave, sqrt_ave, max_r, fornell_larcker_ok``.
     fornell_larcker : DataFrame
         Dimensions × dimensions: ``√AVE`` on the diagonal, factor correlations off it.
     factor_correlations : DataFrame
     fit : dict
-        ``viewpoint, estimator, missing, n, n_params, chi2, df, p, cfi, tli, rmsea,
-        rmsea_ci_low, rmsea_ci_high, rmsea_ci_level, srmr``.
+        ``viewpoint, estimator ("ML" | "WLSMV"), test, missing, n, n_params, chi2, df, p,
+        chi2_baseline, df_baseline, cfi, tli, rmsea, rmsea_ci_low, rmsea_ci_high,
+        rmsea_ci_level, srmr, srmr_bentler, crmr, srmr_mplus, converged, iterations,
+        max_gradient`` and the robust values ``chi2_scaled, p_scaled, scaling_factor,
+        shift_parameter, chi2_baseline_scaled, cfi_scaled, tli_scaled, rmsea_scaled,
+        rmsea_scaled_ci_low, rmsea_scaled_ci_high`` (NaN for ML).
+    thresholds : DataFrame or None
+        ``ordered=True``: ``dimension, item, threshold, value`` (``threshold`` k separates
+        the k-th and (k+1)-th observed category).
+    model : servgap.stats.sem.Fit
+        The estimated model (parameters, implied matrix, covariance of the estimates).
     """
 
     loadings: pd.DataFrame
@@ -63,76 +74,37 @@ class CFAResult:
     fornell_larcker: pd.DataFrame
     factor_correlations: pd.DataFrame
     fit: dict
+    thresholds: pd.DataFrame | None = None
     model: object = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         f = self.fit
+        sc = "_scaled" if f["estimator"] == "WLSMV" else ""
+        chi = "χ²_scaled" if sc else "χ²"
         head = (f"CFA ({f['viewpoint']}, {f['estimator']}, {f['missing']}, n = {f['n']}): "
-                f"χ²({f['df']}) = {f['chi2']:.2f}, p = {f['p']:.3g}; CFI = {f['cfi']:.3f}, TLI = {f['tli']:.3f}, "
-                f"RMSEA = {f['rmsea']:.3f} [{f['rmsea_ci_low']:.3f}, {f['rmsea_ci_high']:.3f}], "
-                f"SRMR = {f['srmr']:.3f}")
+                f"{chi}({f['df']}) = {f['chi2' + sc]:.2f}, p = {f['p' + sc]:.3g}; CFI = {f['cfi' + sc]:.3f}, "
+                f"TLI = {f['tli' + sc]:.3f}, RMSEA = {f['rmsea' + sc]:.3f} [{f['rmsea' + sc + '_ci_low']:.3f}, "
+                f"{f['rmsea' + sc + '_ci_high']:.3f}], SRMR = {f['srmr']:.3f}")
         return head + "\n" + self.reliability.to_string(index=False, float_format=lambda v: f"{v:.3f}")
 
 
-def rmsea_ci(chi2: float, df: int, n: int, level: float = 0.90) -> tuple[float, float, float]:
-    """RMSEA and its confidence interval from the noncentral χ² (Browne & Cudeck 1993).
-
-    Examples
-    --------
-    >>> r, lo, hi = rmsea_ci(10.2256, 8, 500)
-    >>> round(r, 4), lo
-    (0.0236, 0.0)
-    """
-    point = float(np.sqrt(max(chi2 - df, 0.0) / (df * n))) if df > 0 else np.nan
-    if df <= 0 or not np.isfinite(chi2):
-        return point, np.nan, np.nan
-
-    def lam(prob):
-        f = lambda L: _st.ncx2.cdf(chi2, df, L) - prob if L > 0 else _st.chi2.cdf(chi2, df) - prob
-        if f(0.0) < 0:
-            return 0.0
-        hi = max(chi2, 1.0)
-        while f(hi) > 0:
-            hi *= 2
-        return optimize.brentq(f, 0.0, hi, xtol=1e-10)
-
-    lo, hi = lam((1 + level) / 2), lam((1 - level) / 2)
-    return point, float(np.sqrt(lo / (df * n))), float(np.sqrt(hi / (df * n)))
-
-
-def incremental_fit(chi2: float, df: int, chi2_base: float, df_base: int) -> tuple[float, float]:
-    """CFI (Bentler 1990, bounded to [0, 1]) and TLI (Tucker & Lewis 1973) against the independence model.
-
-    ``CFI = 1 − max(χ² − df, 0) / max(χ²_b − df_b, χ² − df, 0)``;
-    ``TLI = (χ²_b/df_b − χ²/df) / (χ²_b/df_b − 1)``.
-    """
-    d, db = max(chi2 - df, 0.0), max(chi2_base - df_base, 0.0)
-    cfi = 1.0 - d / max(db, d) if max(db, d) > 0 else 1.0
-    tli = (chi2_base / df_base - chi2 / df) / (chi2_base / df_base - 1) if df > 0 and df_base > 0 else np.nan
-    return float(cfi), float(tli)
-
-
 def srmr(S: np.ndarray, Sigma: np.ndarray) -> float:
-    """Standardised root mean square residual from observed and implied covariances.
-
-    Both are turned into correlation matrices; the mean runs over the ``p(p+1)/2``
-    elements on and below the diagonal.
-    """
-    ds, dm = np.sqrt(np.diag(S)), np.sqrt(np.diag(Sigma))
-    R, P = S / np.outer(ds, ds), Sigma / np.outer(dm, dm)
-    i, j = np.tril_indices(len(S))
-    return float(np.sqrt(((R - P)[i, j] ** 2).mean()))
+    """lavaan's SRMR (``srmr_bentler``) of a covariance structure; see `servgap.stats.fitindex.srmr`."""
+    return fitindex.srmr(S, Sigma)["srmr"]
 
 
 def composite_reliability(std_loadings: np.ndarray) -> tuple[float, float]:
-    """``(CR, AVE)`` from the standardised loadings of one factor (Fornell & Larcker 1981)."""
+    """``(CR, AVE)`` from the standardised loadings of one factor (Fornell & Larcker 1981).
+
+    Examples
+    --------
+    >>> cr, ave = composite_reliability([0.7, 0.8, 0.9])
+    >>> round(cr, 4), round(ave, 4)
+    (0.8446, 0.6467)
+    """
     lam = np.asarray(std_loadings, float)
     s = lam.sum() ** 2
     return float(s / (s + (1 - lam ** 2).sum())), float((lam ** 2).mean())
-
-
-def _name(x: str) -> str:
-    return re.sub(r"\W", "_", str(x))
 
 
 def _items(survey, viewpoint):
@@ -146,87 +118,80 @@ def _items(survey, viewpoint):
     return survey.data[viewpoint]
 
 
-def cfa(survey, viewpoint: str = "perceived", missing: str = "listwise", rmsea_level: float = 0.90) -> CFAResult:
-    """Fit the correlated-factors CFA of the instrument's dimensions to one viewpoint.
+def _check_items(X, inst, ordered, source, viewpoint):
+    """Clear errors for items a CFA cannot use (constant, or non-integer when ordinal)."""
+    for j, item in enumerate(inst.item_ids):
+        values = np.unique(X[:, j])
+        if len(values) < 2:
+            raise DataError(f"survey {source!r}, viewpoint {viewpoint!r}, item {item!r}: every complete respondent "
+                            f"answered {values[0]:g}; a constant item has no covariance with its dimension. "
+                            "Leave the item out of the instrument for the CFA.")
+        if ordered and not np.allclose(values, np.round(values)):
+            odd = values[~np.isclose(values, np.round(values))][0]
+            raise ConfigError(f"survey {source!r}, viewpoint {viewpoint!r}, item {item!r}: ordered=True treats the "
+                              f"distinct ratings as ordered categories, but the item has value {odd:g}; use "
+                              "ordered=False for continuous scores.")
 
-    Parameters
-    ----------
-    survey : Survey
-    viewpoint : str
-        ``"perceived"`` (default), ``"expected"``, another viewpoint, or ``"gap"``
-        (item gap scores ``P − E``).
-    missing : {"listwise"}
-        Respondents with any missing item are left out (stated in ``fit``).
-    rmsea_level : float
-        Level of the RMSEA interval (0.90 by convention).
 
-    Returns
-    -------
-    CFAResult
+def _ml_fit(X, n, inst, source, viewpoint):
+    S = np.cov(X, rowvar=False, bias=True)
+    w = np.linalg.eigvalsh(S / np.sqrt(np.outer(np.diag(S), np.diag(S))))
+    if w[0] < 1e-10:
+        raise DataError(f"CFA of survey {source!r}, viewpoint {viewpoint!r}: the item covariance matrix of the {n} "
+                        f"complete respondents is singular (an item is a linear combination of others, or there are "
+                        f"fewer respondents than items); maximum likelihood needs it invertible. Use more respondents "
+                        f"or ordered=True.")
+    return sem.fit_ml(S, n, inst.item_dimension), None
 
-    Raises
-    ------
-    ImportError
-        semopy is not installed.
 
-    Examples
-    --------
-    >>> import servgap as sg
-    >>> cust, _ = sg.load_example()
-    >>> res = cfa(cust)                     # doctest: +SKIP
-    >>> res.fit["cfi"], res.reliability     # doctest: +SKIP
-    """
-    try:
-        import semopy
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError(INSTALL_HINT) from None
-    if missing != "listwise":
-        raise ConfigError(f"missing={missing!r}: only \"listwise\" is supported (semopy's FIML gives no valid fit "
-                          "statistics); impute first if listwise deletion loses too many respondents.")
-    inst = survey.instrument
-    X = _items(survey, viewpoint)
-    names = [f"i_{_name(i)}" for i in inst.item_ids]
-    facs = {d.id: f"F_{_name(d.id)}" for d in inst.dimensions}
-    keep = ~np.isnan(X).any(axis=1)
-    data = pd.DataFrame(X[keep], columns=names)
-    n, p, nf = len(data), len(names), len(inst.dimensions)
-    sizes = np.bincount(inst.item_dimension, minlength=nf)
-    if (sizes < 2).any():
-        raise ConfigError("CFA needs at least two items per dimension; "
-                          f"{inst.dimensions[int(np.argmin(sizes))].id!r} has {sizes.min()}.")
-    n_params = (p - nf) + p + nf + nf * (nf - 1) // 2
-    if n < max(200, 5 * n_params):
-        warnings.warn(f"CFA on {n} complete respondents for {n_params} parameters: below the usual minimum "
-                      f"(n >= 200 and n >= 5 per parameter = {5 * n_params}); estimates and fit are unstable.",
-                      MethodWarning, stacklevel=2)
-    desc = "\n".join(f"{facs[d.id]} =~ " + " + ".join(names[j] for j in np.flatnonzero(inst.item_dimension == k))
-                     for k, d in enumerate(inst.dimensions))
-    model = semopy.Model(desc)
-    model.fit(data)
-    est = model.inspect(std_est=True)
-    stats = semopy.calc_stats(model).iloc[0]
-    chi2, df = float(stats["chi2"]), int(stats["DoF"])
-    r, lo, hi = rmsea_ci(chi2, df, n, rmsea_level)
-    obs = list(model.vars["observed"])
-    order = [obs.index(c) for c in names]
-    S = np.asarray(model.mx_cov)[np.ix_(order, order)]
-    Sigma = np.asarray(model.calc_sigma()[0])[np.ix_(order, order)]
-    inv_item = dict(zip(names, inst.item_ids))
-    inv_fac = {v: k for k, v in facs.items()}
-    ld = est[est["op"] == "~"]
-    ld = ld[ld["rval"].isin(inv_fac)]
-    num = lambda s: pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
-    loadings = pd.DataFrame(dict(dimension=ld["rval"].map(inv_fac).to_numpy(),
-                                 item=ld["lval"].map(inv_item).to_numpy(), estimate=num(ld["Estimate"]),
-                                 std_loading=num(ld["Est. Std"]), se=num(ld["Std. Err"]), z=num(ld["z-value"]),
-                                 p=num(ld["p-value"])))
-    dims = inst.dimension_ids
-    phi = np.eye(nf)
-    cov = est[(est["op"] == "~~") & est["lval"].isin(inv_fac) & est["rval"].isin(inv_fac)]
-    for lv, rv, r_std in zip(cov["lval"], cov["rval"], pd.to_numeric(cov["Est. Std"])):
-        a, b = dims.index(inv_fac[lv]), dims.index(inv_fac[rv])
-        if a != b:
-            phi[a, b] = phi[b, a] = float(r_std)
+def _ordinal_fit(X, n, inst, source, viewpoint):
+    pc = polychoric(X, names=inst.item_ids)
+    i, j = np.tril_indices(X.shape[1], -1)
+    fit = sem.fit_dwls(pc.r[i, j], pc.gamma, n, inst.item_dimension)
+    fit.extra["polychoric"] = pc
+    rows = [dict(dimension=inst.dimension_ids[inst.item_dimension[k]], item=item, threshold=t + 1, value=float(v))
+            for k, item in enumerate(inst.item_ids) for t, v in enumerate(pc.thresholds[k])]
+    return fit, pd.DataFrame(rows)
+
+
+def _fit_dict(fit, viewpoint, n_params, level) -> dict:
+    ordinal = fit.estimator == "DWLS"
+    n_rmsea = fit.n - 1 if ordinal else fit.n           # lavaan: N for ML, N − 1 for DWLS
+    chi2, df = float(fit.chi2), int(fit.df)
+    xb, dfb = float(fit.extra["chi2_baseline"]), int(fit.extra["df_baseline"])
+    r, lo, hi = rmsea_ci(chi2, df, n_rmsea, level)
+    cfi, tli = incremental_fit(chi2, df, xb, dfb)
+    out = dict(viewpoint=viewpoint, estimator="WLSMV" if ordinal else "ML",
+               test="scaled.shifted" if ordinal else "standard", missing="listwise", n=fit.n, n_params=n_params,
+               chi2=chi2, df=df, p=np.nan if ordinal else float(_st.chi2.sf(chi2, df)),
+               chi2_baseline=xb, df_baseline=dfb, cfi=cfi, tli=tli, rmsea=r, rmsea_ci_low=lo, rmsea_ci_high=hi,
+               rmsea_ci_level=level, **fitindex.srmr(fit.extra["S"], fit.implied, correlations=ordinal),
+               converged=fit.converged, iterations=fit.iterations, max_gradient=float(np.max(np.abs(fit.gradient))))
+    out.update(dict.fromkeys(_SCALED_KEYS, np.nan))
+    if ordinal:
+        v, gamma = fit.extra["v"], fit.extra["gamma"]
+        ss = fitindex.scaled_shifted(chi2, df, *fitindex.ugamma_traces(v, fit.extra["delta"], gamma))
+        bs = fitindex.scaled_shifted(xb, dfb, *fitindex.ugamma_traces(v, None, gamma))
+        rs, rlo, rhi = rmsea_ci(ss["chi2"], df, n_rmsea, level)
+        cfi_s, tli_s = incremental_fit(ss["chi2"], df, bs["chi2"], dfb)
+        out.update(chi2_scaled=ss["chi2"], p_scaled=ss["p"], scaling_factor=ss["scaling_factor"],
+                   shift_parameter=ss["shift"], chi2_baseline_scaled=bs["chi2"], cfi_scaled=cfi_s,
+                   tli_scaled=tli_s, rmsea_scaled=rs, rmsea_scaled_ci_low=rlo, rmsea_scaled_ci_high=rhi)
+    return out
+
+
+def _loadings(fit, inst) -> pd.DataFrame:
+    st = fit.structure
+    est = fit.lam[np.arange(st.p), st.item_factor]
+    se = np.full(st.p, np.nan)
+    se[st.free] = fit.se[:len(st.free)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = est / se
+    return pd.DataFrame(dict(dimension=[inst.dimension_ids[k] for k in st.item_factor], item=list(inst.item_ids),
+                             estimate=est, std_loading=fit.std_loadings, se=se, z=z, p=2 * _st.norm.sf(np.abs(z))))
+
+
+def _validity(loadings, phi, dims, sizes):
     rel = []
     for k, d in enumerate(dims):
         cr, ave = composite_reliability(loadings.loc[loadings["dimension"] == d, "std_loading"])
@@ -237,16 +202,86 @@ def cfa(survey, viewpoint: str = "perceived", missing: str = "listwise", rmsea_l
     rel = pd.DataFrame(rel)
     flm = phi.copy()
     np.fill_diagonal(flm, rel["sqrt_ave"].to_numpy())
-    fl = pd.DataFrame(flm, index=dims, columns=dims)
-    if (np.abs(phi) > 1).any() or (loadings["std_loading"].abs() > 1).any():
+    return rel, pd.DataFrame(flm, index=dims, columns=dims)
+
+
+def cfa(survey, viewpoint: str = "perceived", ordered: bool = False, missing: str = "listwise",
+        rmsea_level: float = 0.90) -> CFAResult:
+    """Fit the correlated-factors CFA of the instrument's dimensions to one viewpoint.
+
+    Parameters
+    ----------
+    survey : Survey
+    viewpoint : str
+        ``"perceived"`` (default), ``"expected"``, another viewpoint, or ``"gap"``
+        (item gap scores ``P − E``).
+    ordered : bool
+        ``False``: maximum likelihood on the covariances (lavaan ``estimator = "ML"``).
+        ``True``: the ratings are ordinal categories; polychoric correlations, DWLS and
+        the robust WLSMV test (lavaan ``ordered = TRUE, estimator = "WLSMV"``).
+    missing : {"listwise"}
+        Respondents with any missing item are left out (stated in ``fit``).
+    rmsea_level : float
+        Level of the RMSEA interval (0.90 by convention).
+
+    Returns
+    -------
+    CFAResult
+
+    Examples
+    --------
+    >>> import warnings
+    >>> cust, _ = sg.load_example()
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")       # the synthetic example gives an improper solution
+    ...     res = cfa(cust)
+    ...     ordinal = cfa(cust, ordered=True)
+    >>> res.fit["estimator"], res.fit["n"], res.fit["df"], bool(res.fit["converged"])
+    ('ML', 755, 199, True)
+    >>> ordinal.fit["estimator"], ordinal.fit["df"], bool(np.isfinite(ordinal.fit["cfi_scaled"]))
+    ('WLSMV', 199, True)
+    >>> list(ordinal.thresholds.columns)
+    ['dimension', 'item', 'threshold', 'value']
+    """
+    if not isinstance(ordered, (bool, np.bool_)):
+        raise ConfigError(f"ordered={ordered!r}: use True (every item is ordinal) or False (ratings as continuous).")
+    if missing != "listwise":
+        raise ConfigError(f"missing={missing!r}: only \"listwise\" is supported; impute first if listwise deletion "
+                          "loses too many respondents.")
+    inst = survey.instrument
+    X = _items(survey, viewpoint)
+    X = X[~np.isnan(X).any(axis=1)]
+    n, p, nf = len(X), len(inst.item_ids), len(inst.dimensions)
+    sizes = np.bincount(inst.item_dimension, minlength=nf)
+    if (sizes < 2).any():
+        raise ConfigError("CFA needs at least two items per dimension; "
+                          f"{inst.dimensions[int(np.argmin(sizes))].id!r} has {sizes.min()}.")
+    if n < 3:
+        raise DataError(f"CFA of survey {survey.source!r}, viewpoint {viewpoint!r}: only {n} respondents answered "
+                        "every item; listwise deletion leaves too few for a CFA.")
+    _check_items(X, inst, ordered, survey.source, viewpoint)
+    n_params = (p - nf) + nf + nf * (nf - 1) // 2
+    n_params += sum(len(np.unique(X[:, j])) - 1 for j in range(p)) if ordered else p
+    if n < max(200, 5 * n_params):
+        warnings.warn(f"CFA on {n} complete respondents for {n_params} parameters: below the usual minimum "
+                      f"(n >= 200 and n >= 5 per parameter = {5 * n_params}); estimates and fit are unstable.",
+                      MethodWarning, stacklevel=2)
+    fit, thresholds = (_ordinal_fit if ordered else _ml_fit)(X, n, inst, survey.source, viewpoint)
+    if not fit.converged:
+        warnings.warn(f"the CFA of {viewpoint!r} did not converge (largest gradient "
+                      f"{np.max(np.abs(fit.gradient)):.2g}); the estimates are not a maximum.", MethodWarning,
+                      stacklevel=2)
+    loadings = _loadings(fit, inst)
+    dims = list(inst.dimension_ids)
+    phi = fit.factor_correlations
+    rel, fl = _validity(loadings, phi, dims, sizes)
+    if (np.abs(phi) > 1).any() or (loadings["std_loading"].abs() > 1).any() or (fit.psi < 0).any():
         warnings.warn("improper CFA solution (Heywood case): a factor correlation or standardised loading exceeds 1 "
-                      "in absolute value; the dimensions are not separable in these data.", MethodWarning, stacklevel=2)
-    cfi, tli = incremental_fit(chi2, df, float(stats["chi2 Baseline"]), int(stats["DoF Baseline"]))
-    fit = dict(viewpoint=viewpoint, estimator="ML", missing="listwise", n=n, n_params=n_params, chi2=chi2, df=df,
-               p=float(stats["chi2 p-value"]), cfi=cfi, tli=tli, rmsea=r,
-               rmsea_ci_low=lo, rmsea_ci_high=hi, rmsea_ci_level=rmsea_level, srmr=srmr(S, Sigma))
+                      "in absolute value (or a residual variance is negative); the dimensions are not separable in "
+                      "these data.", MethodWarning, stacklevel=2)
     return CFAResult(loadings=loadings, reliability=rel, fornell_larcker=fl,
-                     factor_correlations=pd.DataFrame(phi, index=dims, columns=dims), fit=fit, model=model)
+                     factor_correlations=pd.DataFrame(phi, index=dims, columns=dims),
+                     fit=_fit_dict(fit, viewpoint, n_params, rmsea_level), thresholds=thresholds, model=fit)
 
 
 def cfa_table(res, viewpoint: str = "perceived", **kwargs) -> CFAResult:

@@ -25,7 +25,7 @@ from .results import GapAnalysis
 
 def analyze(survey, by=None, test: str = "t", correction: str = "holm", alpha: float = 0.05,
             confidence: float = 0.95, weighted: bool = True, min_items: float | None = None, gaps=None,
-            wave: str | None = None) -> GapAnalysis:
+            wave: str | None = None, variance: str = "kish", lonely_psu: str = "adjust") -> GapAnalysis:
     """Compute every measurable gap per item, dimension and segment, with tests.
 
     Parameters
@@ -55,6 +55,19 @@ def analyze(survey, by=None, test: str = "t", correction: str = "holm", alpha: f
     wave : str, optional
         A segment column holding the survey wave (e.g. ``"quarter"``). It is added to
         ``by`` and `GapAnalysis.waves` then reports the change between waves.
+    variance : {"kish", "design"}
+        ``"kish"``: ``se = sd / √n_eff`` with Kish's effective n, ``df = n_eff − 1``.
+        ``"design"``: Taylor-linearisation standard errors over the sampling design
+        declared in ``read_survey(strata=..., cluster=...)`` (PSUs with replacement
+        within strata; segments are domains of the whole design), t tests and intervals
+        with the design df (#PSU − #strata), as R ``survey::svymean``/``svyby``. A survey
+        without design columns counts every respondent as its own PSU in one stratum.
+        Gap 1 adds the variances of its two surveys (Satterthwaite df).
+    lonely_psu : {"adjust", "certainty", "fail"}
+        With ``variance="design"``, a stratum with a single PSU: centred at the grand
+        mean (``"adjust"``, conservative, with a `MethodWarning`), counted as
+        self-representing with no variance (``"certainty"``, warned too), or an error
+        (``"fail"``, R's default).
 
     Returns
     -------
@@ -72,6 +85,7 @@ def analyze(survey, by=None, test: str = "t", correction: str = "holm", alpha: f
     2    5  tangibles    B03  202
     """
     settings = Settings.of(by=by, test=test, correction=correction, alpha=alpha, confidence=confidence,
-                           weighted=weighted, min_items=min_items, gaps=gaps, wave=wave)
+                           weighted=weighted, min_items=min_items, gaps=gaps, wave=wave, variance=variance,
+                           lonely_psu=lonely_psu)
     surveys = as_surveys(survey)
     return GapAnalysis.of(surveys, compute(surveys, settings), settings)

@@ -208,8 +208,8 @@ class GapAnalysis:
 
     @cached_property
     def validity(self):
-        """Confirmatory factor analysis of the dimension structure (needs the ``sem`` extra)."""
-        from .cfa import cfa_table          # scipy.optimize and, inside, semopy: loaded on first use
+        """Confirmatory factor analysis (ML) of the dimension structure of the perceptions (`servgap.analysis.cfa`)."""
+        from .cfa import cfa_table          # the SEM numerics load on first use
 
         return cfa_table(self)
 

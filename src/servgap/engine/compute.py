@@ -23,6 +23,7 @@ import pandas as pd
 from ..errors import DataQualityWarning, MethodWarning, PairingError
 from ..model.gaps import COMPARISONS
 from ..surveys import ledger as lg
+from .design import design_of
 from .kernel import Plan
 from .partitions import survey_partial
 from .segments import Segmentation, segment, segment_columns
@@ -47,7 +48,7 @@ def plan_jobs(surveys, seg: Segmentation, settings: Settings):
     by, vpmap = list(settings.by), surveys.viewpoint_map()
     wanted = None if settings.gaps is None else set(settings.gaps)
     missing_rows, jobs = [], []
-    plans = {id(s): Plan(seg.G, [], [], settings.weighted, settings.test == "wilcoxon", by)
+    plans = {id(s): Plan(seg.G, [], [], settings.weighted, settings.test == "wilcoxon", by, design_of(s, settings))
              for s in surveys if id(s) in seg.codes}
     for comp in COMPARISONS:
         if wanted is not None and comp.gap not in wanted:

@@ -58,6 +58,7 @@ class Plan:
     weighted: bool
     rank: bool              # rank tests requested: keep an unweighted histogram as well
     by: list                # segment columns (count respondents without a segment)
+    design: object = None   # variance="design": the survey's `servgap.engine.design.Design`
 
 
 @dataclass
@@ -68,11 +69,12 @@ class Cell:
     hist_u: st.GroupedHistogram | st.DenseHistogram | None  # unweighted, for rank tests on weighted data
     sums: np.ndarray | None                 # (2, units × G): Σw·B, Σw over non-missing B; paired only
     units: int
+    design: object = None                   # variance="design": `servgap.engine.design.DesignPartial`
 
     def sparse(self) -> "Cell":
         """The same statistics with sparse histograms (what the finishing code takes)."""
         return Cell(st.sparse(self.hist), None if self.hist_u is None else st.sparse(self.hist_u), self.sums,
-                    self.units)
+                    self.units, self.design)
 
 
 def unit_groups(g: np.ndarray, U: int, G: int) -> np.ndarray:
@@ -231,6 +233,8 @@ def block_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = None)
             levels = single_levels(s, vp, mi)
         for level, X in levels.items():
             out[("single", vp, level)] = _cell(X, gg(X), G, w, plan.rank)
+    if plan.design is not None:          # variance="design": per-PSU sums beside every cell
+        plan.design.attach(out, s, g, plan)
     return out
 
 
@@ -249,7 +253,8 @@ def blocked_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = Non
 
 def _merge_cells(a: Cell, b: Cell) -> Cell:
     return Cell(st.merge(a.hist, b.hist), None if a.hist_u is None else st.merge(a.hist_u, b.hist_u),
-                None if a.sums is None else a.sums + b.sums, a.units)
+                None if a.sums is None else a.sums + b.sums, a.units,
+                None if a.design is None else a.design.merge(b.design))
 
 
 def merge_partials(a: dict, b: dict) -> dict:

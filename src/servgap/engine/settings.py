@@ -14,6 +14,10 @@ from ..errors import ConfigError
 from ..stats.multiplicity import METHODS
 
 TESTS = ("t", "wilcoxon")
+#: Variance estimators: Kish's effective n, or Taylor linearisation over the sampling design.
+VARIANCES = ("kish", "design")
+#: Handling of a stratum with a single PSU under ``variance="design"`` (`servgap.engine.design`).
+LONELY_PSU = ("adjust", "certainty", "fail")
 
 
 @dataclass(frozen=True)
@@ -38,13 +42,21 @@ class Settings(Mapping):
     min_items: float | None = None
     gaps: tuple | None = None
     wave: str | None = None
+    variance: str = "kish"
+    lonely_psu: str = "adjust"
 
     @classmethod
     def of(cls, by=None, test: str = "t", correction: str = "holm", alpha: float = 0.05, confidence: float = 0.95,
-           weighted: bool = True, min_items: float | None = None, gaps=None, wave: str | None = None) -> "Settings":
+           weighted: bool = True, min_items: float | None = None, gaps=None, wave: str | None = None,
+           variance: str = "kish", lonely_psu: str = "adjust") -> "Settings":
         """Check the options and normalise them (``by`` a tuple with ``wave`` added)."""
         if test not in TESTS:
             raise ConfigError(f"test={test!r}; use \"t\" or \"wilcoxon\".")
+        if variance not in VARIANCES:
+            raise ConfigError(f"variance={variance!r}; use \"kish\" (Kish effective n) or \"design\" "
+                              "(Taylor linearisation over the strata and clusters declared in read_survey).")
+        if lonely_psu not in LONELY_PSU:
+            raise ConfigError(f"lonely_psu={lonely_psu!r}; use one of {', '.join(map(repr, LONELY_PSU))}.")
         if correction not in METHODS:
             raise ConfigError(f"correction={correction!r}; use one of {', '.join(METHODS)}.")
         if not (0 < confidence < 1) or not (0 < alpha < 1):
@@ -55,7 +67,7 @@ class Settings(Mapping):
         if wave is not None and wave not in by:
             by.append(wave)
         return cls(tuple(by), test, correction, float(alpha), float(confidence), bool(weighted), min_items,
-                   None if gaps is None else tuple(int(g) for g in gaps), wave)
+                   None if gaps is None else tuple(int(g) for g in gaps), wave, variance, lonely_psu)
 
     @classmethod
     def from_mapping(cls, data: Mapping) -> "Settings":

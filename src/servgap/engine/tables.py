@@ -15,6 +15,7 @@ import pandas as pd
 
 from .. import stats as st
 from ..stats import adjust
+from .design import design_columns
 from .kernel import Cell
 from .segments import Segmentation
 
@@ -151,6 +152,9 @@ def finish_cell(comp, level, inst, seg, later: Cell, bench: Cell | None, test, c
             out.update(statistic=rk["statistic"], df=np.full(len(out["n"]), np.nan), p=rk["p"], effect=rk["effect"])
         mb, ml = mb_.mean, ml_.mean
     out["mean_gap"] = np.where(out["n"] > 0, out["mean_gap"], np.nan)
+    if later.design is not None:         # variance="design": se, CI (and the t test) from the sampling design
+        out.update(design_columns(later.design, None if paired else bench.design, out["mean_gap"], confidence,
+                                  ("se", "ci_low", "ci_high") if test == "wilcoxon" else None))
     test_name = {("t", True): "t", ("t", False): "welch_t", ("wilcoxon", True): "wilcoxon",
                  ("wilcoxon", False): "mann_whitney"}[(test, paired)]
     extra = dict(test=test_name, paired=paired,

@@ -261,6 +261,9 @@ class _Builder:
                 "correction": t["corrections"].get(s.correction, s.correction),
                 "test_text": t["test_wilcoxon"] if s.test == "wilcoxon" else t["test_t"],
                 "weight_text": t["weights_on"] if s.weighted and self.has_weights() else t["weights_off"]}
+        if s.get("variance") == "design":        # analyze(variance="design"): say how the variances were made
+            weighted = s.weighted and self.has_weights()
+            fill["weight_text"] = ("" if weighted else t["weights_off"] + " ") + t["variance_design"]
         return [(h, body.format(**fill)) for h, body in t["method_items"]]
 
     def settings_in_words(self):

@@ -66,6 +66,10 @@ STRINGS = {
         "weights_on": "Survey weights are used: weighted means, weighted SD (reliability weights) and Kish's "
                       "effective sample size n_eff = (Σw)² / Σw² for the tests.",
         "weights_off": "No survey weights were used.",
+        "variance_design": "Standard errors, confidence intervals and t tests are design-based: Taylor "
+                           "linearisation of the weighted mean gap, primary sampling units (PSUs) drawn with "
+                           "replacement within strata, each segment a domain of the whole design, and the design "
+                           "degrees of freedom (PSUs minus strata).",
         "cli_worst": "Largest significant shortfalls:", "cli_files": "Files written:",
         "basis_label": {"measured": "measured", "inferred": "inferred", "not significant": "not significant"},
         "tests": {"t": "paired t-test", "welch_t": "Welch t-test", "wilcoxon": "Wilcoxon signed-rank test",
@@ -89,10 +93,14 @@ STRINGS = {
         "setting_names": {"by": "Segments", "test": "Test", "correction": "Correction for multiple testing",
                           "alpha": "Significance level (α)", "confidence": "Confidence level", "weighted":
                           "Survey weights used", "min_items": "Items needed for a dimension score",
-                          "gaps": "Gaps computed", "wave": "Wave column"},
+                          "gaps": "Gaps computed", "wave": "Wave column", "variance": "Variance estimation",
+                          "lonely_psu": "Strata with one PSU"},
         "setting_values": {"none": "none", "all_gaps": "every gap the data allow",
                            "min_items_default": "each survey's own rule ({share:.0%} of a dimension's items)",
-                           "min_items": "{share:.0%} of a dimension's items"},
+                           "min_items": "{share:.0%} of a dimension's items",
+                           "kish": "Kish effective sample size", "design": "design-based (Taylor linearisation)",
+                           "adjust": "centred at the overall mean (adjust)", "certainty": "left out of the variance (certainty)",
+                           "fail": "an error (fail)"},
         "corrections": {"holm": "Holm", "bonferroni": "Bonferroni", "fdr_bh": "Benjamini–Hochberg (FDR)",
                         "none": "none"},
         "values": {"zone": {"below": "below the zone", "inside": "inside the zone", "above": "above the zone"},
@@ -164,6 +172,9 @@ STRINGS = {
         "weights_on": "使用了调查权重：加权均值、加权标准差（可靠性权重），检验采用 Kish 有效样本量 "
                       "n_eff = (Σw)² / Σw²。",
         "weights_off": "未使用调查权重。",
+        "variance_design": "标准误、置信区间和 t 检验均基于抽样设计：对加权平均差距作泰勒线性化，"
+                           "按层内有放回抽取初级抽样单元（PSU）估计方差，各细分群体作为整个设计中的子总体，"
+                           "自由度为 PSU 数减去层数。",
         "cli_worst": "最大的显著不足：", "cli_files": "已写出的文件：",
         "basis_label": {"measured": "已测量", "inferred": "推断", "not significant": "不显著"},
         "tests": {"t": "配对 t 检验", "welch_t": "Welch t 检验", "wilcoxon": "Wilcoxon 符号秩检验",
@@ -185,10 +196,12 @@ STRINGS = {
         "more_rows": "显示 {total} 行中的 {shown} 行；完整表格见 Excel 工作簿和 JSON 文件。",
         "setting_names": {"by": "分组", "test": "检验方法", "correction": "多重比较校正", "alpha": "显著性水平（α）",
                           "confidence": "置信水平", "weighted": "是否使用调查权重", "min_items": "计算维度得分所需题项",
-                          "gaps": "计算的差距", "wave": "批次列"},
+                          "gaps": "计算的差距", "wave": "批次列", "variance": "方差估计", "lonely_psu": "只有一个 PSU 的层"},
         "setting_values": {"none": "无", "all_gaps": "数据允许的全部差距",
                            "min_items_default": "按各问卷自身的规则（维度题项的 {share:.0%}）",
-                           "min_items": "维度题项的 {share:.0%}"},
+                           "min_items": "维度题项的 {share:.0%}",
+                           "kish": "Kish 有效样本量", "design": "基于抽样设计（泰勒线性化）",
+                           "adjust": "以总体均值为中心（adjust）", "certainty": "不计入方差（certainty）", "fail": "报错（fail）"},
         "corrections": {"holm": "Holm", "bonferroni": "Bonferroni", "fdr_bh": "Benjamini–Hochberg（FDR）", "none": "不校正"},
         "values": {"zone": {"below": "低于容忍区间", "inside": "在容忍区间内", "above": "高于容忍区间"},
                    "importance_basis": {"stated": "陈述重要性（100 分分配）", "derived": "推导重要性（Shapley R²）"},

@@ -196,4 +196,8 @@ def settings_in_words(res, lang: str) -> list[tuple[str, str]]:
              "min_items": (v["min_items"].format(share=s.min_items) if s.min_items is not None else
                            v["min_items_default"].format(share=min(shares) if shares else 0.5)),
              "gaps": ", ".join(map(str, s.gaps)) if s.gaps else v["all_gaps"], "wave": s.wave or v["none"]}
-    return [(t["setting_names"][k], words[k]) for k in t["setting_names"]]
+    variance = getattr(s, "variance", "kish")
+    words["variance"] = v.get(variance, variance)
+    words["lonely_psu"] = v.get(getattr(s, "lonely_psu", ""), getattr(s, "lonely_psu", ""))
+    names = [k for k in t["setting_names"] if k != "lonely_psu" or variance == "design"]
+    return [(t["setting_names"][k], words[k]) for k in names]

@@ -38,11 +38,20 @@ def _likert(x, lo=1, hi=7):
 
 
 def make_bank_example(seed: int = 20240601, n_customers: int = 1200, staff_per_branch: int = 8):
-    """Generate the synthetic example. Returns ``(customers, staff)`` DataFrames."""
-    rng = np.random.default_rng(seed)
+    """Generate the synthetic example. Returns ``(customers, staff)`` DataFrames.
+
+    >>> cust, staff = make_bank_example(n_customers=30, staff_per_branch=2)
+    >>> cust.shape, staff.shape
+    ((30, 99), (12, 146))
+    """
+    rng = np.random.default_rng(seed)       # one stream: customers first, then staff
+    return _customers(rng, n_customers), _staff(rng, staff_per_branch)
+
+
+def _customers(rng, n: int) -> pd.DataFrame:
+    """Customers: E/P per item with planted shortfalls, importance, weights, waves, zone of tolerance."""
     inst = SERVQUAL22
     dims = [inst.dimensions[k].id for k in inst.item_dimension]
-    n = n_customers
     branch = rng.choice(BRANCHES, size=n, p=[0.2, 0.18, 0.17, 0.16, 0.15, 0.14])
     segment = rng.choice(["retail", "private", "business"], size=n, p=[0.6, 0.15, 0.25])
     wave = rng.choice(["2025Q1", "2025Q2"], size=n)
@@ -85,8 +94,13 @@ def make_bank_example(seed: int = 20240601, n_customers: int = 1200, staff_per_b
         ade = _likert(des - 1.5 - rng.gamma(2, 0.4, n)).astype(float)
         des[~q2], ade[~q2] = np.nan, np.nan
         df[f"D_{iid}"], df[f"A_{iid}"] = des, ade
+    return df
 
-    # staff survey: management perception (M), specifications (S), delivery (D), communications (C)
+
+def _staff(rng, staff_per_branch: int) -> pd.DataFrame:
+    """Staff: management perception (M), specifications (S), delivery (D), communications (C), constructs."""
+    inst = SERVQUAL22
+    dims = [inst.dimensions[k].id for k in inst.item_dimension]
     rows = []
     cons = read_yaml(resource_path("gap_constructs.yaml"))
     k = 0
@@ -110,8 +124,7 @@ def make_bank_example(seed: int = 20240601, n_customers: int = 1200, staff_per_b
                     v = (6 - v) if it.get("reverse") else v      # raw answer to a negatively worded item
                     r[it["id"]] = int(_likert(v, 1, 5))
             rows.append(r)
-    staff = pd.DataFrame(rows)
-    return df, staff
+    return pd.DataFrame(rows)
 
 
 def example_path(name: str = "customers") -> str:

@@ -77,8 +77,9 @@ def read_table(source, *, encoding: str | None = None, sheet=0, sep: str | None 
             raise DataError(f"{where(file=name)}: {exc}; choose the sheet with sheet=.") from None
     elif suffix in (".sav", ".zsav"):
         pyreadstat = _need("spss")
-        df, m = pyreadstat.read_sav(str(path))
-        meta = {"value_labels": m.variable_value_labels, "column_labels": dict(zip(m.column_names, m.column_labels))}
+        df, m = pyreadstat.read_sav(str(path), user_missing=True)     # user-missing values become declared codes
+        meta = {"value_labels": m.variable_value_labels, "column_labels": dict(zip(m.column_names, m.column_labels)),
+                "missing_ranges": m.missing_ranges}
     else:
         raise ConfigError(f"{where(file=name)}: unknown file type {suffix!r}; servgap reads "
                           ".csv, .tsv, .xlsx, .parquet and .sav files, or a DataFrame.")

@@ -93,7 +93,7 @@ def _needed_columns(columns_of, inst, opts: ReadOptions, name: str) -> list[str]
     """Validate the mapping against the schema (no data read) and list the columns used."""
     meta = pd.DataFrame(columns=list(columns_of))
     need: list[str] = []
-    for col, what in [(opts.id, "id"), (opts.weight, "weight")]:
+    for col, what in [(opts.id, "id"), (opts.weight, "weight"), (opts.strata, "strata"), (opts.cluster, "cluster")]:
         if col is not None:
             require_column(meta, col, name, what)
             need.append(col)
@@ -204,10 +204,17 @@ class DaskSurvey(Survey):
 
     Examples
     --------
-    >>> import dask.dataframe as dd, servgap as sg                       # doctest: +SKIP
-    >>> big = sg.read_survey("responses/", engine="dask", columns={"expected": "E{item}",
-    ...                      "perceived": "P{item}"}, segments="branch")  # doctest: +SKIP
-    >>> sg.analyze(big, by="branch").dimensions                          # doctest: +SKIP
+    >>> import pytest, warnings
+    >>> dd = pytest.importorskip("dask.dataframe")
+    >>> frame = dd.from_pandas(pd.read_csv(sg.example_path("customers")), npartitions=3)
+    >>> big = sg.read_survey(frame, columns={"expected": "E{item}", "perceived": "P{item}"},
+    ...                      segments="branch", missing=[0])
+    >>> big.npartitions, big.n
+    (3, 1200)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     sg.analyze(big, by="branch").dimensions.shape[0]
+    30
     """
 
     def __init__(self, frame, instrument, opts: ReadOptions, source: str):
@@ -238,6 +245,14 @@ class DaskSurvey(Survey):
         """Distinct combinations of the ``by`` columns over all partitions."""
         return _plain_strings(self.frame[list(by)].drop_duplicates().compute().reset_index(drop=True))
 
+    def count_rows(self, cols: list[str]) -> pd.DataFrame:
+        """Distinct combinations of ``cols`` over all partitions with their number of rows (``count``).
+
+        Rows with an empty value are left out (reading the partition reports them).
+        """
+        counts = self.frame[list(cols)].dropna().groupby(list(cols), observed=True).size().compute()
+        return _plain_strings(counts.rename("count").reset_index())
+
     def map_reduce(self, fn, merge, *args):
         """``fn(survey, *args)`` on every validated partition, merged pairwise with ``merge``.
 
@@ -266,6 +281,8 @@ class DaskSurvey(Survey):
     segments = property(lambda self: self.to_survey().segments)
     weights = property(lambda self: self.to_survey().weights)
     importance = property(lambda self: self.to_survey().importance)
+    strata = property(lambda self: self.to_survey().strata)
+    cluster = property(lambda self: self.to_survey().cluster)
     extra = property(lambda self: self.to_survey().extra)
 
     def __repr__(self) -> str:

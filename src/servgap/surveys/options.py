@@ -8,6 +8,8 @@ from typing import Any, Mapping
 
 from ..errors import ConfigError
 from ..model.gaps import check_viewpoint
+from .platforms import PLATFORMS
+from .screening import screen_options
 
 LAYOUTS = ("wide", "long")
 OUT_OF_RANGE = ("error", "missing")
@@ -26,10 +28,12 @@ class ReadOptions:
     to every Dask partition.
     """
 
-    columns: Mapping[str, Any]
+    columns: Mapping[str, Any] | None
     id: str | None = None
     segments: tuple = ()
     weight: str | None = None
+    strata: str | None = None
+    cluster: str | None = None
     importance: Any = None
     missing: tuple = ()
     out_of_range: str = "error"
@@ -40,17 +44,31 @@ class ReadOptions:
     encoding: str | None = None
     sheet: Any = 0
     name: str | None = None
+    platform: str = "auto"
+    scale_labels: Any = "auto"
+    screen: Mapping[str, Any] | None = None
 
     @classmethod
-    def of(cls, *, columns, id=None, segments=None, weight=None, importance=None, missing=None,
-           out_of_range="error", min_items=0.5, keep=None, layout="wide", long_columns=None,
-           encoding=None, sheet=0, name=None) -> "ReadOptions":
-        """Check the arguments of ``read_survey`` and normalise them (lists become tuples)."""
-        if not columns:
-            raise ConfigError("columns= is required: map each viewpoint to a column pattern, e.g. "
+    def of(cls, *, columns=None, id=None, segments=None, weight=None, strata=None, cluster=None,
+           importance=None, missing=None, out_of_range="error", min_items=0.5, keep=None, layout="wide", long_columns=None,
+           encoding=None, sheet=0, name=None, platform="auto", scale_labels="auto", screen=None) -> "ReadOptions":
+        """Check the arguments of ``read_survey`` and normalise them (lists become tuples).
+
+        ``columns=None`` means "use what `servgap.suggest_columns` proposes" (wide layout only).
+        """
+        if columns is not None and not isinstance(columns, Mapping):
+            raise ConfigError(f"columns= must map viewpoints to column patterns or mappings, not {columns!r}; e.g. "
                               "columns={\"expected\": \"E{item}\", \"perceived\": \"P{item}\"}.")
-        for vp in columns:
+        if columns is not None and not columns:
+            raise ConfigError("columns= is empty: map each viewpoint to a column pattern, e.g. "
+                              "columns={\"expected\": \"E{item}\", \"perceived\": \"P{item}\"}, or leave it out "
+                              "to use what sg.suggest_columns() proposes.")
+        if columns is None and layout == "long":
+            raise ConfigError("layout=\"long\" needs columns= mapping each viewpoint to its code in the long table.")
+        for vp in columns or ():
             check_viewpoint(vp, "columns=: ")
+        if platform not in PLATFORMS:
+            raise ConfigError(f"platform={platform!r}; use one of {', '.join(PLATFORMS)}.")
         if out_of_range not in OUT_OF_RANGE:
             raise ConfigError(f"out_of_range={out_of_range!r}; use \"error\" or \"missing\".")
         if layout not in LAYOUTS:
@@ -58,9 +76,17 @@ class ReadOptions:
         if isinstance(min_items, bool) or not isinstance(min_items, (int, float)) or not 0 < min_items <= 1:
             raise ConfigError(f"min_items={min_items!r} must be a share in (0, 1], e.g. 0.5.")
         codes = missing if isinstance(missing, (list, tuple, set, frozenset)) else ([] if missing is None else [missing])
-        return cls(columns=dict(columns), id=id, segments=_names(segments), weight=weight, importance=importance,
-                   missing=tuple(codes), out_of_range=out_of_range, min_items=min_items, keep=_names(keep),
-                   layout=layout, long_columns=long_columns, encoding=encoding, sheet=sheet, name=name)
+        for what, col in (("strata", strata), ("cluster", cluster)):
+            if col is not None and not isinstance(col, str):
+                raise ConfigError(f"{what}={col!r} must be one column name (combine several columns into one first).")
+        if strata is not None and strata == cluster:
+            raise ConfigError(f"strata and cluster both name column {strata!r}: every stratum would hold a single "
+                              "PSU. Give the column of the primary sampling units within the strata as cluster=.")
+        return cls(columns=None if columns is None else dict(columns), id=id, segments=_names(segments),
+                   weight=weight, strata=strata, cluster=cluster, importance=importance, missing=tuple(codes),
+                   out_of_range=out_of_range, min_items=min_items, keep=_names(keep), layout=layout,
+                   long_columns=long_columns, encoding=encoding, sheet=sheet, name=name, platform=platform,
+                   scale_labels=scale_labels, screen=screen_options(screen))
 
     def importance_columns(self, dimension_ids: list[str]) -> list[str]:
         """The importance columns named by a ``{dimension}`` pattern or a mapping."""
@@ -72,6 +98,10 @@ class ReadOptions:
         return []
 
     def carried_columns(self, dimension_ids: list[str]) -> list[str]:
-        """Columns carried along besides the ratings: segments, kept columns, weight, importance."""
-        return [*self.segments, *self.keep, *([self.weight] if self.weight else []),
+        """Columns carried along besides the ratings: segments, kept columns, weight, design, importance."""
+        return [*self.segments, *self.keep, *self.design_columns(), *([self.weight] if self.weight else []),
                 *self.importance_columns(dimension_ids)]
+
+    def design_columns(self) -> list[str]:
+        """The strata and cluster (PSU) columns declared for design-based variances."""
+        return [c for c in (self.strata, self.cluster) if c]

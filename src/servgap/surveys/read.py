@@ -3,6 +3,7 @@ lazily, partition by partition (`servgap.surveys.lazy`)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
 from ..errors import ConfigError
@@ -15,10 +16,12 @@ from .survey import Survey
 
 def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | None = None,
                 id: str | None = None, segments: str | Sequence[str] | None = None,
-                weight: str | None = None, importance=None, missing=None,
+                weight: str | None = None, strata: str | None = None, cluster: str | None = None,
+                importance=None, missing=None,
                 out_of_range: str = "error", min_items: float = 0.5, keep: Sequence[str] | None = None,
                 layout: str = "wide", long_columns: Mapping[str, str] | None = None,
-                encoding: str | None = None, sheet=0, name: str | None = None, engine: str = "auto") -> Survey:
+                encoding: str | None = None, sheet=0, name: str | None = None, engine: str = "auto",
+                platform: str = "auto", scale_labels="auto", screen=None) -> Survey:
     """Read and validate survey data.
 
     Parameters
@@ -29,14 +32,24 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
         are counted as ``unmatched_id``.
     instrument : Instrument, dict or YAML path
         Default `servgap.SERVQUAL22`.
-    columns : dict
+    columns : dict, optional
         ``viewpoint -> pattern`` with ``{item}`` (``{"expected": "E{item}"}``) or
-        ``viewpoint -> {item_id: column}``. With ``layout="long"``: ``viewpoint -> code``
+        ``viewpoint -> {item_id: column}``. A pattern may also be a regular expression with an
+        ``(?P<item>…)`` group, or a template with ``*`` wildcards, matched against the full
+        header text (``r"(?P<item>\\d+)、.*—期望"``; ``"3、*"`` takes the columns of question 3
+        by position or wording). Left out: the mapping `servgap.suggest_columns` proposes
+        from the headers, refused (with its table) when not confident; the mapping used is
+        in ``Survey.metadata["columns"]``. With ``layout="long"``: ``viewpoint -> code``
         used in the long table's viewpoint column.
     id, weight : str
         Respondent-id and survey-weight columns.
     segments : str or list of str
         Columns to split the analysis by (branch, customer segment, wave ...).
+    strata, cluster : str
+        The sampling design, for design-based variances (``analyze(variance="design")``):
+        the stratum column and the cluster (primary sampling unit) column. PSUs are
+        identified within strata. Without ``cluster`` every respondent is its own PSU;
+        without ``strata`` the design has one stratum. Every respondent needs both labels.
     importance : str or dict
         Importance allocation per dimension: pattern with ``{dimension}`` or mapping.
     missing : value or list
@@ -53,6 +66,20 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
     encoding, sheet : CSV encoding (e.g. ``"gbk"``) and Excel sheet.
     name : str
         The source name used in messages and the quality ledger (default: the file name).
+    platform : str
+        The export format: ``"auto"`` (default: detected from the header; the name goes in
+        ``Survey.metadata["platform"]``), ``"wjx"`` (问卷星), ``"tencent"`` (腾讯问卷),
+        ``"qualtrics"``, ``"surveymonkey"``, ``"limesurvey"``, ``"google_forms"``, ``"spss"``
+        or ``"plain"``. See docs/platforms.md.
+    scale_labels : "auto", str or dict
+        Text answers: ``"auto"`` (a built-in zh/en 5- or 7-point label set matching the
+        instrument's scale), a built-in set id (``"zh_agree_7"``) or ``{label: rating}``.
+    screen : dict or bool, optional
+        Respondent screening, flag only unless ``exclude=True``: ``{"speeders": True}``
+        (or ``{"fraction": 1/3, "column": ...}``), ``"straightliners"``, ``"duplicates"``
+        (``{"ip": ..., "id": ...}``), ``"attention": {"column": "trap", "pass": 4}``,
+        ``"exclude": False``. Flags go to `Survey.screened`, counts to `Survey.quality`.
+        See `servgap.surveys.screening`.
     engine : {"auto", "pandas", "dask"}
         ``"dask"`` (extra ``dask``): a lazy `servgap.surveys.lazy.DaskSurvey` over a
         ``dask.dataframe.DataFrame`` (or a pandas one), a Parquet dataset directory or a
@@ -74,13 +101,17 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
     (1200, ['expected', 'perceived'])
     """
     inst = as_instrument(instrument)
-    opts = ReadOptions.of(columns=columns, id=id, segments=segments, weight=weight, importance=importance,
-                          missing=missing, out_of_range=out_of_range, min_items=min_items, keep=keep, layout=layout,
-                          long_columns=long_columns, encoding=encoding, sheet=sheet, name=name)
+    opts = ReadOptions.of(columns=columns, id=id, segments=segments, weight=weight, strata=strata, cluster=cluster,
+                          importance=importance, missing=missing, out_of_range=out_of_range, min_items=min_items,
+                          keep=keep, layout=layout, long_columns=long_columns, encoding=encoding, sheet=sheet,
+                          name=name, platform=platform, scale_labels=scale_labels, screen=screen)
     if isinstance(source, (list, tuple)):
         if engine not in ("auto", "pandas"):
             raise ConfigError(f"engine={engine!r} reads one source; join several files first or use engine=\"pandas\".")
         return read_eager(list(source), inst, opts)
     if wants_dask(source, engine):
-        return read_dask_survey(source, inst, opts)
+        if opts.columns is None or opts.screen or opts.platform not in ("auto", "plain"):
+            raise ConfigError("engine=\"dask\" reads plain tables with columns= given and no screen=; find the "
+                              "columns with sg.suggest_columns() on one partition and screen in memory.")
+        return read_dask_survey(source, inst, replace(opts, platform="plain"))
     return read_eager([source], inst, opts)

@@ -75,10 +75,20 @@ class Survey:
         Segment columns (branch, customer segment, wave, ...), one row per respondent.
     weights : numpy.ndarray or None
         Survey weights.
+    strata, cluster : numpy.ndarray or None
+        Stratum and cluster (PSU) label of every respondent, for design-based variances
+        (``analyze(variance="design")``).
     importance : numpy.ndarray or None
         ``(n, n_dimensions)`` importance allocations (e.g. 100 points over dimensions).
     extra : pandas.DataFrame
         Other columns kept with ``keep=`` (e.g. an overall satisfaction rating).
+    metadata : dict
+        What reading learnt: ``platform`` (the export read, e.g. ``"wjx"``), ``columns`` (the
+        ``{viewpoint: {item: column}}`` mapping used), ``header_table``, ``roles``,
+        ``scale_labels``, SPSS ``value_labels`` … (see docs/platforms.md).
+    screened : pandas.DataFrame
+        Respondents flagged by ``read_survey(screen=...)``: ``id, rule, column, value`` (one
+        row per flag; excluded from the data only with ``exclude=True``).
     """
 
     instrument: Instrument
@@ -87,12 +97,16 @@ class Survey:
     segments: pd.DataFrame
     weights: np.ndarray | None = None
     importance: np.ndarray | None = None
+    strata: np.ndarray | None = None
+    cluster: np.ndarray | None = None
     extra: pd.DataFrame = field(default_factory=pd.DataFrame)
     has_ids: bool = True
     min_items: float = 0.5
     source: str = "<survey>"
     ledger: list = field(default_factory=list, repr=False)
     metadata: dict = field(default_factory=dict, repr=False)
+    screened: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["id", "rule", "column", "value"]),
+                                   repr=False)
 
     _codes: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -157,6 +171,8 @@ class Survey:
                       ids=self.ids[sl], segments=self.segments.iloc[sl],
                       weights=None if self.weights is None else self.weights[sl],
                       importance=None if self.importance is None else self.importance[sl],
+                      strata=None if self.strata is None else self.strata[sl],
+                      cluster=None if self.cluster is None else self.cluster[sl],
                       has_ids=self.has_ids, min_items=self.min_items, source=self.source)
         for vp, x in part.data.items():      # the codes of the rows are views too
             c = self.codes(vp)
@@ -164,18 +180,21 @@ class Survey:
         return part
 
     def to_frame(self) -> pd.DataFrame:
-        """Wide DataFrame: one column per ``viewpoint:item`` plus segments and weight."""
+        """Wide DataFrame: one column per ``viewpoint:item`` plus segments, weight, stratum and cluster."""
         parts = [pd.DataFrame(x, index=self.ids, columns=[f"{vp}:{i}" for i in self.instrument.item_ids])
                  for vp, x in self.data.items()]
         seg = self.segments.set_axis(self.ids)
         out = pd.concat([seg, *parts], axis=1)
-        if self.weights is not None:
-            out["weight"] = self.weights
+        for col, v in (("weight", self.weights), ("stratum", self.strata), ("cluster", self.cluster)):
+            if v is not None:
+                out[col] = v
         return out
 
     def __repr__(self) -> str:
         seg = f"; segments {', '.join(self.segments.columns)}" if len(self.segments.columns) else ""
         w = "; weighted" if self.weights is not None else ""
+        design = [d for d, v in (("strata", self.strata), ("clusters", self.cluster)) if v is not None]
+        w += f"; design: {', '.join(design)}" if design else ""
         return (f"Survey({self.source!r}: {self.n:,} respondents; {self.instrument.id}; "
                 f"viewpoints {', '.join(self.viewpoints)}{seg}{w})")
 
@@ -200,8 +219,10 @@ def combine(*surveys: Survey) -> SurveySet:
 
     Examples
     --------
-    >>> study = sg.combine(customers, managers)   # doctest: +SKIP
-    >>> sg.analyze(study, by="branch")             # doctest: +SKIP
+    >>> customers, managers = sg.load_example()
+    >>> study = sg.combine(customers, managers)
+    >>> [s.source for s in study]
+    ['customers.csv', 'staff.csv']
     """
     flat: list[Survey] = []
     for s in surveys:

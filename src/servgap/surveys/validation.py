@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import ColumnError, ConfigError, DataError, where
 from .io import long_to_wide, read_table
+from .platforms import apply_platform, merge_metadata
 from .provenance import add_files
 
 
@@ -133,7 +134,8 @@ def prepare_frame(sources, opts, keep_cols: list[str], ledger: list):
     metadata: dict = {}
     for src in sources:
         df, name, meta = read_table(src, encoding=opts.encoding, sheet=opts.sheet)
-        metadata.update(meta)
+        df, meta = apply_platform(df, meta, name, opts.platform)
+        merge_metadata(metadata, meta)
         add_files(metadata, [src])
         if opts.layout == "long":
             lc = {"id": "id", "item": "item", "viewpoint": "viewpoint", "value": "value", **(opts.long_columns or {})}
@@ -144,7 +146,7 @@ def prepare_frame(sources, opts, keep_cols: list[str], ledger: list):
                               codes=codes, keep=[c for c in keep_cols if c in df.columns], name=name)
         frames.append((df, name))
     if len(frames) == 1:
-        return frames[0][0], frames[0][1], metadata, 0
+        return frames[0][0], frames[0][1], metadata, metadata.get("header_lines", 0)
     id = opts.id
     if id is None:
         raise ConfigError("joining several files needs the respondent id: pass id=\"<id column>\".")
