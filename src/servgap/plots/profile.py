@@ -224,9 +224,9 @@ def heatmap(res, ax=None, lang: str = "en", *, gap: int = 5, instrument=None, cm
     labels = dim_labels(inst, lang)
     ax.set_xticks(range(m.shape[1]), [labels.get(d, d) for d in m.columns])
     ax.set_yticks(range(m.shape[0]), [tr(lang, "all") if (not by and r == "all") else r for r in m.index])
-    ax.set_xticks(np.arange(-0.5, m.shape[1]), minor=True)
-    ax.set_yticks(np.arange(-0.5, m.shape[0]), minor=True)
-    ax.grid(which="minor", color="white", linewidth=2)
+    # white cell borders as two line collections (not minor ticks: fewer artists to lay out)
+    ax.hlines(np.arange(-0.5, m.shape[0] + 0.5), -0.5, m.shape[1] - 0.5, colors="white", linewidth=2, gid="grid")
+    ax.vlines(np.arange(-0.5, m.shape[1] + 0.5), -0.5, m.shape[0] - 0.5, colors="white", linewidth=2, gid="grid")
     ax.tick_params(which="both", length=0, labelsize=9, colors="#424242")
     ax.xaxis.tick_top()
     for s in ax.spines.values():
