@@ -99,7 +99,7 @@ def to_dict(res) -> dict:
     for name in OPTIONAL_TABLES:
         df, why = optional_table(res, name, "en")
         if df is not None:
-            frames[name] = df
+            frames[name] = df if isinstance(df, pd.DataFrame) else pd.DataFrame(df)
         else:
             unavailable[name] = why
     frames_all = {**frames, "missing_gaps": res.missing_gaps, "quality": res.quality}
