@@ -208,3 +208,6 @@ def test_summary_opens_with_the_headline(res, parsed):
     assert ("measured" if lang == "en" else "已测量") in summary
     assert ("First actions" if lang == "en" else "首先要做的事") in summary
     assert summary.count("<li>") >= 6
+    # respondents: one count per file, although the staff file feeds two surveys (ratings and constructs)
+    n = sum(len(pd.read_csv(sg.example_path(f))) for f in ("customers", "staff"))
+    assert f'<div class="value">{n:,}</div>' in summary

@@ -161,8 +161,12 @@ class _Builder:
         out = [{"label": t["kpi_sig"], "value": f"{len(sig)}", "note": t["kpi_sig_of"].format(n=len(self.gaps)),
                 "neg": len(sig) > 0}]
         per_file = {}
-        for s in res.survey_info:   # one file may feed two surveys (staff ratings and staff constructs)
-            per_file[str(s["source"])] = max(per_file.get(str(s["source"]), 0), int(s["n"]))
+        surveys = getattr(res, "surveys", ()) or ()
+        files = [((getattr(sv, "metadata", None) or {}).get("files") or [None])[0] for sv in surveys]
+        for k, s in enumerate(res.survey_info):   # one file may feed two surveys (staff ratings and constructs)
+            f = files[k] if k < len(files) else None
+            name = f["name"] if f else str(s["source"])
+            per_file[name] = max(per_file.get(name, 0), int(s["n"]))
         out.append({"label": t["kpi_n"], "value": f"{sum(per_file.values()):,}",
                     "note": " · ".join(f"{k}: {v:,}" for k, v in per_file.items()), "neg": False})
         return out
