@@ -127,7 +127,7 @@ def test_chinese_workbook_is_chinese_throughout(books_en_zh):
     assert dims == {d.label("zh") for d in sg.SERVQUAL22.dimensions}          # labels
     assert {r[header.index("是否配对")] for r in rows} == {"是", "否"}
     assert {r[header.index("检验方法")] for r in rows} <= {"配对 t 检验", "Welch t 检验"}
-    quad = {r[[c.value for c in zh["重要性-表现分析"][1]].index("象限")] for r in list(zh["重要性-表现分析"].values)[1:]}
+    quad = {r[[c.value for c in zh["重要性–表现分析"][1]].index("象限")] for r in list(zh["重要性–表现分析"].values)[1:]}
     assert quad <= {"重点改进", "继续保持", "次要改进", "可能过度投入"} and quad
     issues = {r[2] for r in list(zh["数据质量"].values)[1:]}
     assert issues and not [i for i in issues if _latin(i)]

@@ -171,6 +171,10 @@ def test_human_headers_and_values(parsed):
             for c in r["cells"]:
                 assert c["text"] not in ("True", "False", "nan", "None", "NaN"), (t["name"], c["text"])
     if lang == "zh":
+        text = parsed[1]
+        for heading in ("扩展模型的组织因素（员工问卷）", "容忍区间", "重要性–表现分析"):
+            assert f"<h3>{heading}</h3>" in text
+        assert "<h3>constructs</h3>" not in text and "<h3>ipa</h3>" not in text
         heads = " ".join(c["text"] for t in tables for c in t["head"])
         for word in ("维度", "样本数", "校正后 p", "象限", "重要性"):
             assert word in heads

@@ -35,6 +35,7 @@ STRINGS = {
                 "snake": "Expected and perceived service per item",
                 "heatmap": "Gap by segment and dimension", "tolerance": "Zone of tolerance",
                 "ipa": "Importance-performance analysis", "radar": "Expected vs perceived per dimension",
+                "constructs": "Extended-model constructs (staff survey)",
                 "causes": "Top-ranked root causes", "cause_tree": "Cause tree: root causes and the symptoms they explain",
                 "actions": "Actions for the top causes"},
         "issues": {"missing_code": "missing-value code set to missing",
@@ -148,7 +149,8 @@ STRINGS = {
         "unweighted": "不加权", "importance_weighted": "重要性加权",
         "sig_legend": "* p < .05，** p < .01，*** p < .001（校正后）",
         "fig": {"model": "差距模型及实测差距", "gaps": "各维度差距及置信区间", "snake": "各题项的期望与感知",
-                "heatmap": "各分组、各维度的差距", "tolerance": "容忍区间", "ipa": "重要性—绩效分析",
+                "heatmap": "各分组、各维度的差距", "tolerance": "容忍区间", "ipa": "重要性–表现分析",
+                "constructs": "扩展模型的组织因素（员工问卷）",
                 "radar": "各维度的期望与感知", "causes": "排名靠前的根本原因",
                 "cause_tree": "原因树：根本原因及其导致的表层现象", "actions": "针对主要原因的改进行动"},
         "issues": {"missing_code": "缺失值代码，已设为缺失", "incomplete_pair": "题项只有一方作答（不计入配对差距）",
@@ -229,7 +231,7 @@ STRINGS = {
 #: documented result tables, so scripts can read the workbook back by name.
 EXCEL_ZH = {
     "sheets": {"gaps": "差距", "items": "题项", "overall": "总体得分", "tolerance": "容忍区间", "constructs": "组织因素",
-               "ipa": "重要性-表现分析", "causes": "根本原因", "actions": "改进行动", "cause_tree": "原因树",
+               "ipa": "重要性–表现分析", "causes": "根本原因", "actions": "改进行动", "cause_tree": "原因树",
                "quality": "数据质量", "missing_gaps": "未测量的差距", "settings": "分析设置", "provenance": "数据来源"},
     "columns": {
         "gap": "差距", "gap_name": "差距名称", "dimension": "维度", "item": "题项", "n": "样本数", "mean_gap": "平均差距",
