@@ -65,3 +65,88 @@ def design_frame(n=360, seed=11, strata=("north", "south", "east"), psus_per_str
     for c in ("E3", "P7", "P12", "E20"):
         df.loc[rng.random(n) < 0.08, c] = 0
     return df
+
+
+# --------------------------------------------------------------------------- planted gap stories
+# Builders for surveys with a planted truth: customers (E, P), staff (M, S, D, C) and the
+# staff's construct ratings (sg.GAP_CONSTRUCTS). Used by the root-cause tests.
+ITEM_DIM = {i.id: i.dimension for i in sg.SERVQUAL22.items}
+
+
+def _likert(x, lo=1, hi=7):
+    return np.clip(np.rint(x), lo, hi).astype(int)
+
+
+def gap_customers(rng, n=240, g5=None, branches=("A", "B"), e_level=5.0):
+    """Customers: E around ``e_level``, P = E + planted shortfall per dimension (``g5``) + noise.
+
+    ``g5`` maps a dimension (or ``(branch, dimension)``) to the planted mean of P − E.
+    """
+    g5 = g5 or {}
+    branch = np.resize(list(branches), n)
+    df = {"cid": [f"C{i}" for i in range(n)], "branch": branch}
+    person = rng.normal(0, 0.3, n)
+    for iid in sg.SERVQUAL22.item_ids:
+        d = ITEM_DIM[iid]
+        e = _likert(e_level + person + rng.normal(0, 0.5, n), 3, 6)
+        shift = np.array([g5.get((b, d), g5.get(d, 0.0)) for b in branch])
+        df[f"E{iid}"] = e
+        df[f"P{iid}"] = _likert(e + shift + rng.normal(0, 0.7, n))
+    return pd.DataFrame(df)
+
+
+def gap_staff(rng, n=60, g1=None, g3=None, g4=None, constructs=None, branches=("A", "B"), m_level=5.0):
+    """Staff: M (management), S ≈ M (no gap 2), D = S + gap-3 shift, C = D − gap-4 shift, and
+    construct ratings on sg.GAP_CONSTRUCTS (1-5).
+
+    ``g3``/``g4`` map a dimension (or ``(branch, dimension)``) to the planted gap; ``g1``
+    shifts M per dimension (gap 1 = M − E). ``constructs`` maps a construct (or
+    ``(branch, construct)``) to its planted level in the *favourable* direction (default
+    4.0, favourable; 3.0 is the midpoint); reverse-keyed items are written reversed.
+    """
+    g1, g3, g4, constructs = g1 or {}, g3 or {}, g4 or {}, constructs or {}
+    branch = np.resize(list(branches), n)
+    df = {"sid": [f"S{i}" for i in range(n)], "branch": branch}
+
+    def planted(table, b, key, default=0.0):
+        return table.get((b, key), table.get(key, default))
+
+    for iid in sg.SERVQUAL22.item_ids:
+        d = ITEM_DIM[iid]
+        shift3 = np.array([planted(g3, b, d) for b in branch])
+        shift4 = np.array([planted(g4, b, d) for b in branch])
+        m = m_level + g1.get(d, 0.0) + rng.normal(0, 0.5, n)
+        s = m + rng.normal(0, 0.4, n)
+        dl = s + shift3 + rng.normal(0, 0.4, n)
+        c = dl - shift4 + rng.normal(0, 0.4, n)
+        for vp, v in zip("MSDC", (m, s, dl, c)):
+            df[f"{vp}{iid}"] = _likert(v)
+    for dim in sg.GAP_CONSTRUCTS.dimensions:
+        level = np.array([planted(constructs, b, dim.id, 4.0) for b in branch])
+        for it in dim.items:
+            v = level + rng.normal(0, 0.5, n)
+            df[it.id] = _likert(6 - v if it.reverse else v, 1, 5)
+    return pd.DataFrame(df)
+
+
+def gap_surveys(cust=None, staff=None, gaps=True, constructs=True):
+    """The surveys of a planted story, read with servgap: customers, staff gaps, staff constructs."""
+    out = []
+    if cust is not None:
+        out.append(sg.read_survey(cust, columns={"expected": "E{item}", "perceived": "P{item}"}, id="cid",
+                                  segments="branch"))
+    if staff is not None and gaps:
+        out.append(sg.read_survey(staff, columns={"management": "M{item}", "specification": "S{item}",
+                                                  "delivered": "D{item}", "communicated": "C{item}"},
+                                  id="sid", segments="branch"))
+    if staff is not None and constructs:
+        out.append(sg.read_survey(staff, instrument=sg.GAP_CONSTRUCTS, columns={"rating": "{item}"}, id="sid",
+                                  segments="branch"))
+    return out
+
+
+def quiet_analyze(surveys, **kw):
+    """`sg.analyze` with servgap's data-quality warnings silenced (small planted samples)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sg.errors.ServgapWarning)
+        return sg.analyze(surveys, **kw)

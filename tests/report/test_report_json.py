@@ -127,6 +127,8 @@ def test_every_table_round_trips_nan_and_inf(tmp_path):
             continue
         pd.testing.assert_frame_equal(getattr(back, name), want, check_exact=True, obj=name)
     pd.testing.assert_frame_equal(back.causes(), res.causes(), obj="causes")   # the saved top 10
+    for name in ("actions", "cause_tree"):
+        pd.testing.assert_frame_equal(getattr(back, name)(), getattr(res, name)(), obj=name)
     # a second trip gives the same file (the provenance block is the one saved)
     assert back.to_json() == text
     jsonschema.Draft202012Validator(jsonout.schema()).validate(json.loads(text))

@@ -163,10 +163,42 @@ class GapAnalysis:
         return construct_correlations(self)
 
     def causes(self, top: int | None = 10, lang: str = "en", by=None, **kwargs) -> pd.DataFrame:
-        """Ranked root-cause suggestions traced to the source documents (see docs)."""
+        """Ranked root-cause suggestions traced to the source documents.
+
+        Columns ``rank`` (ties share it), ``tied``, ``cause``, ``name``, ``level``
+        (root/symptom), ``parent``, ``gap``, ``dimensions``, ``score``, ``basis``
+        (measured/inferred/conflicting), ``p_adj``, ``n_min``, ``via``, ``evidence``,
+        ``explanation``, ``remedies``, ``sources`` (see `servgap.causes.ranking.rank_causes`).
+        """
         from ..causes.ranking import rank_causes
 
         return rank_causes(self, top=top, lang=lang, by=by, **kwargs)
+
+    def cause_tree(self, lang: str = "en", by=None, top: int | None = 10, **kwargs) -> pd.DataFrame:
+        """The cause tree: gap → 004 root cause → bank symptom → evidence, one row per number.
+
+        Columns ``gap``, ``gap_name``, ``root``, ``root_name``, ``root_rank``, ``root_tied``,
+        ``root_score``, ``root_basis``, ``symptom``, ``symptom_name``, ``symptom_rank``,
+        ``symptom_tied``, ``symptom_score``, ``symptom_basis``, ``evidence``,
+        ``evidence_gap``, ``item``, ``item_label``, ``direction``, ``value``, ``ci_low``,
+        ``ci_high``, ``midpoint``, ``p_adj``, ``n`` (see `servgap.causes.tree.cause_tree`).
+        """
+        from ..causes.tree import cause_tree
+
+        return cause_tree(self, lang=lang, by=by, top=top, **kwargs)
+
+    def actions(self, lang: str = "en", by=None, top: int | None = 10, **kwargs) -> pd.DataFrame:
+        """The action plan: one row per action addressing the ranked causes.
+
+        Columns ``priority``, ``action``, ``remedy``, ``causes``, ``cause_names``,
+        ``best_rank``, ``owner``, ``owner_id``, ``indicator``, ``target``, ``horizon``
+        (quick_win/structural), ``basis``, ``sources`` (see
+        `servgap.causes.actions.action_plan`); ``attrs["business_case"]`` holds the
+        business-case figures of the source documents.
+        """
+        from ..causes.actions import action_plan
+
+        return action_plan(self, lang=lang, by=by, top=top, **kwargs)
 
     @property
     def plot(self):

@@ -54,7 +54,15 @@ class SavedAnalysis(GapAnalysis):
 
     def causes(self, top=10, lang="en", by=None, **kwargs):
         df = self._table("causes")
-        return df if top is None else df.head(top)
+        if top is None:
+            return df
+        return df[df["rank"] <= top] if "rank" in df.columns else df.head(top)
+
+    def cause_tree(self, lang="en", by=None, top=10, **kwargs):
+        return self._table("cause_tree")
+
+    def actions(self, lang="en", by=None, top=10, **kwargs):
+        return self._table("actions")
 
 
 #: The strings JSON carries ±inf as (see `servgap.report.jsonout`); null is NaN.
@@ -67,12 +75,14 @@ def _float_column(values: pd.Series) -> pd.Series:
                          errors="coerce").astype("float64")
 
 
-def _typed(df: pd.DataFrame, types: dict) -> pd.DataFrame:
+def _typed(df: pd.DataFrame, types: dict, rows=()) -> pd.DataFrame:
     """Restore the column types saved in ``column_types`` (files of schema 1.0 have none)."""
     for c, t in types.items():
         if c not in df.columns:
             continue
-        if t.startswith("float"):
+        if t == "object" and rows:          # as saved: None stays None, lists stay lists
+            df[c] = pd.Series([r.get(c) for r in rows], index=df.index, dtype=object)
+        elif t.startswith("float"):
             df[c] = _float_column(df[c]).astype(t)
         elif t.startswith(("int", "uint", "Int", "UInt", "bool", "boolean")):
             df[c] = df[c].astype(t)
@@ -87,7 +97,8 @@ def _frame(rows, columns=None, types: dict | None = None) -> pd.DataFrame:
         cols = list(types) if types else list(columns or [])
         return _typed(pd.DataFrame({c: pd.Series(dtype="object") for c in cols}), types or {})
     if types:
-        return _typed(df[[c for c in types if c in df.columns] + [c for c in df.columns if c not in types]], types)
+        return _typed(df[[c for c in types if c in df.columns] + [c for c in df.columns if c not in types]], types,
+                      rows)
     for c in df.columns:    # schema 1.0: a column that is null throughout (e.g. df of rank tests) is numeric NaN
         if df[c].isna().all():
             df[c] = df[c].astype("float64")

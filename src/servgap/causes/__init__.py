@@ -1,3 +1,4 @@
 """Root causes traced to the source documents: the catalog (`catalog`, checked by
-`schema`), the ranking of causes from a result's evidence (`ranking`) and its words
-(`wording`)."""
+`schema` and `checks`), the source documents (`sources`), the action catalog (`remedies`),
+the scoring and ranking of causes from a result's evidence (`scoring`, `ranking`), their
+words (`wording`, `explain`), the cause tree (`tree`) and the action plan (`actions`)."""

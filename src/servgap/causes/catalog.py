@@ -3,15 +3,17 @@
 The packaged catalog ``servgap/data/causes.yaml`` lists
 
 * ``G1-1`` ... ``G4-4``: the causes of gaps 1-4 of the gap model of service quality, as
-  listed in seed document 004 (section VI);
+  listed in seed document 004 (section VI) -- the *root causes* of the cause tree;
 * ``G5-1`` ... ``G5-4``: the consequences of gap 5 named there (``kind: consequence``);
-* ``B-<name>``: bank-practice causes from seed documents 000-004.
+* ``B-<name>``: bank-practice causes from seed documents 000-004 -- the *symptoms* a bank
+  sees, each naming its root cause(s) under ``parents``.
 
 Every entry names the gap(s) it belongs to, the SERVQUAL dimensions it hurts, the
-staff-survey constructs (``servgap/data/gap_constructs.yaml``) that reflect it, remedies,
-indicators (data that would confirm it) and the passages of the source documents it is
-taken from. Users may replace the catalog (``path=``) or add and override entries
-(``extend=``); both are validated the same way.
+staff-survey constructs (``servgap/data/gap_constructs.yaml``) that reflect it, its
+remedies (actions of ``servgap/data/actions.yaml``), indicators (data that would confirm
+it) and the passages of the source documents it is taken from, with their section
+(``servgap/data/documents.yaml``). Users may replace the catalog (``path=``) or add and
+override entries (``extend=``); both are validated the same way.
 
 YAML is always read with `yaml.safe_load`: Python-specific tags such as
 ``!!python/object`` are rejected.
@@ -25,9 +27,11 @@ from typing import Any, Mapping
 
 from ..errors import ConfigError
 from ..yamlio import read_yaml, resource_path
+from .remedies import load_actions
 from .schema import CATALOG_COLUMNS, LANG_ALIASES, validate_causes
+from .sources import cite
 
-__all__ = ["load_causes", "validate_causes", "cause_catalog", "CATALOG_COLUMNS"]
+__all__ = ["load_causes", "validate_causes", "cause_catalog", "remedy_texts", "CATALOG_COLUMNS"]
 
 _PACKAGED_CAUSES = "causes.yaml"
 
@@ -110,6 +114,12 @@ def resolve_lang(lang: Any) -> str:
     return LANG_ALIASES[key]
 
 
+def remedy_texts(entry: Mapping, lang: str) -> list[str]:
+    """The remedies of a (validated) catalog entry as texts in ``lang``."""
+    acts = load_actions()
+    return [acts[r]["text"][lang] if isinstance(r, str) else r[lang] for r in entry["remedies"]]
+
+
 def cause_catalog(lang: str = "en", path: str | os.PathLike | None = None, extend=None):
     """The cause catalog as a table, one row per cause, in one language.
 
@@ -128,10 +138,16 @@ def cause_catalog(lang: str = "en", path: str | os.PathLike | None = None, exten
     Returns
     -------
     pandas.DataFrame
-        Columns ``id, kind, gap, dimensions, constructs, name, description, remedies,
-        indicators, sources``. ``gap``, ``dimensions``, ``constructs``, ``remedies`` and
-        ``indicators`` hold Python lists; ``sources`` holds a list of
-        ``{"document", "quote"}`` dicts; ``name`` and ``description`` are strings.
+        Columns ``id, kind, level, gap, dimensions, constructs, parents, name,
+        description, remedies, actions, indicators, sources``. ``level`` is ``"root"``
+        (a 004 gap-model cause, or any entry without parents) or ``"symptom"`` (a
+        bank-practice cause, with the ids of its root causes in ``parents``).
+        ``remedies`` holds the remedy texts in ``lang`` and ``actions`` their action ids
+        (`servgap.causes.actions.action_catalog` has owners, indicators and targets).
+        ``gap``, ``dimensions``, ``constructs``, ``parents``, ``remedies``, ``actions`` and
+        ``indicators`` hold Python lists; ``sources`` holds a list of ``{"document",
+        "section", "citation", "quote"}`` dicts (``citation`` names the document's title
+        and section in ``lang``); ``name`` and ``description`` are strings.
         ``DataFrame.attrs`` records ``lang`` and ``source``.
 
     Raises
@@ -150,6 +166,7 @@ def cause_catalog(lang: str = "en", path: str | os.PathLike | None = None, exten
     >>> extra = [{"id": "B-long-queues", "gap": [3], "dimensions": ["responsiveness"],
     ...           "name": {"en": "Queues", "zh": "排队"},
     ...           "description": {"en": "Long queues.", "zh": "排队时间长。"},
+    ...           "parents": ["G3-4"],
     ...           "remedies": {"en": ["Open more counters."], "zh": ["增开窗口。"]},
     ...           "sources": []}]
     >>> cause_catalog(extend=extra).set_index("id").loc["B-long-queues", "name"]
@@ -170,20 +187,13 @@ def cause_catalog(lang: str = "en", path: str | os.PathLike | None = None, exten
                 position[e["id"]] = len(entries)
                 entries.append(e)
         source += " + extend"
-    rows = []
-    for e in entries:
-        rows.append({
-            "id": e["id"],
-            "kind": e["kind"],
-            "gap": list(e["gap"]),
-            "dimensions": list(e["dimensions"]),
-            "constructs": list(e["constructs"]),
-            "name": e["name"][lang],
-            "description": e["description"][lang],
-            "remedies": list(e["remedies"][lang]),
-            "indicators": list(e["indicators"].get(lang, [])),
-            "sources": [{"document": s["document"], "quote": s["quote"]} for s in e["sources"]],
-        })
+    rows = [{
+        "id": e["id"], "kind": e["kind"], "level": e["level"], "gap": list(e["gap"]),
+        "dimensions": list(e["dimensions"]), "constructs": list(e["constructs"]), "parents": list(e["parents"]),
+        "name": e["name"][lang], "description": e["description"][lang], "remedies": remedy_texts(e, lang),
+        "actions": [r for r in e["remedies"] if isinstance(r, str)],
+        "indicators": list(e["indicators"].get(lang, [])), "sources": cite(e["sources"], lang),
+    } for e in entries]
     table = pd.DataFrame(rows, columns=list(CATALOG_COLUMNS))
     table.attrs["lang"] = lang
     table.attrs["source"] = source

@@ -1,19 +1,11 @@
-"""Explainable ranking of root causes from the measured gaps.
+"""Explainable ranking of root causes from the measured gaps (``res.causes()``).
 
 Every cause of the catalog (`servgap.causes.catalog`) names the gap(s) it belongs to, the
-SERVQUAL dimensions it hurts and the staff-survey constructs that reflect it. The
-ranking collects, per cause, the measured evidence that points at it and turns it into
-one score (formula in `rank_causes` and ``docs/causes.md``):
-
-* ``S5`` -- the significant gap-5 shortfall (customers' perceived minus expected
-  service) in the cause's dimensions;
-* ``S_own`` -- the significant shortfall of the cause's own gap(s) 1-4 in its dimensions,
-  where manager/staff data measured them;
-* ``S_con`` -- how far staff rate the cause's constructs below the scale midpoint.
-
-Causes are suggested only where a gap falls significantly short; a cause is
-``"measured"`` only when its own gap or one of its constructs was measured and is
-unfavourable, and ``"inferred"`` when only the downstream gap 5 points at it.
+SERVQUAL dimensions it hurts and the staff-survey constructs that reflect it; bank-practice
+causes (symptoms) name the 004 root causes they are instances of. `rank_causes` scores
+every cause in every segment on the result's tables (``res.dimensions``,
+``res.constructs``; formula in `servgap.causes.scoring` and ``docs/causes.md``), ranks
+them with ties shared, and explains each suggestion in English or Chinese.
 """
 
 from __future__ import annotations
@@ -22,131 +14,25 @@ import functools
 import math
 import os
 import warnings
+from dataclasses import dataclass, field
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, ServgapWarning
+from . import explain
 from . import wording as tx
-from .catalog import load_causes, resolve_lang, validate_causes
+from .catalog import load_causes, remedy_texts, resolve_lang, validate_causes
+from .scoring import MIN_SHORTFALL, WEIGHTS, Evidence, assess, assess_root, significance_weight
+from .sources import cite
 
-__all__ = ["rank_causes", "cause_scores", "significance_weight", "CAUSE_COLUMNS", "WEIGHTS"]
+__all__ = ["rank_causes", "cause_scores", "significance_weight", "CAUSE_COLUMNS", "WEIGHTS", "MIN_SHORTFALL"]
 
 #: Columns of `rank_causes` (after the ``by`` columns).
-CAUSE_COLUMNS = ["rank", "cause", "name", "gap", "dimensions", "score", "basis", "evidence", "explanation",
-                 "remedies", "sources"]
-#: Weights of the three kinds of evidence in the score.
-WEIGHTS = {"gap5": 1.0, "own_gap": 2.0, "constructs": 3.0}
-#: ``-log10(p)`` at which the significance weight reaches 1 (p = 0.001).
-SATURATION = 3.0
-
-
-# --------------------------------------------------------------------------- the formula
-def significance_weight(p, alpha: float = 0.05):
-    """Weight of a test result: ``min(1, -log10(p) / 3)`` when ``p < alpha``, else 0.
-
-    The weight grows as ``p`` falls and saturates at ``p <= 0.001``; a non-significant
-    (or missing) ``p`` gives 0, so it contributes no evidence.
-
-    Examples
-    --------
-    >>> from servgap.causes.ranking import significance_weight
-    >>> float(significance_weight(0.01)), float(significance_weight(1e-6)), float(significance_weight(0.2))
-    (0.6666666666666666, 1.0, 0.0)
-    """
-    p = np.asarray(p, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        w = np.minimum(1.0, -np.log10(p) / SATURATION)
-    return np.where(np.isfinite(p) & (p < alpha), w, 0.0)
-
-
-def _shortfall(mean: float, p: float, alpha: float) -> float:
-    """``max(0, -mean) * w(p)``: size of a significant shortfall (0 for none or NaN)."""
-    if not math.isfinite(mean) or mean >= 0:
-        return 0.0
-    return -mean * float(significance_weight(p, alpha))
-
-
-# --------------------------------------------------------------------------- evidence of one segment
-class _Evidence:
-    """The measured gaps and constructs of one segment, ready for scoring."""
-
-    def __init__(self, dimensions: pd.DataFrame, constructs: pd.DataFrame | None, alpha: float,
-                 finer: pd.DataFrame | None = None, finer_by: list | None = None):
-        self.alpha = alpha
-        self.dims: dict[tuple[int, str], dict] = {}
-        for r in dimensions[["gap", "dimension", "mean_gap", "ci_low", "ci_high", "p_adj"]].itertuples(index=False):
-            mean, p = float(r.mean_gap), float(r.p_adj)
-            if not (math.isfinite(mean) and math.isfinite(p)):
-                continue
-            self.dims[(int(r.gap), str(r.dimension))] = dict(
-                mean=mean, lo=float(r.ci_low), hi=float(r.ci_high), p=p, s=_shortfall(mean, p, alpha), worst=None)
-        if finer is not None and finer_by and len(finer):
-            self._add_worst(finer, finer_by)
-        self.measured_gaps = sorted({g for g, _ in self.dims})
-        self.constructs: dict[str, dict] = {}
-        self.constructs_pooled = False      # True: construct scores of all staff, not of this segment
-        if constructs is not None and len(constructs):
-            pcol = "p_adj" if "p_adj" in constructs.columns else "p"
-            for r in constructs.itertuples(index=False):
-                mean, mid, p = float(r.mean), float(r.midpoint), float(getattr(r, pcol))
-                if not (math.isfinite(mean) and math.isfinite(mid)):
-                    continue
-                unfav = getattr(r, "unfavourable", None)
-                unfav = (mean < mid and p < alpha) if unfav is None or pd.isna(unfav) else bool(unfav)
-                c = max(0.0, mid - mean) * float(significance_weight(p, alpha)) if unfav else 0.0
-                self.constructs[str(r.construct)] = dict(mean=mean, mid=mid, p=p, c=c)
-
-    def _add_worst(self, finer: pd.DataFrame, finer_by: list) -> None:
-        ok = finer[np.isfinite(finer["mean_gap"].to_numpy(float))]
-        for (g, d), grp in ok.groupby(["gap", "dimension"], sort=False):
-            key = (int(g), str(d))
-            if key not in self.dims or len(grp) < 2:
-                continue
-            i = int(np.argmin(grp["mean_gap"].to_numpy(float)))
-            row = grp.iloc[i]
-            self.dims[key]["worst"] = ("/".join(map(str, finer_by)) + " " + tx.segment_label(
-                [row[c] for c in finer_by], "en"), float(row["mean_gap"]))
-
-    def measured(self, g: int, dims) -> bool:
-        return any((g, d) in self.dims for d in dims)
-
-    @property
-    def any_shortfall(self) -> bool:
-        return any(v["s"] > 0 for v in self.dims.values())
-
-
-def _assess(entry: Mapping, ev: _Evidence, importance: Mapping[str, float]) -> dict:
-    """Score one catalog entry on one segment's evidence (see `rank_causes`)."""
-    dims = list(entry["dimensions"])
-    k = len(dims)
-
-    def mean_shortfall(g):
-        return sum(importance.get(d, 1.0) * ev.dims[(g, d)]["s"] for d in dims if (g, d) in ev.dims) / k
-
-    s5 = mean_shortfall(5)
-    own = [int(g) for g in entry["gap"]]
-    measured = [g for g in own if ev.measured(g, dims)]
-    s_own = max((mean_shortfall(g) for g in measured), default=0.0)
-    cons = list(entry["constructs"])
-    s_con = sum(ev.constructs[c]["c"] for c in cons if c in ev.constructs) / len(cons) if cons else 0.0
-    gate = s5 > 0 or s_own > 0
-    score = WEIGHTS["gap5"] * s5 + WEIGHTS["own_gap"] * s_own + (WEIGHTS["constructs"] * s_con if gate else 0.0)
-    short = {g: [d for d in dims if (g, d) in ev.dims and ev.dims[(g, d)]["s"] > 0] for g in measured}
-    short = {g: d for g, d in short.items() if d}
-    weak = [c for c in cons if c in ev.constructs and ev.constructs[c]["c"] > 0]
-    unmeasured = [g for g in own if g not in measured]
-    if short or (weak and gate):
-        basis = "measured"
-    elif s5 > 0 and unmeasured:
-        basis = "inferred"
-    else:
-        basis = "not significant"
-    return dict(score=score, s5=s5, s_own=s_own, s_con=s_con, basis=basis, short=short, weak=weak,
-                unmeasured=unmeasured, clear=[g for g in measured if g not in short],
-                g5_dims=[d for d in dims if (5, d) in ev.dims and ev.dims[(5, d)]["s"] > 0],
-                unmeasured_cons=[c for c in cons if c not in ev.constructs])
+CAUSE_COLUMNS = ["rank", "tied", "cause", "name", "level", "parent", "gap", "dimensions", "score", "basis", "p_adj",
+                 "n_min", "via", "evidence", "explanation", "remedies", "sources"]
+_LEVEL_ORDER = {"root": 0, "symptom": 1}
 
 
 # --------------------------------------------------------------------------- inputs
@@ -156,7 +42,8 @@ def _packaged_entries() -> tuple:
     return tuple(load_causes())
 
 
-def _catalog_entries(catalog) -> list[dict]:
+def catalog_entries(catalog=None) -> list[dict]:
+    """The ranked causes (``kind: cause``) of the packaged catalog or of ``catalog``."""
     if catalog is None:
         entries = list(_packaged_entries())
     elif isinstance(catalog, (str, os.PathLike)):
@@ -169,6 +56,16 @@ def _catalog_entries(catalog) -> list[dict]:
         raise ConfigError(f"catalog must be a path to a cause-catalog YAML file or a list of cause entries "
                           f"(dicts with both languages, see servgap.causes.catalog), not {type(catalog).__name__}.")
     return [e for e in entries if e["kind"] == "cause"]
+
+
+def _children(entries: list[dict]) -> dict:
+    ids = {e["id"] for e in entries}
+    out: dict[str, list] = {}
+    for e in entries:
+        for parent in e["parents"]:
+            if parent in ids:
+                out.setdefault(parent, []).append(e)
+    return out
 
 
 def _importance(res, use) -> dict[str, float]:
@@ -225,32 +122,156 @@ def _groups(table: pd.DataFrame | None, by: list[str]) -> dict:
     return {(k if isinstance(k, tuple) else (k,)): g for k, g in table.groupby(by, sort=False)}
 
 
+# --------------------------------------------------------------------------- one segment
+def _assess_all(entries: list[dict], children: dict, ev: Evidence, imp: dict) -> list[dict]:
+    return [assess_root(e, children.get(e["id"], []), ev, imp) if e["level"] == "root" else assess(e, ev, imp)
+            for e in entries]
+
+
+def _rank(rows: list[dict]) -> list[dict]:
+    """Sort and give competition ranks (1, 2, 2, 4): equal scores share a rank and ``tied``.
+
+    Order: suggested before not suggested, score, then catalog priority (root causes
+    before symptoms, then catalog order) -- which carries no evidence.
+    """
+    for r in rows:
+        r["_key"] = (r["basis"] == "not significant", -round(r["score"], 9))
+    rows.sort(key=lambda r: (*r["_key"], _LEVEL_ORDER.get(r["level"], 2), r["_index"]))
+    counts: dict = {}
+    for r in rows:
+        counts[r["_key"]] = counts.get(r["_key"], 0) + 1
+    rank = 1
+    for i, r in enumerate(rows):
+        if i and r["_key"] != rows[i - 1]["_key"]:
+            rank = i + 1
+        r["rank"], r["tied"] = rank, counts[r["_key"]] > 1
+    return rows
+
+
+def _row(e: dict, a: dict, ev: Evidence, lang: str, labels: dict, names: dict, index: int) -> dict:
+    via = names.get(a["via"]) if a["via"] else None
+    return dict(rank=0, tied=False, cause=e["id"], name=e["name"][lang], level=e["level"], parent=list(e["parents"]),
+                gap=list(e["gap"]), dimensions=list(a["dims"]), score=float(a["score"]), basis=a["basis"],
+                p_adj=float(a["p_adj"]), n_min=float(a["n_min"]), via=a["via"],
+                evidence=explain.evidence_text(e, a, ev, lang, labels),
+                explanation=explain.explanation(e, a, ev, lang, labels, via),
+                remedies=remedy_texts(e, lang), sources=cite(e["sources"], lang), _index=index, _a=a)
+
+
+# --------------------------------------------------------------------------- the ranking of a result
+@dataclass
+class Ranking:
+    """Everything `rank_causes` computes: the table, the assessments behind its rows, the catalog."""
+
+    frame: pd.DataFrame
+    details: list = field(default_factory=list)     # (assessment, evidence) per row of frame
+    entries: dict = field(default_factory=dict)
+    by: list = field(default_factory=list)
+
+
+def _segment_evidence(res, src, key, by_cols, dims, con_groups, finer_groups, finer_by, min_shortfall):
+    cons_rows, pooled = con_groups.get(key), False
+    if cons_rows is None and None in con_groups:     # constructs not split by `by`: bank-wide scores
+        cons_rows, pooled = con_groups[None], bool(by_cols)
+    ev = Evidence(dims, cons_rows, res.settings.alpha, min_shortfall, res.settings.correction)
+    ev.pooled = pooled
+    if finer_by and finer_groups.get(key) is not None:
+        ev.add_worst(finer_groups[key], finer_by, tx.segment_label)
+    return ev
+
+
+def evaluate(res, top: int | None = 10, lang: str = "en", by=None, catalog=None, importance: bool = False,
+             include_not_significant: bool = False, min_shortfall: float = MIN_SHORTFALL) -> Ranking:
+    """The ranking of ``res`` with the assessments behind it (see `rank_causes`)."""
+    lang = resolve_lang(lang)
+    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
+        raise ConfigError(f"top={top!r}: give a positive whole number of causes per segment, or None for all.")
+    if isinstance(min_shortfall, bool) or not isinstance(min_shortfall, (int, float)) or not min_shortfall >= 0:
+        raise ConfigError(f"min_shortfall={min_shortfall!r}: give a number of scale points >= 0 (default 0.25).")
+    by_cols = [by] if isinstance(by, str) else list(by or [])
+    entries = catalog_entries(catalog)
+    children, imp = _children(entries), _importance(res, importance)
+    src, finer_by = _analysis_for(res, by_cols)
+    by_cols = [c for c in src.by if c in by_cols] if by_cols else []
+    con_table = _constructs(src)
+    con_groups = _groups(con_table, by_cols)
+    finer_groups = _groups(res.dimensions, by_cols) if finer_by else {}
+    labels = tx.labels(res.surveys, lang)
+    names = {e["id"]: e["name"][lang] for e in entries}
+    frames, details, stats = [], [], dict(empty_segs=[], small=[], any_sig=False, any_short=False,
+                                          trivial=math.nan, unmeasured=set())
+    for key, dims in _groups(src.dimensions, by_cols).items():
+        ev = _segment_evidence(res, src, key, by_cols, dims, con_groups, finer_groups, finer_by, min_shortfall)
+        rows = [_row(e, a, ev, lang, labels, names, i) for i, (e, a) in enumerate(zip(entries, _assess_all(
+            entries, children, ev, imp)))]
+        rows = _rank([r for r in rows if include_not_significant or r["basis"] != "not significant"])
+        rows = [r for r in rows if top is None or r["rank"] <= top]
+        _collect(stats, ev, rows, tx.segment_label(key) if by_cols else None, dims, lang)
+        df = pd.DataFrame(rows, columns=CAUSE_COLUMNS)
+        for c, v in reversed(list(zip(by_cols, key or ()))):
+            df.insert(0, c, v)
+        frames.append(df)
+        details += [(r["_a"], ev) for r in rows]
+    out = _concat(frames, by_cols)
+    out.attrs["lang"] = lang
+    out.attrs["min_shortfall"] = float(min_shortfall)
+    note = _note(out, stats, lang, res.settings.alpha, min_shortfall, by_cols, con_table is not None)
+    if note:
+        out.attrs["note"] = note
+    return Ranking(frame=out, details=details, entries={e["id"]: e for e in entries}, by=by_cols)
+
+
+def _collect(stats: dict, ev: Evidence, rows: list, seg: str | None, dims: pd.DataFrame, lang: str) -> None:
+    stats["any_sig"] |= ev.any_significant_shortfall
+    stats["any_short"] |= ev.any_shortfall
+    stats["trivial"] = np.nanmin([stats["trivial"], ev.largest_trivial()]) if math.isfinite(
+        ev.largest_trivial()) else stats["trivial"]
+    stats["unmeasured"] |= {g for g in range(1, 5) if g not in ev.measured_gaps}
+    if not any(r["basis"] != "not significant" for r in rows) and seg is not None:
+        stats["empty_segs"].append(seg)
+    n = pd.to_numeric(dims.get("n", pd.Series(dtype=float)), errors="coerce")
+    if len(n) and n.min() < tx.SMALL_N and any(r["basis"] != "not significant" for r in rows):
+        stats["small"].append(f"{seg or ('all respondents' if lang == 'en' else '全部受访者')} (n = {int(n.min())})")
+
+
+def _note(out: pd.DataFrame, stats: dict, lang: str, alpha: float, m: float, by_cols: list, cons: bool) -> str:
+    shown = out[out["basis"] != "not significant"]
+    return explain.note(lang, empty=shown.empty, alpha=alpha, m=m, any_significant=stats["any_sig"],
+                        any_short=stats["any_short"], trivial=stats["trivial"],
+                        empty_segs=stats["empty_segs"] if by_cols else [], unmeasured=stats["unmeasured"],
+                        all_inferred=bool(len(shown)) and bool((shown["basis"] == "inferred").all()),
+                        ties=bool(shown["tied"].any()), small=stats["small"], constructs_measured=cons)
+
+
 def _concat(frames: list, by_cols: list) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
     if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in [*by_cols, *CAUSE_COLUMNS]}).astype(
-            {"rank": "int64", "score": "float64"})
-    out = pd.concat(frames, ignore_index=True)
-    return out.astype({"rank": "int64", "score": "float64"})
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in [*by_cols, *CAUSE_COLUMNS]})
+        return empty.astype({"rank": "int64", "tied": bool, "score": "float64", "p_adj": "float64",
+                             "n_min": "float64"})
+    return pd.concat(frames, ignore_index=True).astype({"rank": "int64", "tied": bool, "score": "float64",
+                                                        "p_adj": "float64", "n_min": "float64"})
 
 
 # --------------------------------------------------------------------------- public API
 def cause_scores(dimensions: pd.DataFrame, constructs: pd.DataFrame | None = None, alpha: float = 0.05,
-                 catalog=None, importance: Mapping[str, float] | None = None) -> pd.DataFrame:
+                 catalog=None, importance: Mapping[str, float] | None = None, min_shortfall: float = MIN_SHORTFALL,
+                 correction: str = "holm") -> pd.DataFrame:
     """Score every catalog cause on one segment's gap and construct tables (no text).
 
-    The low-level scorer behind `rank_causes`; the formula is documented there.
+    The low-level scorer behind `rank_causes`; the formula is in `servgap.causes.scoring`.
 
     Parameters
     ----------
     dimensions : DataFrame
         Rows of one segment with columns ``gap``, ``dimension``, ``mean_gap``, ``ci_low``,
-        ``ci_high``, ``p_adj`` (as in ``GapAnalysis.dimensions``).
+        ``ci_high``, ``p_adj`` (and ``n``), as in ``GapAnalysis.dimensions``.
     constructs : DataFrame, optional
-        Rows of ``GapAnalysis.constructs`` (``construct``, ``mean``, ``midpoint``, ``p``,
-        ``unfavourable``) for the same segment.
-    alpha : float
-        Significance level.
+        Rows of ``GapAnalysis.constructs`` (``construct``, ``gap``, ``mean``, ``midpoint``,
+        ``p``) for the same segment; ``p`` is corrected here within each gap.
+    alpha, min_shortfall, correction
+        Significance level, minimum practical shortfall (scale points) and the
+        multiplicity correction of the construct tests.
     catalog : path or list of entries, optional
         Cause catalog (default: the packaged one).
     importance : mapping, optional
@@ -259,7 +280,7 @@ def cause_scores(dimensions: pd.DataFrame, constructs: pd.DataFrame | None = Non
     Returns
     -------
     DataFrame
-        ``cause, score, s5, s_own, s_con, basis`` in catalog order.
+        ``cause, level, score, s5, s_own, c_plus, c_minus, basis, via`` in catalog order.
 
     Examples
     --------
@@ -271,123 +292,78 @@ def cause_scores(dimensions: pd.DataFrame, constructs: pd.DataFrame | None = Non
     >>> float(row["score"]), row["basis"]
     (1.0, 'inferred')
     """
-    ev = _Evidence(dimensions, constructs, alpha)
-    rows = []
-    for e in _catalog_entries(catalog):
-        a = _assess(e, ev, importance or {})
-        rows.append(dict(cause=e["id"], score=a["score"], s5=a["s5"], s_own=a["s_own"], s_con=a["s_con"],
-                         basis=a["basis"]))
-    return pd.DataFrame(rows, columns=["cause", "score", "s5", "s_own", "s_con", "basis"])
+    ev = Evidence(dimensions, constructs, alpha, min_shortfall, correction)
+    entries = catalog_entries(catalog)
+    rows = [dict(cause=e["id"], level=e["level"], score=a["score"], s5=a["s5"], s_own=a["s_own"],
+                 c_plus=a["c_plus"], c_minus=a["c_minus"], basis=a["basis"], via=a["via"])
+            for e, a in zip(entries, _assess_all(entries, _children(entries), ev, dict(importance or {})))]
+    return pd.DataFrame(rows, columns=["cause", "level", "score", "s5", "s_own", "c_plus", "c_minus", "basis", "via"])
 
 
 def rank_causes(res, top: int | None = 10, lang: str = "en", by=None, catalog=None, importance: bool = False,
-                include_not_significant: bool = False) -> pd.DataFrame:
+                include_not_significant: bool = False, min_shortfall: float = MIN_SHORTFALL) -> pd.DataFrame:
     """Ranked, explained root-cause suggestions from an analysis (``res.causes()``).
 
-    For every cause of the catalog with dimensions ``D``, own gaps ``G`` and
-    constructs ``K``, in every segment::
-
-        s_g(d) = max(0, -mean_gap[g, d]) * w(p_adj[g, d])
-        w(p)   = min(1, -log10(p) / 3)  if p < alpha, else 0
-        S5     = (1/|D|) * sum over d in D of m_d * s_5(d)
-        S_own  = max over measured g in G of (1/|D|) * sum over d in D of m_d * s_g(d)
-        S_con  = (1/|K|) * sum over k in K of [unfavourable_k] * max(0, midpoint_k - mean_k) * w(p_k)
-        score  = 1 * S5 + 2 * S_own + 3 * S_con * [S5 + S_own > 0]
-
-    ``mean_gap`` and ``p_adj`` come from ``res.dimensions``, the construct means and
-    their one-sample tests against the scale midpoint from ``res.constructs``;
-    ``m_d = 1``, or with ``importance=True`` the number of dimensions times the mean share
-    of the customers' 100-point importance allocation given to ``d``. Averaging over
-    ``D`` and ``K`` rewards causes whose whole footprint falls short. The score is monotone: a larger or
-    more significant shortfall never lowers it. Ties are broken by cause id.
-
-    ``basis`` is ``"measured"`` when an own gap of the cause shows a significant shortfall
-    in its dimensions, or one of its constructs is unfavourable while its dimensions fall
-    short; ``"inferred"`` when only gap 5 points at it and (some of) its own gaps were
-    not measured -- the explanation then names the survey that would confirm it;
-    otherwise ``"not significant"`` (not returned unless ``include_not_significant``).
+    Scoring v2 (`servgap.causes.scoring`, ``docs/causes.md``): a gap shortfall smaller than
+    ``min_shortfall`` raises nothing; construct tests are corrected (the analysis'
+    ``correction``, Holm by default) within each gap and segment and count by the size of
+    their deviation from the midpoint; favourable constructs lower a score; a cause whose
+    own gap was measured without shortfall is never ``"measured"``; a root cause is also
+    judged on the dimensions of each of its symptoms. Equal scores share a rank.
 
     Parameters
     ----------
     res : GapAnalysis
     top : int or None, default 10
-        Causes per segment (``None`` = all).
+        Ranks shown per segment: rows with ``rank <= top`` (so causes tied at the cut
+        all stay); ``None`` = all.
     lang : {"en", "zh"}
-        Language of ``name``, ``evidence``, ``explanation`` and ``remedies``.
+        Language of names, evidence, explanations, remedies and citations.
     by : str or list of str, optional
-        Rank per segment. Must be (a subset of) the ``by`` of the analysis; without it the
-        analysis is pooled over its segments and the worst segment is quoted.
+        Rank within each segment of these ``analyze(by=...)`` columns (a subset of them
+        pools over the others); default: one ranking pooled over all segments, quoting
+        the worst segment of each dimension.
     catalog : path or list of entries, optional
-        Cause catalog (default: the packaged one).
+        A cause catalog replacing the packaged one.
     importance : bool, default False
         Weight dimensions by the customers' stated importance.
     include_not_significant : bool, default False
-        Also return causes with ``basis == "not significant"`` (after the others).
+        Also list the causes that are not suggested, after the others.
+    min_shortfall : float, default 0.25
+        Minimum practical shortfall in scale points (gaps and constructs).
 
     Returns
     -------
-    DataFrame
-        The ``by`` columns, then ``rank, cause, name, gap, dimensions, score, basis,
-        evidence, explanation, remedies, sources``. ``attrs["note"]`` says when nothing
-        is significant (the frame is then empty) and which gaps were not measured.
-
-    References
-    ----------
-    Zeithaml, Berry & Parasuraman (1988), Communication and control processes in the
-    delivery of service quality, *Journal of Marketing* 52(2); seed document
-    ``004_832ca6964e0dc0b9.txt`` section VI.
+    pandas.DataFrame
+        The ``by`` columns, then: ``rank`` (competition rank with ties: 1, 2, 2, 4),
+        ``tied`` (the rank is shared; shown as "2="), ``cause`` (catalog id), ``name``,
+        ``level`` (``root`` = a 004 gap-model cause, ``symptom`` = a bank-practice cause),
+        ``parent`` (ids of a symptom's root causes, list), ``gap`` (list),
+        ``dimensions`` (the dimensions it was judged on, list), ``score``, ``basis``
+        (``measured``, ``inferred``, ``conflicting``; ``not significant`` only with
+        ``include_not_significant``), ``p_adj`` (adjusted p of the strongest evidence),
+        ``n_min`` (smallest sample behind the evidence), ``via`` (the symptom whose
+        dimensions gave a root cause its score, else None), ``evidence`` and
+        ``explanation`` (text), ``remedies`` (texts, list) and ``sources`` (list of
+        ``{document, section, citation, quote}``). Within a tie, root causes come
+        before symptoms, then catalog order; ``attrs["note"]`` says when the order carries
+        no evidence, which gaps were not measured, small samples and empty segments.
 
     Examples
     --------
     >>> import servgap as sg
-    >>> cust, staff = sg.load_example()
     >>> from servgap.surveys.examples import load_example_constructs
+    >>> cust, staff = sg.load_example()
     >>> res = sg.analyze([cust, staff, load_example_constructs()])
-    >>> top = res.causes(top=2)
-    >>> top["cause"].tolist(), top["basis"].tolist()
-    (['B-weak-it', 'B-long-queues'], ['measured', 'measured'])
+    >>> top = res.causes(top=3)
+    >>> top[["rank", "tied", "cause", "level", "basis"]].values.tolist()
+    [[1, False, 'G3-6', 'root', 'measured'], [2, False, 'B-weak-it', 'symptom', 'measured'], [3, True, 'G4-4', 'root', 'measured'], [3, True, 'B-mis-selling', 'symptom', 'measured']]
     """
-    lang = resolve_lang(lang)
-    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
-        raise ConfigError(f"top={top!r}: give a positive whole number of causes per segment, or None for all.")
-    by_cols = [by] if isinstance(by, str) else list(by or [])
-    entries = _catalog_entries(catalog)
-    imp = _importance(res, importance)
-    src, finer_by = _analysis_for(res, by_cols)
-    by_cols = [c for c in src.by if c in by_cols] if by_cols else []
-    alpha = float(res.settings.alpha)
-    dim_groups = _groups(src.dimensions, by_cols)
-    con_groups = _groups(_constructs(src), by_cols)
-    finer_groups = _groups(res.dimensions, by_cols) if finer_by else {}
-    labels = tx.labels(res.surveys, lang)
-    frames, empty_segs, any_short, unmeasured = [], [], False, set()
-    for key, dims in dim_groups.items():
-        cons_rows, all_staff = con_groups.get(key), False
-        if cons_rows is None and None in con_groups:     # constructs not split by `by`: bank-wide scores
-            cons_rows, all_staff = con_groups[None], bool(by_cols)
-        ev = _Evidence(dims, cons_rows, alpha, finer_groups.get(key), finer_by)
-        ev.constructs_pooled = all_staff
-        any_short |= ev.any_shortfall
-        unmeasured |= {g for g in range(1, 5) if g not in ev.measured_gaps}
-        rows = []
-        for e in entries:
-            a = _assess(e, ev, imp)
-            if a["basis"] == "not significant" and not include_not_significant:
-                continue
-            rows.append(tx.cause_row(e, a, ev, lang, labels))
-        if not any(r["basis"] != "not significant" for r in rows):
-            empty_segs.append(tx.segment_label(key, lang))
-        rows.sort(key=lambda r: (r["basis"] == "not significant", -round(r["score"], 10), r["cause"]))
-        rows = rows[:top] if top is not None else rows
-        for i, r in enumerate(rows, 1):
-            r["rank"] = i
-        df = pd.DataFrame(rows, columns=CAUSE_COLUMNS)
-        for c, v in reversed(list(zip(by_cols, key))):
-            df.insert(0, c, v)
-        frames.append(df)
-    out = _concat(frames, by_cols)
-    out.attrs["lang"] = lang
-    note = tx.note(out.empty, lang, alpha, any_short, empty_segs if by_cols else [], unmeasured)
-    if note:
-        out.attrs["note"] = note
-    return out
+    return evaluate(res, top=top, lang=lang, by=by, catalog=catalog, importance=importance,
+                    include_not_significant=include_not_significant, min_shortfall=min_shortfall).frame
+
+
+def ranked_with_entries(res, top=10, lang="en", by=None, **kwargs):
+    """``(ranking table, catalog entries by id, by columns)`` for the action plan and the tree."""
+    r = evaluate(res, top=top, lang=lang, by=by, **kwargs)
+    return r.frame, r.entries, r.by

@@ -17,6 +17,7 @@ heatmap    segment × dimension gap matrix, diverging colours centred at 0
 ipa        importance–performance quadrants (Martilla & James 1977)
 radar      expected vs perceived per dimension
 causes     top-ranked root causes with their scores and gaps
+cause_tree gap → root cause (004) → bank symptom → evidence (`servgap.plots.tree`)
 ========== ==============================================================================
 
 Examples
@@ -35,9 +36,10 @@ from ..errors import ConfigError
 from .bars import causes, gaps, tolerance
 from .diagram import model
 from .profile import heatmap, ipa, radar, snake
+from .tree import cause_tree
 
 #: Every plot kind, in the order a report shows them.
-KINDS = ("model", "gaps", "snake", "heatmap", "tolerance", "ipa", "radar", "causes")
+KINDS = ("model", "gaps", "snake", "heatmap", "tolerance", "ipa", "radar", "causes", "cause_tree")
 
 
 class PlotAccessor:
@@ -92,9 +94,12 @@ class PlotAccessor:
     def causes(self, ax=None, lang: str = "en", **kw):
         return causes(self._res, ax=ax, lang=lang, **kw)
 
+    def cause_tree(self, ax=None, lang: str = "en", **kw):
+        return cause_tree(self._res, ax=ax, lang=lang, **kw)
+
     for _k in KINDS:   # share the plot functions' docstrings
         locals()[_k].__doc__ = globals()[_k].__doc__
     del _k
 
 
-__all__ = ["KINDS", "PlotAccessor", "causes", "gaps", "heatmap", "ipa", "model", "radar", "snake", "tolerance"]
+__all__ = ["KINDS", "PlotAccessor", "cause_tree", "causes", "gaps", "heatmap", "ipa", "model", "radar", "snake", "tolerance"]

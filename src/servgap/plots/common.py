@@ -90,7 +90,7 @@ KNOWN_COLUMNS = {
     "mean_desired", "msa", "msa_ci_low", "msa_ci_high", "msa_p_adj", "mss", "mss_ci_low", "mss_ci_high",
     "mss_p_adj", "zone", "importance", "importance_basis", "performance", "quadrant", "rank", "cause", "name",
     "dimensions", "score", "basis", "evidence", "explanation", "remedies", "sources", "parent", "action",
-    "causes", "remedy", "owner", "indicator", "target", "horizon",
+    "causes", "remedy", "owner", "indicator", "target", "horizon", "tied", "n_min", "via",
 }
 
 

@@ -27,6 +27,8 @@ OPTIONAL_TABLES = {
     "constructs": lambda res, lang: res.constructs,
     "ipa": lambda res, lang: res.ipa,
     "causes": lambda res, lang: res.causes(lang=lang),
+    "actions": lambda res, lang: res.actions(lang=lang),
+    "cause_tree": lambda res, lang: res.cause_tree(lang=lang),
 }
 
 def optional_table(res, name: str, lang: str = "en"):

@@ -178,7 +178,7 @@ def _provenance_frame(res, lang: str) -> pd.DataFrame:
 
 #: Columns whose values are categories shown as labels in a Chinese workbook.
 LABELLED = ("dimension", "gap_name", "test", "benchmark", "later", "measure", "zone", "quadrant", "basis", "level",
-            "importance_basis", "construct", "issue")
+            "importance_basis", "construct", "issue", "horizon", "direction", "root_basis", "symptom_basis")
 
 
 def _in_chinese(df: pd.DataFrame, labels: Labels) -> pd.DataFrame:
@@ -190,7 +190,8 @@ def _in_chinese(df: pd.DataFrame, labels: Labels) -> pd.DataFrame:
         elif c == "issue":
             out[c] = out[c].map(lambda v: labels.t["issues"].get(v, v))
         elif c in LABELLED:
-            out[c] = out[c].map(lambda v, c=c: labels.value(c, v) if isinstance(v, str) else v)
+            vocab = "basis" if c.endswith("_basis") and c != "importance_basis" else c
+            out[c] = out[c].map(lambda v, k=vocab: labels.value(k, v) if isinstance(v, str) else v)
         elif pd.api.types.is_bool_dtype(out[c]):
             out[c] = out[c].map({True: labels.t["yes"], False: labels.t["no"]})
     return out

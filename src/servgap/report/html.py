@@ -144,8 +144,10 @@ class _Builder:
         """The first actions; without an action table, the first remedy of each top cause."""
         df, _ = first_actions(self.res, self.lang, TOP)
         if df is not None:
-            return [{"action": _text(r.get("action")),
-                     "meta": " · ".join(_text(r.get(k)) for k in ("owner", "horizon") if _text(r.get(k)))}
+            return [{"action": _text(r.get("remedy") or r.get("action")),
+                     "meta": " · ".join(x for x in (_text(r.get("owner")),
+                                                    self.labels.value("horizon", r["horizon"]) if r.get("horizon")
+                                                    else "") if x)}
                     for r in df.to_dict("records")]
         causes, _ = top_causes(self.res, self.lang, TOP)
         out = []

@@ -178,9 +178,10 @@ def spec(name: str, by=()) -> list[Column]:
                        col("p", "p")],
         "ipa": [col("dimension", "label"), col("importance", "num"), col("importance_basis", "label"),
                 col("performance", "num"), col("gap", "signed", "mean_gap"), col("quadrant", "label")],
-        "actions": [col("action"), col("causes", header="for_causes"), col("owner", header="owner"),
+        "actions": [col("priority", "int", "priority"), col("remedy", header="action"),
+                    col("cause_names", header="for_causes"), col("owner", header="owner"),
                     col("indicator", header="indicator"), col("target", header="target"),
-                    col("horizon", header="horizon")],
+                    col("horizon", "label", "horizon")],
     }
     return specs[name]
 

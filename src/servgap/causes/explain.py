@@ -1,0 +1,124 @@
+"""The evidence line, the explanation and the notes of the cause ranking, from an
+assessment of `servgap.causes.scoring` (the words themselves live in
+`servgap.causes.wording`)."""
+
+from __future__ import annotations
+
+import math
+
+from ..display import num
+from .wording import (GAP_PHRASE, SHOWN_DIMS, SMALL_N, confirm, construct_fact, construct_judgement, construct_name,
+                      dim_fact, gap_list, in_sentence, join, pval, top_dims, were, words)
+
+__all__ = ["evidence_text", "explanation", "note"]
+
+
+def _phrase(g: int, lang: str) -> str:
+    return GAP_PHRASE[g][0 if lang == "en" else 1]
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def evidence_text(entry, a: dict, ev, lang: str, labels: dict) -> str:
+    """The numbers behind a cause: gap rows, constructs (own direction), clean and unmeasured gaps."""
+    w, alpha = words(lang), ev.alpha
+    facts = []
+    for g in ([5] if a["g5_dims"] else []) + sorted(a["short"]):
+        ds = a["g5_dims"] if g == 5 else a["short"][g]
+        ds = sorted(ds, key=lambda d: (-ev.dims[(g, d)]["s"], d))
+        facts += [dim_fact(labels.get(d, d), g, ev.dims[(g, d)], lang, alpha) for d in ds[:SHOWN_DIMS]]
+        if len(ds) > SHOWN_DIMS:
+            facts[-1] += w["more"].format(n=len(ds) - SHOWN_DIMS)
+    for c in [*a["weak"], *a["strong"]]:
+        facts.append(construct_fact(c, labels.get(c, c), ev.constructs[c], lang, alpha, ev.pooled))
+    for g in a["clear"]:
+        shown = [d for d in a["dims"] if (g, d) in ev.dims]
+        dims = [w["clean_dim"].format(dim=in_sentence(labels.get(d, d), lang), mean=num(ev.dims[(g, d)]["mean"]),
+                                      p=pval(ev.dims[(g, d)]["p"], lang, alpha)) for d in shown]
+        facts.append(w["clean"].format(gap=_cap(_phrase(g, lang)), m=f"{ev.m:g}", dims=join(dims, lang)))
+    if a["unmeasured"]:
+        facts.append(w["unmeasured"].format(gaps=gap_list(a["unmeasured"], lang)))
+    return w["sep"].join(facts)
+
+
+def _pro_facts(a: dict, ev, lang: str, lab, names) -> list[str]:
+    w = words(lang)
+    facts = [w["f_gap"].format(gap=_phrase(g, lang), dims=join(top_dims(lab, d, g, ev, lang), lang))
+             for g, d in a["short"].items()]
+    facts += [construct_judgement(c, ev_label, True, lang) for c, ev_label in names(a["weak"])]
+    if a["g5_dims"] and 5 not in a["short"]:
+        facts.append(w["f_g5"].format(dims=join(top_dims(lab, a["g5_dims"], 5, ev, lang), lang)))
+    return facts
+
+
+def _con_facts(a: dict, ev, lang: str, lab, names) -> list[str]:
+    w = words(lang)
+    facts = [w["f_clean"].format(gap=_phrase(g, lang), dims=join([lab(d) for d in a["dims"] if (g, d) in ev.dims],
+                                                                   lang))
+             for g in a["clear"]] if a["clean"] else []
+    facts += [construct_judgement(c, ev_label, False, lang) for c, ev_label in names(a["strong"])]
+    return facts
+
+
+def explanation(entry, a: dict, ev, lang: str, labels: dict, via_name: str | None = None) -> str:
+    """One to three sentences: why the cause is (not) suggested and what would confirm it."""
+    w, sep = words(lang), words(lang)["sep"]
+    lab = lambda d: in_sentence(labels.get(d, d), lang)  # noqa: E731
+    names = lambda cs: [(c, labels.get(c, c)) for c in cs]  # noqa: E731
+    survey = confirm(a["unmeasured"], [construct_name(c, labels.get(c, c), lang) for c in a["unmeasured_cons"]], lang)
+    basis = a["basis"]
+    if basis == "measured":
+        text = w["measured"].format(facts=sep.join(_pro_facts(a, ev, lang, lab, names)))
+        if a["unmeasured"]:
+            text += w["more_data"].format(Gaps=were(a["unmeasured"], lang, capital=True),
+                                          gaps=gap_list(a["unmeasured"], lang), survey=survey)
+    elif basis == "conflicting":
+        text = w["conflicting"].format(pro=sep.join(_pro_facts(a, ev, lang, lab, names)),
+                                       con=sep.join(_con_facts(a, ev, lang, lab, names)))
+        text = _cap(text)
+    elif basis == "inferred":
+        text = w["inferred"].format(dims=join(top_dims(lab, a["g5_dims"], 5, ev, lang), lang),
+                                    gaps=were(a["unmeasured"], lang), survey=survey)
+    elif a["g5_dims"] and a["clean"]:
+        text = w["ruled_out"].format(dims=join([lab(d) for d in a["g5_dims"]], lang),
+                                     clean=sep.join(_con_facts(a, ev, lang, lab, names)))
+    elif a["g5_dims"] or a["short"]:
+        text = w["outweighed"].format(dims=join([lab(d) for d in (a["g5_dims"] or a["dims"])], lang))
+    else:
+        text = w["none"].format(m=f"{ev.m:g}", dims=join([lab(d) for d in a["dims"]], lang))
+    if via_name and basis != "not significant":
+        text += w["via"].format(name=via_name)
+    if basis != "not significant" and math.isfinite(a["n_min"]) and a["n_min"] < SMALL_N:
+        text += w["small"].format(n=int(a["n_min"]))
+    return text
+
+
+def note(lang: str, *, empty: bool, alpha: float, m: float, any_significant: bool, any_short: bool,
+         trivial: float, empty_segs: list, unmeasured: set, all_inferred: bool, ties: bool, small: list,
+         constructs_measured: bool = True) -> str:
+    """``attrs["note"]`` of the ranking."""
+    w = words(lang)
+    parts = []
+    if empty:
+        if any_short:
+            parts.append(w["note_uncovered"])
+        elif any_significant and math.isfinite(trivial):
+            parts.append(w["note_trivial"].format(m=f"{m:g}", worst=f"{trivial:.2f}".replace("-", "\u2212")))
+        else:
+            parts.append(w["note_none"].format(alpha=alpha))
+        return " ".join(parts)
+    if empty_segs:
+        parts.append(w["note_segments"].format(m=f"{m:g}", segs=join(empty_segs, lang)))
+    if unmeasured:
+        parts.append(_cap(w["note_inferred"].format(Gaps=were(sorted(unmeasured), lang, capital=True),
+                                                    gaps=gap_list(sorted(unmeasured), lang))))
+    if all_inferred:
+        survey = confirm(sorted(unmeasured), [], lang, all_constructs=not constructs_measured)
+        parts.append(w["note_no_order"].format(survey=_cap(survey)))
+    if ties:
+        parts.append(w["note_ties"])
+    if small:
+        parts.append(w["note_small"].format(k=SMALL_N, segs=join(small, lang)))
+    return ("" if lang == "zh" else " ").join(parts)
