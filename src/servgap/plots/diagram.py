@@ -210,10 +210,12 @@ def model(res, ax=None, lang: str = "en", *, dimension: str | None = None, segme
 
     Examples
     --------
-    >>> import servgap as sg
+    >>> import servgap as sg, tempfile, os
     >>> res = sg.analyze(list(sg.load_example()))
-    >>> ax = res.plot.model(lang="zh")                 # doctest: +SKIP
-    >>> ax.figure.savefig("five_gaps.png", dpi=200)     # doctest: +SKIP
+    >>> ax = res.plot.model(lang="zh")
+    >>> ax.figure.savefig(os.path.join(tempfile.mkdtemp(), "five_gaps.png"), dpi=100)
+    >>> [t.get_text().splitlines()[0] for t in ax.texts if t.get_gid() == "gap5"]
+    ['差距5：感知服务质量差距']
     """
     vals = model_values(res, dimension, segment, lang)
     st = settings_of(res)
@@ -295,7 +297,9 @@ def model(res, ax=None, lang: str = "en", *, dimension: str | None = None, segme
               Patch(fc="white", ec=GREY, ls="--", label=tr(lang, "not_measured"))]
     ax.legend(handles=legend, loc="lower left", bbox_to_anchor=(0.0, 0.0), ncol=5, frameon=False, fontsize=8,
               handlelength=1.4, columnspacing=1.2)
-    ax.text(0.5, -2.4, tr(lang, "model_source", scope=scope, conf=conf), fontsize=7.5, color=GREY_DARK, va="top")
+    ranges = any(v.note for v in vals.values())      # segments summarised: boxes show ranges, not CIs
+    ax.text(0.5, -2.4, tr(lang, "model_source_range" if ranges else "model_source", scope=scope, conf=conf),
+            fontsize=7.5, color=GREY_DARK, va="top", gid="caption")
     return ax
 
 

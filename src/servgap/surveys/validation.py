@@ -16,6 +16,7 @@ import pandas as pd
 from ..errors import ColumnError, ConfigError, DataError, where
 from .io import long_to_wide, read_table
 from .platforms import apply_platform, merge_metadata
+from .provenance import add_files
 
 
 def suggest(name: str, columns: Sequence[str]) -> str:
@@ -135,6 +136,7 @@ def prepare_frame(sources, opts, keep_cols: list[str], ledger: list):
         df, name, meta = read_table(src, encoding=opts.encoding, sheet=opts.sheet)
         df, meta = apply_platform(df, meta, name, opts.platform)
         merge_metadata(metadata, meta)
+        add_files(metadata, [src])
         if opts.layout == "long":
             lc = {"id": "id", "item": "item", "viewpoint": "viewpoint", "value": "value", **(opts.long_columns or {})}
             if opts.id is not None:
