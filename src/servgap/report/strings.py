@@ -247,7 +247,8 @@ EXCEL_ZH = {
     "columns": {
         "gap": "差距", "gap_name": "差距名称", "dimension": "维度", "item": "题项", "n": "样本数", "mean_gap": "平均差距",
         "sd_gap": "差距标准差", "se": "标准误", "ci_low": "置信区间下限", "ci_high": "置信区间上限", "statistic": "检验统计量",
-        "df": "自由度", "p": "p 值", "p_adj": "校正后 p", "effect": "效应量", "test": "检验方法", "paired": "是否配对",
+        "df": "自由度", "p": "p 值", "p_adj": "校正后 p", "effect": "效应量", "effect_ci_low": "效应量置信区间下限",
+        "effect_ci_high": "效应量置信区间上限", "test": "检验方法", "paired": "是否配对",
         "mean_expected": "期望均值", "mean_perceived": "感知均值", "benchmark": "基准", "later": "后一环节",
         "mean_benchmark": "基准均值", "mean_later": "后一环节均值", "n_eff": "有效样本量", "measure": "指标",
         "level": "层级", "mean_adequate": "适当服务均值", "mean_desired": "理想服务均值", "msa": "MSA（感知 − 适当）",
