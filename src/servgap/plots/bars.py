@@ -118,7 +118,7 @@ def gaps(res, ax=None, lang: str = "en", *, level: str = "dimension", gap: int =
     by = by_of(res, table)
     df = select_segment(table, by, segment)
     inst = instrument_of(res, instrument)
-    alpha = settings_of(res).get("alpha", 0.05)
+    alpha = settings_of(res).alpha
     base = dim_labels(inst, lang) if key == "dimension" else {
         i.id: item_label(inst, i.id, lang, width=46) for i in inst.items}
     d, multi = _rows(df, key, by, base, "mean_gap", sort, inst)
@@ -152,7 +152,7 @@ def gaps(res, ax=None, lang: str = "en", *, level: str = "dimension", gap: int =
     ax.set_xlim(ends.min() - pad_lo, ends.max() + pad_hi)
     _label_rows(ax, d["_y"], d["_label"], tr(lang, "mean_gap"))
     title(ax, gap_def(gap).label(lang), _segment_subtitle(lang, by, df, multi, segment))
-    conf = settings_of(res).get("confidence", 0.95)
+    conf = settings_of(res).confidence
     footnote(ax, tr(lang, "sig_note", conf=f"{conf:.0%}") + (tr(lang, "small_n", k=SMALL_N) if small.any() else ""))
     return ax
 

@@ -92,7 +92,7 @@ def model_values(res, dimension=None, segment=None, lang: str = "en") -> dict[in
     t = _source_table(res, dimension)
     by = by_of(res, t)
     t = select_segment(t, by, segment)
-    alpha = settings_of(res).get("alpha", 0.05)
+    alpha = settings_of(res).alpha
     out = {}
     for g in range(1, 6):
         rows = t[t["gap"] == g]

@@ -210,7 +210,7 @@ def heatmap(res, ax=None, lang: str = "en", *, gap: int = 5, instrument=None, cm
     lim = np.nanmax(np.abs(vals)) if np.isfinite(vals).any() else 1.0
     lim = lim if lim > 0 else 1.0
     im = ax.imshow(vals, cmap=cmap, norm=TwoSlopeNorm(vcenter=0.0, vmin=-lim, vmax=lim), aspect="auto")
-    alpha = settings_of(res).get("alpha", 0.05)
+    alpha = settings_of(res).alpha
     nm = heat_matrix(t, by, inst, "n").reindex_like(m).to_numpy(float) if "n" in t.columns else None
     for (i, j), v in np.ndenumerate(vals):
         s = stars(pm.iat[i, j]) if pm is not None else ""
