@@ -37,6 +37,7 @@ from ..errors import ConfigError, DataError, ServgapError, short
 from . import ledger as lg
 from .eager import read_eager
 from .options import ReadOptions
+from .provenance import add_files
 from .survey import BLOCK_ROWS, Survey
 from .validation import require_column, resolve_columns
 
@@ -131,7 +132,10 @@ def read_dask_survey(source, inst, opts: ReadOptions) -> DaskSurvey:
         _check_parquet_files(files)
         schema = dd.read_parquet(files[0] if len(files) == 1 else files).columns
         frame = dd.read_parquet(files, columns=_needed_columns(schema, inst, opts, name))
-    return DaskSurvey(frame, inst, replace(opts, name=name), name)
+    out = DaskSurvey(frame, inst, replace(opts, name=name), name)
+    if not is_dask_frame(source):
+        add_files(out.metadata, files)
+    return out
 
 
 def _check_parquet_files(files: list[str]) -> None:

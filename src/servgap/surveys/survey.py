@@ -290,7 +290,8 @@ def stack(surveys: list, labels: list[str], column: str = "file") -> Survey:
                  extra=pd.concat([s.extra.reset_index(drop=True) for s in surveys], ignore_index=True),
                  has_ids=first.has_ids, min_items=first.min_items,
                  source=labels[0] if len(labels) == 1 else f"{len(labels)} files ({labels[0]} ... {labels[-1]})",
-                 ledger=[row for s in surveys for row in s.ledger], metadata={"files": list(labels)})
+                 ledger=[row for s in surveys for row in s.ledger],
+                 metadata={"files": [f for s in surveys for f in s.metadata.get("files", [])], "stacked": list(labels)})
     for x in data.values():
         x.flags.writeable = False
     return out

@@ -17,6 +17,7 @@ import pandas as pd
 from ..errors import ColumnError, ConfigError, DataError, DataQualityWarning, short, show, where
 from .io import long_to_wide, read_tables
 from .platforms import apply_platform, merge_metadata
+from .provenance import add_files
 from .values import Codes, numbers
 
 
@@ -147,6 +148,7 @@ def prepare_frame(sources, opts, keep_cols: list[str], ledger: list, used=(), it
     metadata: dict = {}
     used = set(used) | set(keep_cols) | ({opts.id} if opts.id else set())
     for src in sources:
+        add_files(metadata, [src])
         for df, name, meta in read_tables(src, encoding=opts.encoding, sheet=opts.sheet,
                                           sep=opts.sep, decimal=opts.decimal):
             check_used(df, meta, used, name)
