@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..engine.settings import Settings
 from ..engine.tables import MISSING_GAP_COLUMNS, SCHEMA_VERSION
-from ..errors import ConfigError
+from ..errors import ConfigError, short
 from ..model.instruments import Instrument
 from ..surveys.ledger import QUALITY_COLUMNS
 from .results import GapAnalysis
@@ -107,6 +107,28 @@ def _frame(rows, columns=None, types: dict | None = None) -> pd.DataFrame:
     return df
 
 
+def _check_structure(data: dict) -> None:
+    """Refuse a results file that was edited into something else (JSON Schema when jsonschema is installed)."""
+    try:
+        import jsonschema
+    except ImportError:  # pragma: no cover - jsonschema comes with the report extra
+        jsonschema = None
+    if jsonschema is not None:
+        from ..report.jsonout import schema
+
+        err = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema()).iter_errors(data))
+        if err is not None:
+            place = "/".join(map(str, err.absolute_path)) or "the top level"
+            raise ConfigError(f"this results file does not follow the servgap results schema at {place}: "
+                              f"{short(err.message, 200)}. Was it edited? Write it again with res.to_json(path) "
+                              "or `servgap analyze`.")
+    rows = data["tables"].get("dimensions") or []
+    missing = [b for b in data.get("by", []) if rows and b not in rows[0]]
+    if missing:
+        raise ConfigError(f"this results file is split by {', '.join(map(repr, missing))} but its tables have no such "
+                          "column. Was it edited? Write it again with res.to_json(path).")
+
+
 def from_dict(data: dict) -> SavedAnalysis:
     """Rebuild a result from `to_dict`'s output (e.g. to re-render a report).
 
@@ -115,13 +137,14 @@ def from_dict(data: dict) -> SavedAnalysis:
     ConfigError
         When ``data`` is not a servgap result or has an unsupported major schema version.
     """
-    if not isinstance(data, dict) or "schema_version" not in data or "tables" not in data:
+    if not isinstance(data, dict) or "schema_version" not in data or not isinstance(data.get("tables"), dict):
         raise ConfigError("this is not a servgap results file: it has no 'schema_version' and 'tables'; "
                           "write one with res.to_json(path) or `servgap analyze`.")
     major = str(data["schema_version"]).split(".")[0]
     if major != SCHEMA_VERSION.split(".")[0]:
         raise ConfigError(f"results file schema_version {data['schema_version']!r} is not supported by this "
                           f"servgap (reads {SCHEMA_VERSION}); re-run the analysis with this version.")
+    _check_structure(data)
     t, types = data["tables"], data.get("column_types", {})
     dims = _frame(t.get("dimensions", []), types=types.get("dimensions"))
     if "gap_name" in dims.columns:
@@ -153,4 +176,8 @@ def read_results(path) -> SavedAnalysis:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ConfigError(f"file {str(path)!r} is not valid JSON ({exc.msg} at line {exc.lineno}).") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"file {str(path)!r} is not a servgap results file (not UTF-8 JSON text).") from None
+    except OSError as exc:
+        raise ConfigError(f"file {str(path)!r} cannot be read ({exc.strerror or exc}); check the path.") from None
     return from_dict(data)

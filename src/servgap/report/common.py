@@ -5,6 +5,8 @@ figure rendering that skips a plot with a note instead of failing the whole repo
 from __future__ import annotations
 
 import base64
+import datetime as _dt
+import decimal
 import io
 import math
 import os
@@ -87,9 +89,15 @@ def scalar(v):
         return int(v)
     if isinstance(v, np.floating):
         return float(v)
-    if isinstance(v, pd.Timestamp):
+    if isinstance(v, (_dt.date, _dt.time)):     # also pd.Timestamp
         return v.isoformat()
-    return v
+    if isinstance(v, decimal.Decimal):
+        return float(v) if v.is_finite() else None
+    if isinstance(v, (bytes, bytearray)):
+        return bytes(v).decode("utf-8", errors="replace")
+    if isinstance(v, (str, int, float)) or v is None:
+        return v
+    return str(v)          # pd.Period, pd.Timedelta, ... : their readable text (segment values of a wave column)
 
 
 def plain(v):
@@ -196,6 +204,14 @@ def make_figure(res, kind: str, lang: str = "en", **kwargs) -> Figure:
         return Figure(kind, note=f"{type(exc).__name__}: {exc}")
     fig = ax.figure if hasattr(ax, "figure") else ax
     return Figure(kind, figure=fig)
+
+
+def save_png(fig, path, dpi: int = 144) -> None:
+    """Save ``fig`` as a PNG file, atomically (`servgap.atomic`): never a truncated image under the final name."""
+    from ..atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
 
 
 def figure_bytes(fig, fmt: str = "svg", dpi: int = 144) -> bytes:

@@ -11,9 +11,13 @@ data-quality issues, yes/no) and the causes; the numbers are the same. Rows with
 (``mean_gap < 0`` and ``p_adj < alpha``) are shaded red by an Excel conditional format,
 significant surpluses green; on the ``tolerance`` sheet the same holds for ``msa``.
 
-Text cells from the data (segment names, column names, file names) that begin with
-``=``, ``+``, ``-``, ``@`` (or a tab / carriage return) are prefixed with ``'`` so that
-no spreadsheet program evaluates them as formulas (CSV/formula injection, OWASP).
+Text from the data (segment names, column names, file names) is written as string cells,
+exactly as it is: a spreadsheet never evaluates a string cell, so ``=HYPERLINK(...)`` or
+``-1+1`` are shown as that text and nothing runs. The formula-injection guard (OWASP
+"CSV injection") is needed only where text *would* be evaluated — in CSV files, which
+spreadsheets parse on opening: `neutralise` prefixes ``'`` there (``servgap analyze``'s
+``summary.csv``). A table longer than a sheet (1,048,576 rows) continues on sheets
+``name (2)``, ``name (3)`` ... so that no row is lost.
 
 Examples
 --------
@@ -41,6 +45,8 @@ from .strings import EXCEL_ZH, STRINGS
 from .tables import Labels, settings_in_words
 
 INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Data rows per sheet (Excel's limit is 1,048,576 rows with the header); longer tables continue on "name (2)" ...
+MAX_SHEET_ROWS = 1_048_575
 P_COLUMNS = {"p", "p_adj", "msa_p_adj", "mss_p_adj"}
 INT_FORMAT, FLOAT_FORMAT, P_FORMAT = "0", "0.000", "0.0000"
 #: (value column, adjusted-p column) pairs whose significant negative values are shaded red
@@ -48,16 +54,27 @@ SIGNIFICANCE_PAIRS = (("mean_gap", "p_adj"), ("msa", "msa_p_adj"))
 
 
 def neutralise(text: str) -> str:
-    """Prefix ``'`` to text a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``).
+    """Text for a CSV cell that a spreadsheet will not evaluate: ``'`` before a would-be formula.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is read as a
+    formula (or a DDE command) when a spreadsheet opens a CSV file, so it gets a leading
+    ``'``; a plain number such as ``-1`` or ``+2.5`` is read as that number and is left
+    alone. Excel string cells (`to_excel`) are never evaluated and need no guard.
 
     Examples
     --------
     >>> neutralise("=HYPERLINK(\\"x\\")")
     '\\'=HYPERLINK("x")'
-    >>> neutralise("B01")
-    'B01'
+    >>> neutralise("-1+1"), neutralise("-1"), neutralise("B01")
+    ("'-1+1", '-1', 'B01')
     """
-    return "'" + text if text.startswith(INJECTION_PREFIXES) else text
+    if not text.startswith(INJECTION_PREFIXES):
+        return text
+    try:
+        float(text)
+        return text             # a number: read as such, nothing to evaluate
+    except ValueError:
+        return "'" + text
 
 
 def _text(v) -> str:
@@ -112,7 +129,7 @@ def _write_column(ws, j: int, s: pd.Series, kind: str, fmts: dict) -> int:
             if isinstance(v, bool):
                 ws.write_boolean(i, j, v)
                 continue
-        text = neutralise(_text(v))
+        text = _text(v)
         ws.write_string(i, j, text, fmts["wrap"] if len(text) > 60 else None)
         width = max(width, min(_width(text) + 2, 60))
     return width
@@ -125,7 +142,7 @@ def _write_sheet(wb, name: str, df: pd.DataFrame, fmts: dict, alpha: float, head
     heads = [(headers or {}).get(c, c) for c in cols]
     widths = [max(8, min(_width(h) + 2, 40)) for h in heads]
     for j, h in enumerate(heads):
-        ws.write_string(0, j, neutralise(h), fmts["header"])
+        ws.write_string(0, j, h, fmts["header"])
     for j, (c, kind) in enumerate(zip(df.columns, kinds)):
         widths[j] = max(widths[j], _write_column(ws, j, df[c], kind, fmts))
     for j, w in enumerate(widths):
@@ -224,11 +241,14 @@ def _workbook(xlsxwriter, target, res, lang: str) -> None:
             "surplus": wb.add_format({"bg_color": "#d8efdc", "font_color": "#1d5e2c"})}
     labels = Labels(res.instrument, lang) if lang == "zh" else None
     for name, df in sheets(res, lang).items():
-        if labels is None:
-            _write_sheet(wb, name, df, fmts, alpha)
-        else:
-            _write_sheet(wb, EXCEL_ZH["sheets"].get(name, name)[:31], _in_chinese(df, labels), fmts, alpha,
-                         EXCEL_ZH["columns"])
+        title = name if labels is None else EXCEL_ZH["sheets"].get(name, name)[:31]
+        for k, start in enumerate(range(0, max(len(df), 1), MAX_SHEET_ROWS)):   # Excel holds 1,048,576 rows a sheet
+            part = df.iloc[start:start + MAX_SHEET_ROWS]
+            sheet = title if k == 0 else f"{title[:25]} ({k + 1})"
+            if labels is None:
+                _write_sheet(wb, sheet, part, fmts, alpha)
+            else:
+                _write_sheet(wb, sheet, _in_chinese(part, labels), fmts, alpha, EXCEL_ZH["columns"])
     wb.close()
 
 

@@ -30,6 +30,7 @@ True
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from .._version import __version__
 from ..atomic import write_text
@@ -45,6 +46,12 @@ from .tables import Labels, col, settings_in_words, spec, view
 
 TOP = 3
 MAX_TABLE_ROWS = 400
+#: The most segments the report lists (a table of 100,000 branches helps no reader and takes minutes to
+#: render); with more, it lists those with the largest shortfalls and says so. Every segment stays in
+#: the Excel and JSON outputs.
+MAX_REPORT_SEGMENTS = 50
+#: Figures that draw every segment: left out (with a note) when there are more than MAX_REPORT_SEGMENTS.
+PER_SEGMENT_KINDS = ("gaps", "heatmap", "tolerance")
 
 
 def _segment(row, by) -> str:
@@ -59,7 +66,27 @@ class _Builder:
         self.conf = float(res.settings.confidence)
         self.inst = res.instrument
         self.labels = Labels(self.inst, lang)
-        self.gaps = res.gaps
+        self.gaps, self.items, self.overall = res.gaps, res.items, res.overall
+        self.segments_note = self.too_many = None
+        if self.by:
+            self._cap_segments()
+
+    def _cap_segments(self) -> None:
+        """Keep the `MAX_REPORT_SEGMENTS` segments with the lowest (most negative) dimension gap
+        (rows keep their positions in the result tables: the index)."""
+        d = self.gaps
+        low = d.groupby(self.by, sort=False, dropna=False)["mean_gap"].min()
+        if len(low) <= MAX_REPORT_SEGMENTS:
+            return
+        keep = low.sort_values(kind="stable", na_position="last").index[:MAX_REPORT_SEGMENTS]
+
+        def within(df):
+            key = pd.MultiIndex.from_frame(df[self.by]) if len(self.by) > 1 else pd.Index(df[self.by[0]])
+            return df[key.isin(keep)]
+
+        self.gaps, self.items, self.overall = within(d), within(self.res.items), within(self.res.overall)
+        self.segments_note = self.t["segments_capped"].format(shown=MAX_REPORT_SEGMENTS, total=len(low))
+        self.too_many = self.t["too_many_segments"].format(total=len(low))
 
     def vp_lower(self, vp) -> str:
         """Viewpoint label inside an English sentence starts lower-case."""
@@ -176,10 +203,10 @@ class _Builder:
     # -- details ----------------------------------------------------------------------
     def gap_sections(self):
         out = []
-        g_all, it_all = self.gaps, self.res.items
+        g_all, it_all = self.gaps, self.items
         for g in self.res.measured_gaps:
             mask = (g_all["gap"] == g).to_numpy()
-            d, dpos = g_all[mask], np.flatnonzero(mask)
+            d, dpos = g_all[mask], g_all.index.to_numpy()[mask]       # positions in res.gaps (a RangeIndex)
             imask = (it_all["gap"] == g).to_numpy()
             comp = gap_def(g)
             vals = d["mean_gap"].to_numpy(dtype=float)
@@ -196,7 +223,7 @@ class _Builder:
                 "test": "" if first is None else self.t["tests"].get(first["test"], str(first["test"])),
                 "segments": segs, "matrix": self.matrix(d, dpos, segs, scale),
                 "dim_table": self.view(d, "gaps", positions=dpos, headers=heads),
-                "item_table": self.view(it_all[imask], "items", positions=np.flatnonzero(imask), headers=heads,
+                "item_table": self.view(it_all[imask], "items", positions=it_all.index.to_numpy()[imask], headers=heads,
                                    limit=MAX_TABLE_ROWS)})
         return out
 
@@ -302,7 +329,10 @@ def render_context(res, lang: str = "en", title: str | None = None, image_format
     summary, full, missing = b.quality()
     kinds = plot_kinds(res) if plots is True else tuple(plots or ())
     kinds = [k for k in kinds if not (k == "heatmap" and not res.by)]
-    figures = report_figures(res, lang, kinds, image_format, plots_dir)
+    skipped = [k for k in kinds if b.too_many and k in PER_SEGMENT_KINDS]
+    figures = report_figures(res, lang, [k for k in kinds if k not in skipped], image_format, plots_dir)
+    figures += [{"kind": k, "uri": None, "format": None, "note": b.too_many} for k in skipped]
+    figures.sort(key=lambda f: kinds.index(f["kind"]))
     for f in figures:
         f["title"] = t["fig"].get(f["kind"], f["kind"])
         f["note"] = t["figure_skipped"].format(why=f["note"]) if f["note"] else None
@@ -311,7 +341,8 @@ def render_context(res, lang: str = "en", title: str | None = None, image_format
             "by": b.by, "headline": b.headline(), "lead": b.lead(sig), "kpis": b.kpis(sig), "top": top,
             "all_shortfalls": all_short, "top_causes": top_causes_, "causes_why": causes_why,
             "first_actions": first, "conf": b.conf, "figures": figures, "gap_sections": b.gap_sections(),
-            "overall": b.view(res.overall, "overall"), "causes": causes, "causes_note": causes_note,
+            "overall": b.view(b.overall, "overall", positions=b.overall.index.to_numpy()), "causes": causes,
+            "causes_note": causes_note, "segments_note": b.segments_note,
             "actions": actions, "actions_note": actions_note, "extra": b.extra_tables(), "quality_summary": summary,
             "quality_full": full, "missing": missing, "method": b.method(), "settings": b.settings_in_words(),
             "provenance": prov}

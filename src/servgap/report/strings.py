@@ -6,6 +6,9 @@ STRINGS = {
         "summary": "Summary", "quality": "Data quality", "figures": "Pictures", "gap_tables": "Gaps in detail",
         "overall": "Overall scores", "causes": "Likely root causes", "extra": "More results",
         "method": "Methodology", "respondents": "respondents", "all": "all respondents",
+        "segments_capped": "This report lists {shown} of the {total:,} segments: those with the largest shortfalls. "
+                           "Every segment is in results.xlsx and results.json.",
+        "too_many_segments": "{total:,} segments are too many for one picture; draw chosen ones with res.plot",
         "kpi_overall": "Overall gap 5 (mean of dimensions)", "kpi_weighted": "Importance-weighted gap 5",
         "kpi_sig": "Significant shortfalls", "kpi_sig_of": "of {n} dimension gaps", "kpi_n": "Respondents",
         "range": "from {lo} ({lo_seg}) to {hi} ({hi_seg})",
@@ -134,6 +137,8 @@ STRINGS = {
         "summary": "摘要", "quality": "数据质量", "figures": "图表", "gap_tables": "差距明细",
         "overall": "总体得分", "causes": "可能的根本原因", "extra": "更多结果",
         "method": "方法说明", "respondents": "名受访者", "all": "全部受访者",
+        "segments_capped": "本报告只列出 {total:,} 个细分中不足最大的 {shown} 个；全部细分见 results.xlsx 和 results.json。",
+        "too_many_segments": "{total:,} 个细分无法在一张图中呈现；可用 res.plot 绘制选定的细分",
         "kpi_overall": "总体差距5（各维度均值）", "kpi_weighted": "按重要性加权的差距5",
         "kpi_sig": "显著不足", "kpi_sig_of": "共 {n} 个维度差距", "kpi_n": "受访者",
         "range": "从 {lo}（{lo_seg}）到 {hi}（{hi_seg}）",
