@@ -7,13 +7,32 @@ and hands it to `partition_partial`; the partials merge pairwise with
 
 from __future__ import annotations
 
-from .kernel import Plan, blocked_partial, merge_partials
-from .segments import Segmentation, is_lazy, segment_codes
+import numpy as np
+import pandas as pd
+
+from .kernel import Plan, block_partial, blocked_partial, merge_partials
+from .segments import Segmentation, distinct_rows, is_lazy, segment_codes
+
+#: A partition of at most this many rows is reduced as one block (larger ones in row blocks).
+PARTITION_BLOCK = 1 << 19
+
+
+def partition_codes(segments, by: list, lookup) -> np.ndarray:
+    """Segment code of every row of a partition: its distinct ``by`` rows (`distinct_rows`; a
+    categorical column is factorised on its codes) looked up once each."""
+    if not by:
+        return np.zeros(len(segments), np.intp)
+    distinct, row = distinct_rows(segments[by])
+    plain = {c: distinct[c].cat.categories.dtype for c in by if isinstance(distinct[c].dtype, pd.CategoricalDtype)}
+    return segment_codes(distinct.astype(plain) if plain else distinct, by, lookup)[row]
 
 
 def partition_partial(sv, by: list, lookup, plan: Plan) -> dict:
     """Partial statistics of one validated partition, its rows coded with the shared ``lookup``."""
-    return blocked_partial(sv, segment_codes(sv.segments, by, lookup), plan, read_ledger=sv.ledger)
+    g = partition_codes(sv.segments, by, lookup)
+    if sv.n <= PARTITION_BLOCK:
+        return block_partial(sv, g, plan, read_ledger=sv.ledger)
+    return blocked_partial(sv, g, plan, read_ledger=sv.ledger)
 
 
 def survey_partial(s, seg: Segmentation, plan: Plan) -> dict:

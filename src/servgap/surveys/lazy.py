@@ -35,8 +35,9 @@ import pandas as pd
 
 from ..errors import ConfigError, DataError, ServgapError, short
 from . import ledger as lg
-from .eager import read_eager
+from .eager import read_eager, segment_labels
 from .options import ReadOptions
+from .pieces import ParquetPieces
 from .provenance import add_files
 from .survey import BLOCK_ROWS, Survey
 from .validation import require_column, resolve_columns
@@ -64,11 +65,13 @@ def _parquet_files(source) -> list[str]:
 
 
 def _has_dask() -> bool:
+    """Whether dask's DataFrame package is installed (found, not imported: importing it takes half a second)."""
+    from importlib.util import find_spec
+
     try:
-        import dask.dataframe  # noqa: F401
-    except ImportError:
+        return find_spec("dask") is not None and find_spec("dask.dataframe") is not None
+    except (ImportError, ValueError):
         return False
-    return True
 
 
 def wants_dask(source, engine: str) -> bool:
@@ -111,7 +114,7 @@ def _needed_columns(columns_of, inst, opts: ReadOptions, name: str) -> list[str]
 def read_dask_survey(source, inst, opts: ReadOptions) -> DaskSurvey:
     """Build a lazy survey over a Dask DataFrame or a Parquet dataset (see module docs)."""
     try:
-        import dask.dataframe as dd
+        import dask  # noqa: F401 - a Parquet dataset needs dask itself, not dask.dataframe
     except ImportError:
         raise ImportError("engine=\"dask\" needs dask; install it with pip install 'servgap[dask]'") from None
     if opts.layout != "wide":
@@ -119,44 +122,61 @@ def read_dask_survey(source, inst, opts: ReadOptions) -> DaskSurvey:
                           "or use engine=\"pandas\".")
     name = opts.name
     if isinstance(source, pd.DataFrame):           # engine="dask" on a pandas frame: cut it into partitions
+        import dask.dataframe as dd
+
         name = name or source.attrs.get("name", "<DataFrame>")
         source = dd.from_pandas(source, npartitions=max(1, -(-len(source) // BLOCK_ROWS)), sort=False)
     if is_dask_frame(source):
         name = name or "<dask DataFrame>"
         frame = source[_needed_columns(source.columns, inst, opts, name)]
+        pieces = None
     else:
         files = _parquet_files(source)
         name = name or Path(str(source)).name
         if not files:
             raise DataError(f"file {str(source)!r}: no Parquet files found; check the path or glob.")
-        _check_parquet_files(files)
-        schema = dd.read_parquet(files[0] if len(files) == 1 else files).columns
-        frame = dd.read_parquet(files, columns=_needed_columns(schema, inst, opts, name))
-    out = DaskSurvey(frame, inst, replace(opts, name=name), name)
+        footers = _check_parquet_files(files)
+        need = _needed_columns(footers[0].schema.to_arrow_schema().names, inst, opts, name)
+        pieces = ParquetPieces.of(files, footers, need, opts.segments, _rating_columns(opts, inst, need))
+        frame = None                                 # a Dask DataFrame only if something asks for one
+    out = DaskSurvey(frame, inst, replace(opts, name=name), name, pieces)
     if not is_dask_frame(source):
         add_files(out.metadata, files)
     return out
 
 
-def _check_parquet_files(files: list[str]) -> None:
+def _rating_columns(opts: ReadOptions, inst, need: list) -> list[str]:
+    cols = set()
+    for spec in opts.columns.values():
+        cols |= set(resolve_columns(spec, inst.item_ids, "item", need, "", ""))
+    return [c for c in need if c in cols]
+
+
+def _check_parquet_files(files: list[str]) -> list:
     """Read every file's footer, so that a damaged partition is named now, not deep inside ``analyze``."""
     import pyarrow.parquet as pq
 
+    out = []
     for f in files:
         try:
-            pq.read_metadata(f)
+            out.append(pq.read_metadata(f))
         except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError ...
             raise DataError(f"file {short(Path(f).name)!r}: not a readable Parquet file ({short(exc, 160)}); it is "
                             f"damaged or truncated: write it again (full path: {short(f, 200)}).") from None
+    return out
 
 
-def _relocate(msg: str, index: pd.Index, part: int) -> str:
-    """Turn ``row r`` of a partition-local error into ``row r of partition k (index label x)``."""
+def _relocate(msg: str, index: pd.Index, part: int, file=None) -> str:
+    """Turn ``row r`` of a partition-local error into ``row r of partition k (index label x)``, or for a
+    piece of a Parquet file ``file = (name, first row)``, ``row r of partition k (file f, row R of the file)``."""
     m = re.search(r"\brow (\d+)", msg)
     if not m:
-        return f"{msg} (partition {part})"
+        return f"{msg} (partition {part}{'' if file is None else f', file {short(file[0])!r}'})"
     r = int(m.group(1)) - 1
-    label = f" (index label {index[r]!r})" if 0 <= r < len(index) else ""
+    if file is not None:
+        label = f" (file {short(file[0])!r}, row {file[1] + r + 1} of the file)"
+    else:
+        label = f" (index label {index[r]!r})" if 0 <= r < len(index) else ""
     return msg.replace(m.group(0), f"row {r + 1} of partition {part}{label}", 1)
 
 
@@ -166,19 +186,52 @@ def _plain_strings(df: pd.DataFrame) -> pd.DataFrame:
     return df.astype(conv) if conv else df
 
 
-def _partition_survey(pdf: pd.DataFrame, inst, opts: ReadOptions, part: int) -> Survey | None:
-    """One partition read and validated in memory (``None`` when it is empty)."""
+def _partition_survey(pdf: pd.DataFrame, inst, opts: ReadOptions, part: int, file=None) -> Survey | None:
+    """One partition read and validated in memory (``None`` when it is empty).
+
+    Integer rating columns are read straight to one-byte codes (`servgap.surveys.integers`),
+    other columns the float way: the checks and the ledger are the same.
+    """
     if len(pdf) == 0:
         return None
     try:
-        return read_eager([_plain_strings(pdf)], inst, opts)
+        return read_eager([_plain_strings(pdf)], inst, opts, coded=True)
     except DataError as exc:
-        raise type(exc)(_relocate(str(exc), pdf.index, part)) from None
+        raise type(exc)(_relocate(str(exc), pdf.index, part, file)) from None
 
 
 def _apply(pdf, inst, opts, part, fn, args):
     sv = _partition_survey(pdf, inst, opts, part)
     return None if sv is None else fn(sv, *args)
+
+
+def _apply_piece(pieces: ParquetPieces, k: int, inst, opts, fn, args):
+    sv = _partition_survey(pieces.read(k), inst, opts, k, pieces.label(k))
+    return None if sv is None else fn(sv, *args)
+
+
+def _piece_segments(pieces: ParquetPieces, k: int, by: list) -> pd.DataFrame:
+    """The distinct ``by`` rows of piece ``k`` as the partition's reader will see them (`_as_read`)."""
+    return _as_read(pieces.read(k, by).drop_duplicates(), by)
+
+
+def _as_read(d: pd.DataFrame, by: list) -> pd.DataFrame:
+    """Distinct segment rows as plain values (categoricals as their categories' type), normalised as the
+    reader normalises them (text stripped, "no value" text missing: `servgap.surveys.eager`), so that
+    the table of segments holds the values the partitions are coded with. A value the reader refuses
+    is kept: the partition's reader reports it with its row."""
+    d = _plain_strings(d.astype({c: d[c].cat.categories.dtype for c in by
+                                 if isinstance(d[c].dtype, pd.CategoricalDtype)}).reset_index(drop=True))
+    for c in by:
+        try:
+            d[c] = segment_labels(d[c], c, "", [], 0)
+        except DataError:
+            pass
+    return d
+
+
+def _concat_distinct(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([a, b], ignore_index=True).drop_duplicates()
 
 
 def _partition_ledger(sv: Survey) -> dict:
@@ -236,8 +289,8 @@ class DaskSurvey(Survey):
     30
     """
 
-    def __init__(self, frame, instrument, opts: ReadOptions, source: str):
-        self.frame, self.instrument, self.options, self.source = frame, instrument, opts, source
+    def __init__(self, frame, instrument, opts: ReadOptions, source: str, pieces: ParquetPieces | None = None):
+        self._frame, self.pieces, self.instrument, self.options, self.source = frame, pieces, instrument, opts, source
         self.min_items = opts.min_items
         self.has_ids = opts.id is not None
         self.segment_columns = list(opts.segments)
@@ -247,22 +300,37 @@ class DaskSurvey(Survey):
         self._memory: Survey | None = None
 
     @property
+    def frame(self):
+        """The Dask DataFrame of the used columns (of a Parquet dataset: made when first asked for)."""
+        if self._frame is None:
+            import dask.dataframe as dd
+
+            self._frame = dd.read_parquet(list(self.pieces.files), columns=list(self.pieces.columns))
+        return self._frame
+
+    @property
     def viewpoints(self) -> list[str]:
         return list(self.options.columns)
 
     @property
     def npartitions(self) -> int:
-        return self.frame.npartitions
+        return len(self.pieces) if self.pieces is not None else self.frame.npartitions
 
     @property
     def n(self) -> int:
         if self._n is None:
-            self._n = int(len(self.frame))
+            self._n = self.pieces.rows if self.pieces is not None else int(len(self.frame))
         return self._n
 
     def unique_segments(self, by: list[str]) -> pd.DataFrame:
         """Distinct combinations of the ``by`` columns over all partitions."""
-        return _plain_strings(self.frame[list(by)].drop_duplicates().compute().reset_index(drop=True))
+        if self.pieces is None:
+            return _as_read(self.frame[list(by)].drop_duplicates().compute(), list(by)).drop_duplicates()
+        import dask
+
+        f = dask.delayed(_piece_segments, pure=True)
+        out = _tree([f(self.pieces, k, list(by)) for k in range(len(self.pieces))], _concat_distinct)
+        return (out if out is not None else pd.DataFrame(columns=list(by))).reset_index(drop=True)
 
     def count_rows(self, cols: list[str]) -> pd.DataFrame:
         """Distinct combinations of ``cols`` over all partitions with their number of rows (``count``).
@@ -280,6 +348,10 @@ class DaskSurvey(Survey):
         """
         import dask
 
+        if self.pieces is not None:
+            f = dask.delayed(_apply_piece, pure=True)
+            return _tree([f(self.pieces, k, self.instrument, self.options, fn, args) for k in range(len(self.pieces))],
+                         merge)
         f = dask.delayed(_apply, pure=True)
         return _tree([f(p, self.instrument, self.options, i, fn, args) for i, p in enumerate(self.frame.to_delayed())],
                      merge)
