@@ -274,11 +274,17 @@ def _frame_of(df: pd.DataFrame, cols: tuple) -> pd.DataFrame:
 
 
 def _no_answer(data, n: int) -> int:
-    """Respondents without a usable answer in any viewpoint (column by column: column-major matrices)."""
+    """Respondents without a usable answer in any viewpoint (column by column: column-major matrices;
+    codes are or-ed together, a byte per respondent)."""
     none = np.ones(n, bool)
+    seen = np.zeros(n, np.uint8)
     for vp in data:
         c = data.codes(vp) if isinstance(data, CodedRatings) else None
-        x = data[vp] if c is None else c
+        if c is not None:
+            for j in range(c.shape[1]):
+                np.bitwise_or(seen, c[:, j], out=seen)
+            continue
+        x = data[vp]
         for j in range(x.shape[1]):
-            none &= np.isnan(x[:, j]) if c is None else c[:, j] == 0
-    return int(none.sum())
+            none &= np.isnan(x[:, j])
+    return int(np.count_nonzero(none & (seen == 0)))

@@ -127,10 +127,10 @@ def integer_codes(v: np.ndarray, blank: np.ndarray | None, lo: int, K: int, miss
     vmin, vmax = (int(v.min()), int(v.max())) if v.size else (lo, lo)
     codes = [int(m) for m in missing if float(m).is_integer() and vmin <= m <= vmax]
     if lo <= vmin and vmax <= hi and not codes:             # every cell a rating
-        np.subtract(v, lo - 1, out=out, casting="unsafe")
+        _shift(v, lo - 1, out)
         n_code, bad = 0, None
     elif lo - 1 <= vmin and vmax <= hi and codes == [lo - 1]:
-        np.subtract(v, lo - 1, out=out, casting="unsafe")  # the code just below the scale is code 0
+        _shift(v, lo - 1, out)                              # the code just below the scale is code 0
         n_code, bad = v.size - int(np.count_nonzero(out)), None
     else:
         hit = np.zeros(v.size, bool)
@@ -142,6 +142,14 @@ def integer_codes(v: np.ndarray, blank: np.ndarray | None, lo: int, K: int, miss
     if blank is not None:
         out[blank] = 0
     return n_code, bad
+
+
+def _shift(v: np.ndarray, by: int, out: np.ndarray) -> None:
+    """``out = v − by`` for integers whose difference lies in 0..255 (one-byte columns: byte arithmetic)."""
+    if v.dtype.itemsize == 1:                               # wraps modulo 256: exact for results in 0..255
+        np.subtract(v.view(np.uint8), np.uint8(by % 256), out=out)
+    else:
+        np.subtract(v, by, out=out, casting="unsafe")
 
 
 def coded_ratings(df: pd.DataFrame, vp: str, spec, inst, opts, fname: str, ledger: list, line_offset: int,

@@ -200,18 +200,29 @@ def _partition_survey(pdf: pd.DataFrame, inst, opts: ReadOptions, part: int, fil
         raise type(exc)(_relocate(str(exc), pdf.index, part, file)) from None
 
 
-def _apply(pdf, inst, opts, part, fn, args):
+def _shared(*objs):
+    """One graph node holding what every task needs (instrument, options, plan ...): Dask neither walks
+    nor hashes it per task, and a distributed worker receives it once."""
+    import dask
+
+    return dask.delayed(objs, traverse=False)
+
+
+def _apply(pdf, shared, part):
+    inst, opts, fn, args = shared
     sv = _partition_survey(pdf, inst, opts, part)
     return None if sv is None else fn(sv, *args)
 
 
-def _apply_piece(pieces: ParquetPieces, k: int, inst, opts, fn, args):
+def _apply_piece(shared, k: int):
+    pieces, inst, opts, fn, args = shared
     sv = _partition_survey(pieces.read(k), inst, opts, k, pieces.label(k))
     return None if sv is None else fn(sv, *args)
 
 
-def _piece_segments(pieces: ParquetPieces, k: int, by: list) -> pd.DataFrame:
+def _piece_segments(shared, k: int) -> pd.DataFrame:
     """The distinct ``by`` rows of piece ``k`` as the partition's reader will see them (`_as_read`)."""
+    pieces, by = shared
     return _as_read(pieces.read(k, by).drop_duplicates(), by)
 
 
@@ -252,7 +263,7 @@ def _tree(tasks: list, merge):
 
     if not tasks:
         return None
-    both = dask.delayed(_merge_either, pure=True)
+    both = dask.delayed(_merge_either, pure=False)
     while len(tasks) > 1:
         tasks = [both(tasks[i], tasks[i + 1], merge) if i + 1 < len(tasks) else tasks[i]
                  for i in range(0, len(tasks), 2)]
@@ -328,8 +339,8 @@ class DaskSurvey(Survey):
             return _as_read(self.frame[list(by)].drop_duplicates().compute(), list(by)).drop_duplicates()
         import dask
 
-        f = dask.delayed(_piece_segments, pure=True)
-        out = _tree([f(self.pieces, k, list(by)) for k in range(len(self.pieces))], _concat_distinct)
+        f, shared = dask.delayed(_piece_segments, pure=False), _shared(self.pieces, list(by))
+        out = _tree([f(shared, k) for k in range(len(self.pieces))], _concat_distinct)
         return (out if out is not None else pd.DataFrame(columns=list(by))).reset_index(drop=True)
 
     def count_rows(self, cols: list[str]) -> pd.DataFrame:
@@ -349,12 +360,11 @@ class DaskSurvey(Survey):
         import dask
 
         if self.pieces is not None:
-            f = dask.delayed(_apply_piece, pure=True)
-            return _tree([f(self.pieces, k, self.instrument, self.options, fn, args) for k in range(len(self.pieces))],
-                         merge)
-        f = dask.delayed(_apply, pure=True)
-        return _tree([f(p, self.instrument, self.options, i, fn, args) for i, p in enumerate(self.frame.to_delayed())],
-                     merge)
+            f, shared = dask.delayed(_apply_piece, pure=False), _shared(self.pieces, self.instrument, self.options, fn,
+                                                                         args)
+            return _tree([f(shared, k) for k in range(len(self.pieces))], merge)
+        f, shared = dask.delayed(_apply, pure=False), _shared(self.instrument, self.options, fn, args)
+        return _tree([f(p, shared, i) for i, p in enumerate(self.frame.to_delayed())], merge)
 
     @property
     def quality(self) -> pd.DataFrame:
