@@ -3,30 +3,33 @@
 ``sg.read_survey(source, ..., engine="dask")`` with a `dask.dataframe.DataFrame`,
 a pandas DataFrame (cut into partitions), a Parquet file, a Parquet dataset directory or
 a glob (``"/data/wave*/part-*.parquet"``) returns a `DaskSurvey`. It keeps the
-Dask frame and the column mapping; nothing is read until `servgap.analyze` runs.
-``engine="auto"`` (the default) picks Dask for a Dask DataFrame, a glob, or Parquet data
-larger than `DASK_THRESHOLD_BYTES` on disk.
+Dask frame (or, for Parquet, the files cut into pieces: `servgap.surveys.pieces`; their
+footers give the number of rows) and the column mapping; nothing is read until
+`servgap.analyze` runs. ``engine="auto"`` (the default) picks Dask for a Dask DataFrame,
+a glob, or Parquet data larger than `DASK_THRESHOLD_BYTES` on disk.
 
 ``analyze()`` then maps the *same* code as the in-memory path over the partitions: each
 partition is validated by the in-memory reader (`servgap.surveys.eager`: scale, missing
-codes, non-numeric cells) and handed to a function of the engine
-(`DaskSurvey.map_reduce`), which reduces it to mergeable partial statistics; the
-partials are merged in a tree and finished by the shared code, so the tables equal the
-in-memory ones (to rounding, ~1e-15 relative). Dask's own scheduler runs the graph: the
-local threaded scheduler by default, or a `distributed.Client` when one is active.
+codes, non-numeric cells) — integer rating columns straight to one-byte codes, without
+float matrices (`servgap.surveys.integers`), with the same checks and ledger — and handed
+to a function of the engine (`DaskSurvey.map_reduce`), which reduces it to mergeable
+partial statistics; the partials are merged in a tree and finished by the shared code,
+so the tables equal the in-memory ones (to rounding, ~1e-15 relative). Dask's own
+scheduler runs the graph: the local threaded scheduler by default, or a
+`distributed.Client` when one is active.
 
 Differences from the in-memory path (documented in docs/performance.md):
 
 - errors are raised when ``analyze()`` (or ``.quality``/``.n``) computes, not when
   reading; a bad cell is reported as ``row r of partition k (index label x)`` — with a
-  Dask frame made by ``from_pandas`` the index label is the original row label;
+  Dask frame made by ``from_pandas`` the index label is the original row label — or, for
+  Parquet, ``row r of partition k (file f, row R of the file)``;
 - duplicate respondent ids are detected within a partition only;
 - only the wide layout and a single source are supported.
 """
 
 from __future__ import annotations
 
-import glob as _glob
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -37,7 +40,7 @@ from ..errors import ConfigError, DataError, ServgapError, short
 from . import ledger as lg
 from .eager import read_eager, segment_labels
 from .options import ReadOptions
-from .pieces import ParquetPieces
+from .pieces import ParquetPieces, check_parquet_files, parquet_files
 from .provenance import add_files
 from .survey import BLOCK_ROWS, Survey
 from .validation import require_column, resolve_columns
@@ -50,18 +53,6 @@ ENGINES = ("auto", "pandas", "dask")
 def is_dask_frame(obj) -> bool:
     """True for a ``dask.dataframe.DataFrame`` (without importing dask)."""
     return type(obj).__module__.split(".")[0] in ("dask", "dask_expr") and hasattr(obj, "npartitions")
-
-
-def _parquet_files(source) -> list[str]:
-    text = str(source)
-    if any(ch in text for ch in "*?["):
-        return sorted(_glob.glob(text))
-    p = Path(text)
-    if p.is_dir():
-        return sorted(str(f) for f in p.rglob("*") if f.suffix.lower() in (".parquet", ".pq"))
-    if p.suffix.lower() in (".parquet", ".pq") and p.exists():
-        return [str(p)]
-    return []
 
 
 def _has_dask() -> bool:
@@ -88,7 +79,7 @@ def wants_dask(source, engine: str) -> bool:
         return True
     if any(ch in str(source) for ch in "*?["):
         return _has_dask()
-    files = _parquet_files(source)
+    files = parquet_files(source)
     return bool(files) and sum(Path(f).stat().st_size for f in files) > DASK_THRESHOLD_BYTES and _has_dask()
 
 
@@ -131,11 +122,11 @@ def read_dask_survey(source, inst, opts: ReadOptions) -> DaskSurvey:
         frame = source[_needed_columns(source.columns, inst, opts, name)]
         pieces = None
     else:
-        files = _parquet_files(source)
+        files = parquet_files(source)
         name = name or Path(str(source)).name
         if not files:
             raise DataError(f"file {str(source)!r}: no Parquet files found; check the path or glob.")
-        footers = _check_parquet_files(files)
+        footers = check_parquet_files(files)
         need = _needed_columns(footers[0].schema.to_arrow_schema().names, inst, opts, name)
         pieces = ParquetPieces.of(files, footers, need, opts.segments, _rating_columns(opts, inst, need))
         frame = None                                 # a Dask DataFrame only if something asks for one
@@ -150,20 +141,6 @@ def _rating_columns(opts: ReadOptions, inst, need: list) -> list[str]:
     for spec in opts.columns.values():
         cols |= set(resolve_columns(spec, inst.item_ids, "item", need, "", ""))
     return [c for c in need if c in cols]
-
-
-def _check_parquet_files(files: list[str]) -> list:
-    """Read every file's footer, so that a damaged partition is named now, not deep inside ``analyze``."""
-    import pyarrow.parquet as pq
-
-    out = []
-    for f in files:
-        try:
-            out.append(pq.read_metadata(f))
-        except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError ...
-            raise DataError(f"file {short(Path(f).name)!r}: not a readable Parquet file ({short(exc, 160)}); it is "
-                            f"damaged or truncated: write it again (full path: {short(f, 200)}).") from None
-    return out
 
 
 def _relocate(msg: str, index: pd.Index, part: int, file=None) -> str:
@@ -223,7 +200,7 @@ def _apply_piece(shared, k: int):
 def _piece_segments(shared, k: int) -> pd.DataFrame:
     """The distinct ``by`` rows of piece ``k`` as the partition's reader will see them (`_as_read`)."""
     pieces, by = shared
-    return _as_read(pieces.read(k, by).drop_duplicates(), by)
+    return _as_read(pieces.distinct(k, by), by)
 
 
 def _as_read(d: pd.DataFrame, by: list) -> pd.DataFrame:

@@ -17,10 +17,13 @@ without reading any data.
 
 from __future__ import annotations
 
+import glob as _glob
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
+from ..errors import DataError, short
 
 #: Largest piece (rows) made of several row groups.
 PIECE_ROWS = 1 << 20
@@ -74,20 +77,65 @@ class ParquetPieces:
         f, _, first, _ = self.pieces[k]
         return Path(self.files[f]).name, first
 
-    def read(self, k: int, columns=None) -> pd.DataFrame:
-        """Piece ``k`` as a pandas frame (all of `columns`, or the ``columns`` given)."""
+    def table(self, k: int, columns=None):
+        """Piece ``k`` as a ``pyarrow.Table`` (all of `columns`, or the ``columns`` given)."""
         import pyarrow.parquet as pq
 
         f, groups, _, _ = self.pieces[k]
         cols = list(self.columns if columns is None else columns)
         pf = pq.ParquetFile(self.files[f], read_dictionary=[c for c in self.dictionary if c in cols])
-        table = pf.read_row_groups(list(groups), columns=cols, use_threads=False)
+        return pf.read_row_groups(list(groups), columns=cols, use_threads=False)
+
+    def distinct(self, k: int, columns: list) -> pd.DataFrame:
+        """The distinct rows of ``columns`` in piece ``k`` (one column: by ``pyarrow.compute.unique``
+        on its dictionary codes; dictionary columns come back as their values)."""
+        table = self.table(k, columns)
+        if len(columns) > 1:
+            return table.to_pandas().drop_duplicates()
+        import pyarrow as pa
+
+        u = table.column(0).unique()
+        if pa.types.is_dictionary(u.type):
+            u = u.dictionary_decode()
+        return pd.DataFrame({columns[0]: u.to_pandas()})
+
+    def read(self, k: int, columns=None) -> pd.DataFrame:
+        """Piece ``k`` as a pandas frame (all of `columns`, or the ``columns`` given)."""
+        cols = list(self.columns if columns is None else columns)
+        table = self.table(k, cols)
         df = table.to_pandas(split_blocks=True)
         for c in self.nullable:
             col = table.column(c) if c in cols else None
             if col is not None and col.null_count and _integer(col.type):
                 df[c] = _nullable(col.type).__from_arrow__(col)      # not floats: still integers
         return df
+
+
+def parquet_files(source) -> list[str]:
+    """The Parquet files of a file, a dataset directory (searched recursively) or a glob, sorted."""
+    text = str(source)
+    if any(ch in text for ch in "*?["):
+        return sorted(_glob.glob(text))
+    p = Path(text)
+    if p.is_dir():
+        return sorted(str(f) for f in p.rglob("*") if f.suffix.lower() in (".parquet", ".pq"))
+    if p.suffix.lower() in (".parquet", ".pq") and p.exists():
+        return [str(p)]
+    return []
+
+
+def check_parquet_files(files: list[str]) -> list:
+    """Read every file's footer, so that a damaged partition is named now, not deep inside ``analyze``."""
+    import pyarrow.parquet as pq
+
+    out = []
+    for f in files:
+        try:
+            out.append(pq.read_metadata(f))
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError ...
+            raise DataError(f"file {short(Path(f).name)!r}: not a readable Parquet file ({short(exc, 160)}); it is "
+                            f"damaged or truncated: write it again (full path: {short(f, 200)}).") from None
+    return out
 
 
 def _integer(t) -> bool:
@@ -101,4 +149,4 @@ def _nullable(t):
     return pd.api.types.pandas_dtype(str(t).capitalize().replace("Uint", "UInt"))
 
 
-__all__ = ["ParquetPieces", "PIECE_ROWS"]
+__all__ = ["ParquetPieces", "PIECE_ROWS", "parquet_files", "check_parquet_files"]
