@@ -182,6 +182,7 @@ def _parts():
     start = 0
     for p in parts:
         p["id"] = np.arange(start, start + len(p))
+        p["wave"] = p["id"] % 2 + 1
         start += len(p)
     return parts
 
@@ -196,17 +197,18 @@ def _quality(q):
     return q.sort_values(["source", "column", "issue"]).reset_index(drop=True)
 
 
-@pytest.mark.parametrize("test", ["t", "wilcoxon"])
-def test_dask_pieces_of_every_kind_equal_in_memory(tmp_path, test):
+@pytest.mark.parametrize("test, by", [("t", "seg"), ("wilcoxon", ["seg", "wave"])])
+def test_dask_pieces_of_every_kind_equal_in_memory(tmp_path, test, by):
     parts = _parts()
     _write(parts, tmp_path / "ds")
-    kw = dict(columns=COLS, id="id", segments="seg", missing=[0], out_of_range="missing", name="cust")
+    kw = dict(columns=COLS, id="id", segments=["seg", "wave"], missing=[0], out_of_range="missing", name="cust")
     lazy = sg.read_survey(str(tmp_path / "ds"), INST, engine="dask", **kw)
     mem = sg.read_survey(pd.concat(parts, ignore_index=True), INST, **kw)
     assert lazy.npartitions == 5 and lazy.n == mem.n == 350          # the empty file has no piece
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        a, b = sg.analyze(mem, by="seg", test=test), sg.analyze(lazy, by="seg", test=test)
+        a, b = sg.analyze(mem, by=by, test=test), sg.analyze(lazy, by=by, test=test)
+    assert len(a.dimensions) == 2 * (4 if by == "seg" else 8)      # 2 dimensions x A-D (x 2 waves), none extra
     for name in ("items", "dimensions", "overall"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=False, rtol=1e-10, atol=0)
     pd.testing.assert_frame_equal(_quality(a.quality), _quality(b.quality))
