@@ -268,3 +268,17 @@ def test_pieces_on_two_worker_processes(tmp_path):
                                       dashboard_address=None) as cluster, distributed.Client(cluster):
             got = sg.analyze(lazy, by="seg", test="wilcoxon")
     pd.testing.assert_frame_equal(ref.items, got.items, check_exact=False, rtol=1e-10, atol=0)
+
+
+def test_small_files_are_read_together_and_errors_name_the_file(tmp_path):
+    parts = [table(n=30, seed=k, codes=(0,)) for k in range(4)]
+    for k, p in enumerate(parts):
+        p["id"] += 30 * k
+    parts[2].loc[7, "P1"] = 9                                        # no missing code 9: off the 1-5 scale
+    _write(parts, tmp_path / "ds")
+    lazy = sg.read_survey(str(tmp_path / "ds"), INST, engine="dask", columns=COLS, id="id", segments="seg",
+                          missing=[0])
+    assert lazy.npartitions == 1 and lazy.n == 120                   # four files of the same types, one piece
+    with pytest.raises(DataError) as exc:
+        sg.analyze(lazy)
+    assert "'P1', row 68 of partition 0 (file 'part-2.parquet', row 8 of the file), value 9" in str(exc.value)

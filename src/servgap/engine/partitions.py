@@ -10,10 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .kernel import Plan, block_partial, blocked_partial, merge_partials
+from .kernel import Plan, block_partial, blocked_partial, merge_partials, tree_merge
 from .segments import Segmentation, distinct_rows, is_lazy, segment_codes
 
-#: A partition of at most this many rows is reduced as one block (larger ones in row blocks).
+#: A partition of at most this many rows is reduced as one block (larger ones in equal row blocks): the
+#: map step's fixed costs per block (tables of every unit × segment) and the merges stay small beside
+#: the rows, and its temporaries bounded.
 PARTITION_BLOCK = 1 << 19
 
 
@@ -32,7 +34,9 @@ def partition_partial(sv, by: list, lookup, plan: Plan) -> dict:
     g = partition_codes(sv.segments, by, lookup)
     if sv.n <= PARTITION_BLOCK:
         return block_partial(sv, g, plan, read_ledger=sv.ledger)
-    return blocked_partial(sv, g, plan, read_ledger=sv.ledger)
+    size = -(-sv.n // -(-sv.n // PARTITION_BLOCK))                  # equal blocks of at most PARTITION_BLOCK rows
+    return tree_merge([block_partial(sv.take(slice(a, a + size)), g[a:a + size], plan, sv.ledger if a == 0 else None)
+                       for a in range(0, sv.n, size)])
 
 
 def survey_partial(s, seg: Segmentation, plan: Plan) -> dict:

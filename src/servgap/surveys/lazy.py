@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -143,15 +144,18 @@ def _rating_columns(opts: ReadOptions, inst, need: list) -> list[str]:
     return [c for c in need if c in cols]
 
 
-def _relocate(msg: str, index: pd.Index, part: int, file=None) -> str:
+def _relocate(msg: str, index: pd.Index, part: int, locate=None, files=()) -> str:
     """Turn ``row r`` of a partition-local error into ``row r of partition k (index label x)``, or for a
-    piece of a Parquet file ``file = (name, first row)``, ``row r of partition k (file f, row R of the file)``."""
+    piece of Parquet files (``locate(r) = (file name, row in the file)``), ``row r of partition k
+    (file f, row R of the file)``."""
     m = re.search(r"\brow (\d+)", msg)
     if not m:
-        return f"{msg} (partition {part}{'' if file is None else f', file {short(file[0])!r}'})"
+        names = f"; file{'s' if len(files) > 1 else ''} {', '.join(repr(short(f)) for f in files)}" if files else ""
+        return f"{msg} (partition {part}{names})"
     r = int(m.group(1)) - 1
-    if file is not None:
-        label = f" (file {short(file[0])!r}, row {file[1] + r + 1} of the file)"
+    if locate is not None:
+        name, row = locate(r)
+        label = f" (file {short(name)!r}, row {row + 1} of the file)"
     else:
         label = f" (index label {index[r]!r})" if 0 <= r < len(index) else ""
     return msg.replace(m.group(0), f"row {r + 1} of partition {part}{label}", 1)
@@ -163,7 +167,8 @@ def _plain_strings(df: pd.DataFrame) -> pd.DataFrame:
     return df.astype(conv) if conv else df
 
 
-def _partition_survey(pdf: pd.DataFrame, inst, opts: ReadOptions, part: int, file=None) -> Survey | None:
+def _partition_survey(pdf: pd.DataFrame, inst, opts: ReadOptions, part: int, locate=None,
+                      files=()) -> Survey | None:
     """One partition read and validated in memory (``None`` when it is empty).
 
     Integer rating columns are read straight to one-byte codes (`servgap.surveys.integers`),
@@ -174,7 +179,7 @@ def _partition_survey(pdf: pd.DataFrame, inst, opts: ReadOptions, part: int, fil
     try:
         return read_eager([_plain_strings(pdf)], inst, opts, coded=True)
     except DataError as exc:
-        raise type(exc)(_relocate(str(exc), pdf.index, part, file)) from None
+        raise type(exc)(_relocate(str(exc), pdf.index, part, locate, files)) from None
 
 
 def _shared(*objs):
@@ -193,7 +198,7 @@ def _apply(pdf, shared, part):
 
 def _apply_piece(shared, k: int):
     pieces, inst, opts, fn, args = shared
-    sv = _partition_survey(pieces.read(k), inst, opts, k, pieces.label(k))
+    sv = _partition_survey(pieces.read(k), inst, opts, k, partial(pieces.locate, k), pieces.names(k))
     return None if sv is None else fn(sv, *args)
 
 

@@ -1,8 +1,10 @@
 """A Parquet dataset cut into pieces that are read one by one with pyarrow (the Dask back-end's partitions).
 
-Each piece is a run of row groups of one file, at most `PIECE_ROWS` rows unless one row
-group is larger (so a file of one row group is one piece). A piece is read with only
-the columns the survey uses, as a pandas frame without per-row Python objects:
+A piece is a run of row groups of one file or of consecutive files with the same column
+types, about `PIECE_ROWS` rows (more only when one row group is larger): large enough
+that the map step's fixed costs per block and the merges are small beside the rows, small
+enough to bound a task's memory. A piece is read with only the columns the survey uses,
+as a pandas frame without per-row Python objects:
 
 - string segment columns are read as dictionaries and become pandas categoricals (the
   reader validates and codes each distinct value once);
@@ -25,16 +27,30 @@ import pandas as pd
 
 from ..errors import DataError, short
 
-#: Largest piece (rows) made of several row groups.
-PIECE_ROWS = 1 << 20
+#: Rows of a piece (several row groups or files are read together up to this many).
+PIECE_ROWS = 1 << 19
+
+
+def _types(md, columns) -> tuple:
+    schema = md.schema.to_arrow_schema()
+    return tuple((c, str(schema.field(c).type)) for c in columns if c in schema.names)
+
+
+def _text(md, columns) -> tuple:
+    import pyarrow as pa
+
+    schema = md.schema.to_arrow_schema()
+    return tuple(c for c in columns if c in schema.names and (pa.types.is_string(schema.field(c).type)
+                                                              or pa.types.is_large_string(schema.field(c).type)))
 
 
 @dataclass(frozen=True)
 class ParquetPieces:
-    """The pieces of Parquet ``files``: ``(file index, row groups, first row in the file, rows)`` each.
+    """The pieces of Parquet ``files``; a piece is a tuple of parts ``(file index, row groups, first row
+    in the file, rows)``.
 
-    ``columns`` are read; ``dictionary`` (string segment columns) as categoricals; integer
-    columns of ``nullable`` with empty cells as nullable integers.
+    ``columns`` are read; ``dictionary[f]`` (the string segment columns of file ``f``) as
+    categoricals; integer columns of ``nullable`` with empty cells as nullable integers.
     """
 
     files: tuple
@@ -46,45 +62,58 @@ class ParquetPieces:
     @classmethod
     def of(cls, files: list, metadata: list, columns: list, segments=(), ratings=()) -> "ParquetPieces":
         """Cut ``files`` (with their ``pyarrow`` footers ``metadata``) into pieces."""
-        import pyarrow as pa
-
-        pieces = []
-        for k, md in enumerate(metadata):
-            groups, first, rows = [], 0, 0
+        pieces, cur, rows, key = [], [], 0, None
+        for f, md in enumerate(metadata):
+            fkey, first = _types(md, columns), 0
             for i in range(md.num_row_groups):
                 r = md.row_group(i).num_rows
-                if groups and rows + r > PIECE_ROWS:
-                    pieces.append((k, tuple(groups), first, rows))
-                    groups, first, rows = [], first + rows, 0
-                groups.append(i)
-                rows += r
-            if groups and rows:
-                pieces.append((k, tuple(groups), first, rows))
-        schema = metadata[0].schema.to_arrow_schema() if metadata else pa.schema([])
-        types = {f.name: f.type for f in schema}
-        text = [c for c in segments if c in types and (pa.types.is_string(types[c]) or pa.types.is_large_string(types[c]))]
-        return cls(tuple(files), tuple(pieces), tuple(columns), tuple(text), tuple(c for c in ratings if c in types))
+                if not r:
+                    continue
+                if cur and (rows + r > PIECE_ROWS or fkey != key):
+                    pieces.append(tuple(cur))
+                    cur, rows = [], 0
+                key = fkey
+                if cur and cur[-1][0] == f:
+                    g, groups, start, n = cur[-1]
+                    cur[-1] = (g, groups + (i,), start, n + r)
+                else:
+                    cur.append((f, (i,), first, r))
+                rows, first = rows + r, first + r
+        if cur:
+            pieces.append(tuple(cur))
+        return cls(tuple(files), tuple(pieces), tuple(columns), tuple(_text(md, segments) for md in metadata),
+                   tuple(ratings))
 
     @property
     def rows(self) -> int:
-        return sum(p[3] for p in self.pieces)
+        return sum(part[3] for piece in self.pieces for part in piece)
 
     def __len__(self) -> int:
         return len(self.pieces)
 
-    def label(self, k: int) -> tuple[str, int]:
-        """``(file name, first row of piece k in that file)``."""
-        f, _, first, _ = self.pieces[k]
-        return Path(self.files[f]).name, first
+    def names(self, k: int) -> list[str]:
+        """The names of the files piece ``k`` reads."""
+        return [Path(self.files[part[0]]).name for part in self.pieces[k]]
+
+    def locate(self, k: int, r: int) -> tuple[str, int]:
+        """``(file name, row in that file)`` of row ``r`` of piece ``k`` (both counted from 0)."""
+        for f, _, first, n in self.pieces[k]:
+            if r < n:
+                return Path(self.files[f]).name, first + r
+            r -= n
+        raise IndexError(r)
 
     def table(self, k: int, columns=None):
         """Piece ``k`` as a ``pyarrow.Table`` (all of `columns`, or the ``columns`` given)."""
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        f, groups, _, _ = self.pieces[k]
         cols = list(self.columns if columns is None else columns)
-        pf = pq.ParquetFile(self.files[f], read_dictionary=[c for c in self.dictionary if c in cols])
-        return pf.read_row_groups(list(groups), columns=cols, use_threads=False)
+        tables = []
+        for f, groups, _, _ in self.pieces[k]:
+            pf = pq.ParquetFile(self.files[f], read_dictionary=[c for c in self.dictionary[f] if c in cols])
+            tables.append(pf.read_row_groups(list(groups), columns=cols, use_threads=False))
+        return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
 
     def distinct(self, k: int, columns: list) -> pd.DataFrame:
         """The distinct rows of ``columns`` in piece ``k`` (one column: by ``pyarrow.compute.unique``
@@ -94,7 +123,10 @@ class ParquetPieces:
             return table.to_pandas().drop_duplicates()
         import pyarrow as pa
 
-        u = table.column(0).unique()
+        col = table.column(0)
+        if pa.types.is_dictionary(col.type):
+            col = table.unify_dictionaries().column(0)
+        u = col.unique()
         if pa.types.is_dictionary(u.type):
             u = u.dictionary_decode()
         return pd.DataFrame({columns[0]: u.to_pandas()})
