@@ -282,3 +282,37 @@ def test_small_files_are_read_together_and_errors_name_the_file(tmp_path):
     with pytest.raises(DataError) as exc:
         sg.analyze(lazy)
     assert "'P1', row 68 of partition 0 (file 'part-2.parquet', row 8 of the file), value 9" in str(exc.value)
+
+
+def test_scheduler_threads_unless_configured_or_distributed(monkeypatch):
+    import sys
+
+    import dask
+    import dask.threaded
+
+    from servgap.surveys.lazy import _scheduler
+
+    monkeypatch.delitem(sys.modules, "distributed", raising=False)
+    assert _scheduler() == {"scheduler": dask.threaded.get}          # no client can exist: no lookup
+    with dask.config.set(scheduler="sync"):
+        assert _scheduler() == {}                                   # the user's choice is Dask's to apply
+    monkeypatch.setitem(sys.modules, "distributed", object())
+    assert _scheduler() == {}                                       # a client may be active: Dask looks
+
+
+def test_an_active_client_runs_the_partitions(tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    import dask.threaded
+
+    _write([table(n=80, seed=k, codes=(0,)) for k in range(2)], tmp_path / "ds")
+    lazy = sg.read_survey(str(tmp_path / "ds"), INST, engine="dask", columns=COLS, segments="seg", missing=[0])
+
+    def refuse(*a, **k):
+        raise AssertionError("the local threads ran a task")
+
+    monkeypatch.setattr(dask.threaded, "get", refuse)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, host="127.0.0.1",
+                                  protocol="tcp", dashboard_address=None) as cluster, distributed.Client(cluster):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert sg.analyze(lazy, by="seg").items["n"].sum() > 0

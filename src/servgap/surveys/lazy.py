@@ -31,6 +31,7 @@ Differences from the in-memory path (documented in docs/performance.md):
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -239,6 +240,18 @@ def _merge_either(a, b, merge):
     return b if a is None else a if b is None else merge(a, b)
 
 
+def _scheduler() -> dict:
+    """Dask's default scheduler without importing ``distributed`` to look for a client: none can be
+    active while it is not imported (its import alone costs a sixth of a second)."""
+    import dask
+
+    if dask.config.get("scheduler", None) is None and "distributed" not in sys.modules:
+        import dask.threaded
+
+        return {"scheduler": dask.threaded.get}      # a function: dask looks for no client
+    return {}
+
+
 def _tree(tasks: list, merge):
     """Pairwise (tree) reduction of delayed partials with ``merge``, computed with the active scheduler."""
     import dask
@@ -250,7 +263,7 @@ def _tree(tasks: list, merge):
         tasks = [both(tasks[i], tasks[i + 1], merge) if i + 1 < len(tasks) else tasks[i]
                  for i in range(0, len(tasks), 2)]
     try:
-        (out,) = dask.compute(tasks[0])
+        (out,) = dask.compute(tasks[0], **_scheduler())
     except (ServgapError, ImportError):
         raise
     except Exception as exc:  # noqa: BLE001 - a partition that cannot be read (damaged data pages ...)
