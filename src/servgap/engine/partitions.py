@@ -20,10 +20,15 @@ PARTITION_BLOCK = 1 << 19
 
 
 def partition_codes(segments, by: list, lookup) -> np.ndarray:
-    """Segment code of every row of a partition: its distinct ``by`` rows (`distinct_rows`; a
-    categorical column is factorised on its codes) looked up once each."""
+    """Segment code of every row of a partition: its distinct ``by`` rows (`distinct_rows`) looked up
+    once each; one categorical column: its categories looked up, and the rows by their category codes."""
     if not by:
         return np.zeros(len(segments), np.intp)
+    col = segments[by[0]]
+    if len(by) == 1 and isinstance(col.dtype, pd.CategoricalDtype):
+        cats = pd.DataFrame({by[0]: col.cat.categories.to_numpy()})
+        table = np.append(segment_codes(cats, by, lookup), -1)        # category code -1 (empty): no segment
+        return np.take(table, col.cat.codes.to_numpy())
     distinct, row = distinct_rows(segments[by])
     plain = {c: distinct[c].cat.categories.dtype for c in by if isinstance(distinct[c].dtype, pd.CategoricalDtype)}
     return segment_codes(distinct.astype(plain) if plain else distinct, by, lookup)[row]

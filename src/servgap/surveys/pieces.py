@@ -112,7 +112,7 @@ class ParquetPieces:
         tables = []
         for f, groups, _, _ in self.pieces[k]:
             pf = pq.ParquetFile(self.files[f], read_dictionary=[c for c in self.dictionary[f] if c in cols])
-            tables.append(pf.read_row_groups(list(groups), columns=cols, use_threads=False))
+            tables.append(pf.read_row_groups(list(groups), columns=cols, use_threads=True))
         return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
 
     def distinct(self, k: int, columns: list) -> pd.DataFrame:
