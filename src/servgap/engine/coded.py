@@ -9,12 +9,13 @@ finishing formulas are the same):
 
 - **items.** A pair ``(b, l)`` of benchmark and later codes is one byte ``b·C + l``
   (``C = K + 1``). One ``np.bincount`` per item over ``segment × C² + pair`` counts every
-  pair per segment; the difference histogram (``l − b``), the benchmark sums and the
-  ``incomplete_pair`` counts are linear maps of those counts.
+  pair per segment; the difference histogram (``l − b``, the diagonals of each ``b × l``
+  block: `differences`), the benchmark sums and the ``incomplete_pair`` counts are
+  integer sums of those counts.
 - **dimensions.** A respondent's number of complete pairs ``k``, benchmark-code sum and
   difference sum ``s`` over a dimension's items are sums of small non-negative integers,
-  packed into one float32 per item (exact below 2²⁴) and summed by one matrix product
-  with the 0/1 dimension × item matrix. The packed sum indexes `ScoreTables`: the rank of
+  packed into one ``uint32`` per item (below 2²⁰) and added item by item
+  (`Block.table_rows`). The packed sum indexes `ScoreTables`: the rank of
   ``s / k`` among all possible ratios (equal ratios such as ``2/4 = 1/2`` share a rank,
   and a correctly rounded ``s / k`` is the same double for equal ratios), the score, and
   its numerator over a common denominator. One bincount over ``segment × rank`` is the
@@ -24,8 +25,11 @@ finishing formulas are the same):
   overall scores are exact ties.
 
 Per-respondent matrices are unit-major (``(units, n)``, the transpose of the
-column-major codes), so a tally walks one unit at a time with its bins in cache. The
-tables are `servgap.stats.DenseHistogram` (merge by addition); weights add weighted
+column-major codes), so a tally walks one unit at a time with its bins in cache, and
+temporaries are one unit long and reused. No step is a matrix product: BLAS would start
+its threads for these tiny products, and on a busy machine threads that wait for a CPU
+cost more than the product (the kernel was twice as slow with a second process running).
+The tables are `servgap.stats.DenseHistogram` (merge by addition); weights add weighted
 bincounts (``Σ w``, ``Σ w²``) with the same keys.
 """
 
@@ -45,22 +49,28 @@ from ..surveys.survey import scale_of
 MAX_BINS = 1 << 24
 
 
+def differences(table: np.ndarray, K: int) -> np.ndarray:
+    """Per row of a pair-code table (``(rows, (K + 1)²)``, column ``b·(K + 1) + l``) the table of
+    ``l − b`` over complete pairs (``(rows, 2K − 1)``, column ``l − b + K − 1``).
+
+    The diagonals of each ``b × l`` block, added benchmark code by benchmark code (in the
+    order of the pair codes): integer counts stay exact integers.
+
+    >>> differences(np.arange(9).reshape(1, 9), 2).tolist()      # K = 2: (1,1)=4 (1,2)=5 (2,1)=7 (2,2)=8
+    [[7, 12, 5]]
+    """
+    C = K + 1
+    t = table.reshape(-1, C, C)
+    out = np.zeros((t.shape[0], 2 * K - 1), table.dtype)
+    for b in range(1, C):
+        out[:, K - b:2 * K - b] += t[:, b, 1:]
+    return out
+
+
 def pair_tables(K: int):
     """Per pair code ``b·(K + 1) + l``: benchmark code, later code and whether both are present."""
     b, l = np.divmod(np.arange((K + 1) ** 2), K + 1)
     return b, l, (b > 0) & (l > 0)
-
-
-def gather(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """``table[codes]`` for small-integer unit-major ``codes`` (``(U, n)``), one unit at a time.
-
-    ``np.take`` first copies its indices to intp; unit by unit that copy is small and
-    reused instead of one large fresh allocation (whose page faults cost more than the gather).
-    """
-    out = np.empty(codes.shape, table.dtype)
-    for j in range(codes.shape[0]):
-        np.take(table, codes[j], out=out[j])
-    return out
 
 
 class Block:
@@ -79,14 +89,14 @@ class Block:
         self.item_dim = inst.item_dimension
         self.nd = len(inst.dimensions)
         self.sizes = np.bincount(self.item_dim, minlength=self.nd)
-        self.onehot = np.zeros((self.nd, len(self.item_dim)), np.float32)
-        self.onehot[self.item_dim, np.arange(len(self.item_dim))] = 1.0
+        self.dim_items = [np.flatnonzero(self.item_dim == d) for d in range(self.nd)]
 
-    def tally(self, values: np.ndarray, width: int) -> list:
+    def tally(self, values: np.ndarray, width: int, table: np.ndarray | None = None) -> list:
         """``[count, Σ w, Σ w²]`` per unit × segment of ``values`` in ``[0, width)`` (``(U, n)``), ``(U·G, W)`` each.
 
         One bincount per unit over ``segment × W + value``: its bins stay in cache and its
-        key is one small reused array. Without weights the weight sums are ``None``.
+        key is one small reused array. With ``table`` the values are ``table[values]``
+        (looked up unit by unit). Without weights the weight sums are ``None``.
         """
         U, nb = values.shape[0], self.G * width
         out = [np.empty((U, nb), np.intp), None, None]
@@ -94,13 +104,57 @@ class Block:
             out[1:] = np.empty((U, nb)), np.empty((U, nb))
             w2 = self.w * self.w
         base = self.g * width
+        key = np.empty(base.size, np.intp)
         for j in range(U):
-            key = base + values[j]
+            if table is None:
+                np.add(base, values[j], out=key)
+            else:
+                np.take(table, values[j], out=key)
+                key += base
             out[0][j] = np.bincount(key, minlength=nb)
             if self.w is not None:
                 out[1][j] = np.bincount(key, weights=self.w, minlength=nb)
                 out[2][j] = np.bincount(key, weights=w2, minlength=nb)
         return [None if a is None else a.reshape(U * self.G, width) for a in out]
+
+    def table_rows(self, lut: np.ndarray, codes: np.ndarray, P: int) -> np.ndarray:
+        """Row of every respondent's dimension score in the score tables (``(dimensions, n)``, intp).
+
+        Dimension ``d``'s row is ``d·P + Σ lut[code]`` over its items: exact integer adds of the
+        packed fields, one item at a time into one reused buffer (no matrix product, whose
+        BLAS threads would compete with other processes for the CPUs).
+        """
+        n = codes.shape[0]
+        idx = np.empty((self.nd, n), np.intp)
+        acc, tmp = np.empty(n, lut.dtype), np.empty(n, lut.dtype)
+        for d, items in enumerate(self.dim_items):
+            acc[:] = 0
+            for j in items:
+                np.take(lut, codes[:, j], out=tmp)
+                acc += tmp
+            np.add(acc, d * P, out=idx[d], casting="unsafe")
+        return idx
+
+    @staticmethod
+    def row_sums(table: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """``Σ_d table[idx[d]]`` per respondent as int64 (``table`` integer; dimension by dimension)."""
+        acc = np.zeros(idx.shape[1], np.int64)
+        tmp = np.empty(idx.shape[1], table.dtype)
+        for row in idx:
+            np.take(table, row, out=tmp)
+            acc += tmp
+        return acc
+
+    def dimension_sums(self, table: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """``Σ w · table[idx[d]]`` per dimension × segment (float ``table``), ``(dimensions · G,)``."""
+        out = np.empty((idx.shape[0], self.G))
+        tmp = np.empty(idx.shape[1])
+        for d, row in enumerate(idx):
+            np.take(table, row, out=tmp)
+            if self.w is not None:
+                tmp *= self.w
+            out[d] = np.bincount(self.g, weights=tmp, minlength=self.G)
+        return out.ravel()
 
     def hists(self, count, values, w, w2, rank: bool):
         """``(hist, hist_u)``: the (weighted) histogram and, for rank tests on weighted data, the unweighted one."""
@@ -122,18 +176,14 @@ class Block:
         P, R = tab.rank.shape[1], tab.values.size
         if self.nd * self.G * (R + 1) > MAX_BINS:
             return None
-        idx = (self.onehot @ gather(tab.lut, codes.T)).astype(np.intp)    # packed sums, (dimensions, n)
-        idx += np.arange(0, self.nd * P, P)[:, None]                         # -> row of each dimension's table
-        c, w, w2 = self.tally(np.take(tab.rank, idx), R + 1)                # rank R: dropped by the min-items rule
+        idx = self.table_rows(tab.lut, codes, P)                             # (dimensions, n)
+        c, w, w2 = self.tally(idx, R + 1, tab.rank.ravel())                 # rank R: dropped by the min-items rule
         hists = self.hists(c[:, :R], tab.values, None if w is None else w[:, :R], None if w2 is None else w2[:, :R],
                            rank)
         dropped = c[:, R].reshape(self.nd, self.G).sum(axis=1)
         out = DimensionScores(tab, idx, hists, dropped)
         if kind == "pair":
-            key = (np.arange(self.nd)[:, None] * self.G + self.g).ravel()
-            wb = np.take(tab.bench0, idx) if self.w is None else np.take(tab.bench0, idx) * self.w
-            out.sums = np.stack([np.bincount(key, weights=wb.ravel(), minlength=self.nd * self.G),
-                                 hists[0].weight_totals()])
+            out.sums = np.stack([self.dimension_sums(tab.bench0.ravel(), idx), hists[0].weight_totals()])
         return out
 
     def overall(self, dims: "DimensionScores", rank: bool):
@@ -150,14 +200,14 @@ class Block:
         bound = int(np.abs(tab.lnum).max()) * nd * D
         if ((2 * bound + 1) * self.G).bit_length() > 62:
             return None
-        k = np.take(tab.kept, idx).sum(axis=0)
+        k = self.row_sums(tab.kept.ravel(), idx)
         enough = enough_dimensions(k, nd)
         mult = D // np.maximum(k, 1)
-        h, hu = self.fraction_hists(np.take(tab.lnum, idx).sum(axis=0) * mult, tab.L * D, enough, bound, rank)
+        h, hu = self.fraction_hists(self.row_sums(tab.lnum.ravel(), idx) * mult, tab.L * D, enough, bound, rank)
         sums = None
         if tab.bench is not None:
             g, w = self.g[enough], None if self.w is None else self.w[enough]
-            bench = np.take(tab.lben, idx).sum(axis=0)[enough] * mult[enough] / (tab.L * D)
+            bench = self.row_sums(tab.lben.ravel(), idx)[enough] * mult[enough] / (tab.L * D)
             sums = np.stack([np.bincount(g, weights=bench if w is None else bench * w, minlength=self.G),
                              h.per_group(h.w)])
         return h, hu, sums, int(enough.size - np.count_nonzero(enough))
@@ -242,19 +292,15 @@ class Block:
         benchmark sums ``(Σ w·B, Σ w)`` over complete pairs, and per item the number of
         pairs with one rating missing.
         """
-        K, I = self.K, pc.shape[1]
-        C2 = (K + 1) ** 2
-        c, w, w2 = self.tally(pc.T, C2)
-        b, l, valid = pair_tables(K)
-        to_diff = np.zeros((C2, 2 * K - 1))
-        to_diff[np.flatnonzero(valid), (l - b + K - 1)[valid]] = 1.0
-        cc = c.astype(np.float64)
-        wc = cc if w is None else w
-        dc = (cc @ to_diff).astype(np.int64)
-        h, hu = self.hists(dc, np.arange(1 - K, K, dtype=np.float64), None if w is None else w @ to_diff,
-                           None if w2 is None else w2 @ to_diff, rank)
-        sums = np.stack([wc @ np.where(valid, b + self.lo - 1.0, 0.0), wc @ valid.astype(np.float64)])
-        incomplete = (cc @ ((b == 0) ^ (l == 0)).astype(np.float64)).reshape(I, self.G).sum(axis=1).astype(np.int64)
+        K, I, C = self.K, pc.shape[1], self.K + 1
+        c, w, w2 = self.tally(pc.T, C * C)
+        h, hu = self.hists(differences(c, K), np.arange(1 - K, K, dtype=np.float64),
+                           None if w is None else differences(w, K), None if w2 is None else differences(w2, K), rank)
+        pairs = (c if w is None else w).reshape(-1, C, C)[:, 1:, 1:].sum(axis=2)   # complete pairs by benchmark code
+        b = np.arange(self.lo, self.lo + K)                                        # the benchmark ratings
+        sums = np.stack([(pairs * b).sum(axis=1), pairs.sum(axis=1)]).astype(np.float64, copy=False)
+        c3 = c.reshape(I, self.G, C, C)
+        incomplete = c3[:, :, 0, 1:].sum(axis=(1, 2)) + c3[:, :, 1:, 0].sum(axis=(1, 2))
         return h, hu, sums, incomplete
 
     def single_items(self, X: np.ndarray, rank: bool):
@@ -331,7 +377,7 @@ def score_tables(kind: str, K: int, lo: int, sizes: tuple, min_items: float) -> 
     shifts = np.cumsum([0, *widths[:-1]])
     if sum(widths) > MAX_PACKED_BITS:
         return None
-    lut = sum(f * (1 << int(s)) for f, s in zip(fields, shifts)).astype(np.float32)   # float32 sums exact < 2**24
+    lut = sum(f * (1 << int(s)) for f, s in zip(fields, shifts)).astype(np.uint32)    # sums stay below 2**20
     p = np.arange(1 << sum(widths))
     cnt, *sums = [(p >> int(s)) & ((1 << wd) - 1) for s, wd in zip(shifts, widths)]
     keep = available_mask(cnt[None, :], np.asarray(sizes)[:, None], min_items) & (cnt > 0)

@@ -71,10 +71,11 @@ class Cell:
     units: int
     design: object = None                   # variance="design": `servgap.engine.design.DesignPartial`
 
-    def sparse(self) -> "Cell":
-        """The same statistics with sparse histograms (what the finishing code takes)."""
-        return Cell(st.sparse(self.hist), None if self.hist_u is None else st.sparse(self.hist_u), self.sums,
-                    self.units, self.design)
+    def finishing(self) -> "Cell":
+        """The same statistics with the histograms in the form the finishing code reads fastest
+        (`servgap.stats.finishing_form`: narrow dense tables as they are, others sparse)."""
+        return Cell(st.finishing_form(self.hist), None if self.hist_u is None else st.finishing_form(self.hist_u),
+                    self.sums, self.units, self.design)
 
 
 def unit_groups(g: np.ndarray, U: int, G: int) -> np.ndarray:

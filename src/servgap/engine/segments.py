@@ -4,6 +4,7 @@ integer code into the table of segments (sorted by value), ``-1`` for a row with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,11 @@ class Segmentation:
     def G(self) -> int:
         return len(self.table)
 
+    @cached_property
+    def values(self) -> dict:
+        """``{column: array of its value per segment}`` (the table's columns as numpy arrays)."""
+        return {c: self.table[c].to_numpy() for c in self.table.columns}
+
 
 def is_lazy(s) -> bool:
     """A survey read partition by partition (`servgap.surveys.lazy.DaskSurvey`)."""
@@ -39,6 +45,8 @@ def segment_codes(frame, by: list, lookup) -> np.ndarray:
     """Code of every row's ``by`` values in ``lookup`` (a MultiIndex of segments; -1 = none)."""
     if not by:
         return np.zeros(len(frame), np.intp)
+    if len(by) == 1:                     # one column: its values index the segments directly
+        return np.asarray(lookup.levels[0][lookup.codes[0]].get_indexer(frame[by[0]]), np.intp)
     return np.asarray(lookup.get_indexer(pd.MultiIndex.from_frame(frame[by])), np.intp)
 
 

@@ -83,7 +83,7 @@ def assemble(tables: dict, by: list[str], correction: str) -> tuple[dict, dict]:
     split, tol = {}, {}
     for level, keys in LEVEL_KEYS.items():
         split[level] = finish_table(tables.get(("gaps", level), []), keys, by, correction, level != "overall")
-        if len(split[level]):
+        if len(split[level]) and split[level]["gap"].dtype != np.int64:
             split[level]["gap"] = split[level]["gap"].astype("int64")
         if ("tolerance", level) in tables:
             t = finish_table(tables[("tolerance", level)], keys, by, correction, level != "overall")
@@ -112,9 +112,10 @@ def cell_columns(comp, level, inst, seg: Segmentation, U, res, extra) -> dict:
     rows = np.repeat(np.arange(U), G)
     segs = np.tile(np.arange(G), U)
     one = np.zeros(U * G, np.intp)
-    cols = {"gap": Labels(np.array([comp.gap if comp.gap is not None else comp.key], dtype=object), one)}
+    gap = np.array([comp.gap], np.int64) if comp.gap is not None else np.array([comp.key], dtype=object)
+    cols = {"gap": Labels(gap, one)}
     cols.update({c: Labels(v, rows) for c, v in unit_index(inst, level, U).items()})
-    cols.update({c: Labels(seg.table[c].to_numpy(), segs) for c in seg.table.columns})
+    cols.update({c: Labels(v, segs) for c, v in seg.values.items()})
     for k, v in {**res, **extra}.items():
         cols[k] = Labels(np.array([v]), one) if isinstance(v, str) else np.broadcast_to(v, U * G)
     return cols
@@ -123,10 +124,10 @@ def cell_columns(comp, level, inst, seg: Segmentation, U, res, extra) -> dict:
 def finish_cell(comp, level, inst, seg, later: Cell, bench: Cell | None, test, confidence, warn_rank):
     """Moments, tests and the columns of one comparison at one level from merged statistics."""
     paired = bench is None
-    later, bench = later.sparse(), None if paired else bench.sparse()
+    later, bench = later.finishing(), None if paired else bench.finishing()
     if paired:
         m = st.moments(later.hist)
-        r = st.t_test(m, confidence, effect_ci=test != "wilcoxon")
+        r = st.t_test(m, confidence, effect_ci=test != "wilcoxon", p_value=test != "wilcoxon")
         out = dict(n=m.n, mean_gap=r["estimate"], sd_gap=r["sd"], se=r["se"], ci_low=r["ci_low"],
                    ci_high=r["ci_high"], n_eff=m.n_eff, **_test_columns(r))
         if test == "wilcoxon":

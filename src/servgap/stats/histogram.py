@@ -198,6 +198,11 @@ class DenseHistogram:
     def n_groups(self) -> int:
         return self.count.shape[0]
 
+    @property
+    def n(self) -> np.ndarray:
+        """Observations per group."""
+        return self.count.sum(axis=1, dtype=np.int64)
+
     def weight_totals(self) -> np.ndarray:
         """``Σ w`` per group (the counts without weights)."""
         return (self.count if self.w is None else self.w).sum(axis=1, dtype=np.float64)
@@ -217,6 +222,68 @@ class DenseHistogram:
 def sparse(h) -> GroupedHistogram:
     """``h`` as a `GroupedHistogram`."""
     return h.sparse() if isinstance(h, DenseHistogram) else h
+
+
+#: Widest grid a `DenseHistogram` is finished on as a table (`finishing_form`); wider ones go sparse.
+DENSE_WIDTH = 32
+
+
+def finishing_form(h):
+    """``h`` in the form the finishing code reads fastest: a `DenseHistogram` on a narrow grid
+    (item ratings, their differences) as it is, anything else as a `GroupedHistogram`.
+
+    Both forms give bit-identical moments and tests: a dense table is summed value by value,
+    in the order the sparse cells of each group are summed.
+    """
+    return h if isinstance(h, DenseHistogram) and h.grid.size <= DENSE_WIDTH else sparse(h)
+
+
+@dataclass(frozen=True)
+class CellView:
+    """The cells of a histogram as arrays the moment formulas share (`servgap.stats.moments`).
+
+    Sparse: one entry per cell, ``per_group`` a bincount over the cells (in cell order).
+    Dense: ``(values, groups)`` tables, value-major, ``per_group`` a sum over the values in
+    grid order (numpy adds the rows of a C-ordered table one after the other), so both forms
+    add the same numbers in the same order. ``at(x)`` spreads a per-group array over the cells.
+    """
+
+    count: np.ndarray
+    w: np.ndarray
+    w2: np.ndarray
+    value: np.ndarray
+    n_groups: int
+    group: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, h) -> "CellView":
+        if isinstance(h, GroupedHistogram):
+            return cls(h.count, h.w, h.w2, h.value, h.n_groups, h.group)
+        t = lambda a: None if a is None else np.ascontiguousarray(a.T)  # noqa: E731
+        count = t(h.count)
+        w = count.astype(np.float64) if h.w is None else t(h.w)
+        return cls(count, w, w if h.w is None else t(h.w2), h.grid[:, None], h.n_groups)
+
+    def per_group(self, arr) -> np.ndarray:
+        if self.group is not None:
+            return np.bincount(self.group, weights=arr, minlength=self.n_groups)
+        return np.broadcast_to(arr, self.count.shape).sum(axis=0)
+
+    def at(self, x: np.ndarray) -> np.ndarray:
+        return x[self.group] if self.group is not None else x[None, :]
+
+    @property
+    def n(self) -> np.ndarray:
+        if self.group is not None:
+            return np.bincount(self.group, weights=self.count, minlength=self.n_groups).astype(np.int64)
+        return self.count.sum(axis=0, dtype=np.int64)
+
+    @property
+    def distinct(self) -> np.ndarray:
+        """Number of occupied cells per group."""
+        if self.group is not None:
+            return np.bincount(self.group, minlength=self.n_groups)
+        return np.count_nonzero(self.count, axis=0)
 
 
 def stack(hists) -> GroupedHistogram:
@@ -263,27 +330,3 @@ def merge(*hists):
     size = int(cell[-1]) + 1 if cell.size else 0
     agg = lambda a: np.bincount(cell, weights=a, minlength=size)  # noqa: E731
     return GroupedHistogram(n_groups, g[new], v[new], agg(c).astype(np.int64), agg(w), agg(w2))
-
-
-def group_midranks(group, value, counts, n_groups):
-    """Mid-rank of every cell within its group, and ``Σ (t³ − t)`` over each group's tie blocks.
-
-    Cell ``i`` holds ``counts[i]`` observations equal to ``value[i]`` (any order). A tie
-    block is one distinct (group, value); its ``t`` observations, after ``b`` smaller ones
-    of the group, share the mid-rank ``b + (t + 1)/2`` (ranks start at 1). The blocks are
-    keys ``group × R + rank`` (`dense_rank`): every possible key when that table is
-    small (at most 8 per cell), else the distinct ones (one sort).
-    """
-    rank, R = dense_rank(value)
-    key = np.asarray(group, np.int64) * R + rank
-    if n_groups * R <= 8 * key.size:                 # every (group, rank): a dense groups × R table
-        size = np.bincount(key, weights=counts, minlength=n_groups * R).reshape(n_groups, R)
-        midrank = np.cumsum(size, axis=1) - (size - 1) / 2          # observations up to the block, minus half of it
-        return midrank.ravel()[key], (size * size * size - size).sum(axis=1)
-    blocks, cell_block = np.unique(key, return_inverse=True)
-    size = np.bincount(cell_block, weights=counts, minlength=blocks.size)
-    bgroup = blocks // max(R, 1)
-    before = np.cumsum(size) - size                  # observations in earlier blocks (exact integers)
-    start = np.searchsorted(bgroup, np.arange(n_groups))[bgroup]
-    midrank = before - before[start] + (size + 1) / 2
-    return midrank[cell_block], np.bincount(bgroup, weights=size * size * size - size, minlength=n_groups)
