@@ -36,7 +36,7 @@ bincounts (``Σ w``, ``Σ w²``) with the same keys.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -91,31 +91,36 @@ class Block:
         self.sizes = np.bincount(self.item_dim, minlength=self.nd)
         self.dim_items = [np.flatnonzero(self.item_dim == d) for d in range(self.nd)]
 
-    def tally(self, values: np.ndarray, width: int, table: np.ndarray | None = None) -> list:
-        """``[count, Σ w, Σ w²]`` per unit × segment of ``values`` in ``[0, width)`` (``(U, n)``), ``(U·G, W)`` each.
+    def tally(self, values: np.ndarray, width: int, table: np.ndarray | None = None, keep: int | None = None) -> list:
+        """``[count, Σ w, Σ w², rest]`` per unit × segment of ``values`` in ``[0, width)`` (``(U, n)``).
 
         One bincount per unit over ``segment × W + value``: its bins stay in cache and its
         key is one small reused array. With ``table`` the values are ``table[values]``
-        (looked up unit by unit). Without weights the weight sums are ``None``.
+        (looked up unit by unit). The tables are ``(U·G, keep)`` (the first ``keep`` values,
+        default all), ``rest`` counts per unit the observations of the other values. Without
+        weights the weight sums are ``None``.
         """
-        U, nb = values.shape[0], self.G * width
-        out = [np.empty((U, nb), np.intp), None, None]
+        U, G = values.shape[0], self.G
+        keep, nb = width if keep is None else keep, G * width
+        out = [np.empty((U, G, keep), np.intp), None, None, np.zeros(U, np.int64)]
         if self.w is not None:
-            out[1:] = np.empty((U, nb)), np.empty((U, nb))
+            out[1:3] = np.empty((U, G, keep)), np.empty((U, G, keep))
             w2 = self.w * self.w
         base = self.g * width
         key = np.empty(base.size, np.intp)
+        looked = None if table is None else np.empty(base.size, table.dtype)
         for j in range(U):
             if table is None:
                 np.add(base, values[j], out=key)
             else:
-                np.take(table, values[j], out=key)
-                key += base
-            out[0][j] = np.bincount(key, minlength=nb)
+                np.add(base, np.take(table, values[j], out=looked), out=key)
+            c = np.bincount(key, minlength=nb).reshape(G, width)
+            out[0][j] = c[:, :keep]
+            out[3][j] = c[:, keep:].sum()
             if self.w is not None:
-                out[1][j] = np.bincount(key, weights=self.w, minlength=nb)
-                out[2][j] = np.bincount(key, weights=w2, minlength=nb)
-        return [None if a is None else a.reshape(U * self.G, width) for a in out]
+                out[1][j] = np.bincount(key, weights=self.w, minlength=nb).reshape(G, width)[:, :keep]
+                out[2][j] = np.bincount(key, weights=w2, minlength=nb).reshape(G, width)[:, :keep]
+        return [a if a is None or a.ndim == 1 else a.reshape(U * G, keep) for a in out]
 
     def table_rows(self, lut: np.ndarray, codes: np.ndarray, P: int) -> np.ndarray:
         """Row of every respondent's dimension score in the score tables (``(dimensions, n)``, intp).
@@ -177,10 +182,8 @@ class Block:
         if self.nd * self.G * (R + 1) > MAX_BINS:
             return None
         idx = self.table_rows(tab.lut, codes, P)                             # (dimensions, n)
-        c, w, w2 = self.tally(idx, R + 1, tab.rank.ravel())                 # rank R: dropped by the min-items rule
-        hists = self.hists(c[:, :R], tab.values, None if w is None else w[:, :R], None if w2 is None else w2[:, :R],
-                           rank)
-        dropped = c[:, R].reshape(self.nd, self.G).sum(axis=1)
+        c, w, w2, dropped = self.tally(idx, R + 1, tab.rank.ravel(), keep=R)   # rank R: dropped by the min-items rule
+        hists = self.hists(c, tab.values, w, w2, rank)
         out = DimensionScores(tab, idx, hists, dropped)
         if kind == "pair":
             out.sums = np.stack([self.dimension_sums(tab.bench0.ravel(), idx), hists[0].weight_totals()])
@@ -197,17 +200,20 @@ class Block:
         """
         tab, idx, nd = dims.tab, dims.idx, self.nd
         D = math.lcm(*range(1, nd + 1))
-        bound = int(np.abs(tab.lnum).max()) * nd * D
+        bound = int(max(-tab.lnum.min(), tab.lnum.max())) * nd * D
         if ((2 * bound + 1) * self.G).bit_length() > 62:
             return None
-        k = self.row_sums(tab.kept.ravel(), idx)
+        if tab.packed is None:
+            k, num, *ben = [self.row_sums(t.ravel(), idx) for t in tab.totals_of]
+        else:                                # one lookup per dimension sums all the tables
+            k, num, *ben = unpack_columns(self.row_sums(tab.packed.ravel(), idx), tab.layout, nd)
         enough = enough_dimensions(k, nd)
-        mult = D // np.maximum(k, 1)
-        h, hu = self.fraction_hists(self.row_sums(tab.lnum.ravel(), idx) * mult, tab.L * D, enough, bound, rank)
+        mult = np.take(D // np.maximum(np.arange(nd + 1), 1), k)
+        h, hu = self.fraction_hists(num * mult, tab.L * D, enough, bound, rank)
         sums = None
         if tab.bench is not None:
             g, w = self.g[enough], None if self.w is None else self.w[enough]
-            bench = self.row_sums(tab.lben.ravel(), idx)[enough] * mult[enough] / (tab.L * D)
+            bench = ben[0][enough] * mult[enough] / (tab.L * D)
             sums = np.stack([np.bincount(g, weights=bench if w is None else bench * w, minlength=self.G),
                              h.per_group(h.w)])
         return h, hu, sums, int(enough.size - np.count_nonzero(enough))
@@ -293,19 +299,20 @@ class Block:
         pairs with one rating missing.
         """
         K, I, C = self.K, pc.shape[1], self.K + 1
-        c, w, w2 = self.tally(pc.T, C * C)
+        c, w, w2, _ = self.tally(pc.T, C * C)
         h, hu = self.hists(differences(c, K), np.arange(1 - K, K, dtype=np.float64),
                            None if w is None else differences(w, K), None if w2 is None else differences(w2, K), rank)
-        pairs = (c if w is None else w).reshape(-1, C, C)[:, 1:, 1:].sum(axis=2)   # complete pairs by benchmark code
-        b = np.arange(self.lo, self.lo + K)                                        # the benchmark ratings
-        sums = np.stack([(pairs * b).sum(axis=1), pairs.sum(axis=1)]).astype(np.float64, copy=False)
-        c3 = c.reshape(I, self.G, C, C)
-        incomplete = c3[:, :, 0, 1:].sum(axis=(1, 2)) + c3[:, :, 1:, 0].sum(axis=(1, 2))
+        b, l, valid = pair_tables(K)
+        wc = c if w is None else w          # row sums by einsum: exact for counts, and no BLAS threads
+        sums = np.stack([np.einsum("ij,j->i", wc, np.where(valid, b + self.lo - 1, 0).astype(wc.dtype)),
+                         np.einsum("ij,j->i", wc, valid.astype(wc.dtype))]).astype(np.float64, copy=False)
+        per_item = c.reshape(I, self.G, C * C).sum(axis=1)                         # (items, pair codes)
+        incomplete = per_item @ ((b == 0) ^ (l == 0)).astype(per_item.dtype)
         return h, hu, sums, incomplete
 
     def single_items(self, X: np.ndarray, rank: bool):
         """Item level of one viewpoint from codes ``X`` (``n × items``): ``(hist, hist_u)`` of the ratings per item × segment."""
-        c, w, w2 = self.tally(X.T, self.K + 1)
+        c, w, w2, _ = self.tally(X.T, self.K + 1)
         cut = lambda a: None if a is None else a[:, 1:]  # noqa: E731  code 0 = missing
         return self.hists(cut(c), np.arange(self.lo, self.lo + self.K, dtype=np.float64), cut(w), cut(w2), rank)
 
@@ -357,6 +364,38 @@ class ScoreTables:
     L: int
     lnum: np.ndarray
     lben: np.ndarray | None
+    packed: np.ndarray | None = None      # kept, lnum (and lben) side by side in one int64: `pack_columns`
+    layout: tuple = ()
+
+    @property
+    def totals_of(self) -> list:
+        """The tables whose sums over the dimensions the overall level needs: kept, lnum (and lben)."""
+        return [self.kept, self.lnum] + ([] if self.lben is None else [self.lben])
+
+
+def pack_columns(columns: list, terms: int):
+    """Integer tables side by side in one int64 per entry, so that one sum of ``terms`` entries sums
+    every table at once; ``(packed, layout)``, or ``(None, ())`` when the sums need more than 62 bits.
+
+    Each table is shifted to be non-negative (``+ offset``) and given the bits its sum of
+    ``terms`` entries needs; `unpack_columns` takes a sum apart.
+
+    >>> packed, layout = pack_columns([np.array([0, 1]), np.array([-5, 7])], terms=3)
+    >>> [a.tolist() for a in unpack_columns(packed[[0, 1, 1]].sum(keepdims=True), layout, 3)]
+    [[2], [9]]
+    """
+    offsets = [max(0, -int(c.min())) for c in columns]
+    widths = [int((int(c.max()) + o) * terms).bit_length() for c, o in zip(columns, offsets)]
+    if sum(widths) > 62:
+        return None, ()
+    shifts = np.cumsum([0, *widths[:-1]]).tolist()
+    packed = sum((c.astype(np.int64) + o) << s for c, o, s in zip(columns, offsets, shifts))
+    return packed, (offsets, shifts, widths)
+
+
+def unpack_columns(total: np.ndarray, layout: tuple, terms: int) -> list:
+    """The sums of the tables packed by `pack_columns` from a sum of ``terms`` packed entries."""
+    return [((total >> s) & ((1 << w) - 1)) - o * terms for o, s, w in zip(*layout)]
 
 
 #: Largest packed dimension sum (bits) for which score tables are built.
@@ -389,8 +428,9 @@ def score_tables(kind: str, K: int, lo: int, sizes: tuple, min_items: float) -> 
         bnum = sums[0] + (lo - 1) * cnt if kind == "pair" else None
         bench = None if bnum is None else np.where(keep, bnum / cnt, np.nan)
     values, inv = np.unique(score[keep], return_inverse=True)
-    rank = np.full(keep.shape, values.size, np.intp)
+    rank = np.full(keep.shape, values.size, np.min_scalar_type(values.size))   # small: the lookups stay in cache
     rank[keep] = inv.ravel()
-    return ScoreTables(lut, rank, values, keep.astype(np.int8), score, bench,
-                       None if bench is None else np.nan_to_num(bench, nan=0.0), L,
-                       np.where(keep, num * per, 0), None if bnum is None else np.where(keep, bnum * per, 0))
+    tab = ScoreTables(lut, rank, values, keep.astype(np.int8), score, bench,
+                      None if bench is None else np.nan_to_num(bench, nan=0.0), L,
+                      np.where(keep, num * per, 0), None if bnum is None else np.where(keep, bnum * per, 0))
+    return replace(tab, **dict(zip(("packed", "layout"), pack_columns(tab.totals_of, len(sizes)))))

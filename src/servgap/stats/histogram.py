@@ -208,11 +208,12 @@ class DenseHistogram:
         return (self.count if self.w is None else self.w).sum(axis=1, dtype=np.float64)
 
     def sparse(self) -> GroupedHistogram:
-        groups, cols = np.nonzero(self.count)
-        c = self.count[groups, cols].astype(np.int64)
-        w = c.astype(np.float64) if self.w is None else self.w[groups, cols]
-        return GroupedHistogram(self.n_groups, groups.astype(np.intp), self.grid[cols], c, w,
-                                w if self.w is None else self.w2[groups, cols])   # one array: no weights
+        flat = np.flatnonzero(self.count)             # row-major: by group, then value
+        groups, cols = np.divmod(flat, self.count.shape[1])
+        c = np.take(self.count, flat).astype(np.int64, copy=False)
+        w = c.astype(np.float64) if self.w is None else np.take(self.w, flat)
+        return GroupedHistogram(self.n_groups, groups.astype(np.intp, copy=False), self.grid[cols], c, w,
+                                w if self.w is None else np.take(self.w2, flat))   # one array: no weights
 
     def __add__(self, other: DenseHistogram) -> DenseHistogram:
         add = lambda a, b: None if a is None else a + b  # noqa: E731
