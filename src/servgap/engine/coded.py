@@ -97,12 +97,12 @@ class Block:
         One bincount per unit over ``segment × W + value``: its bins stay in cache and its
         key is one small reused array. With ``table`` the values are ``table[values]``
         (looked up unit by unit). The tables are ``(U·G, keep)`` (the first ``keep`` values,
-        default all), ``rest`` counts per unit the observations of the other values. Without
+        default all), ``rest`` ``(U·G,)`` counts the observations of the other values. Without
         weights the weight sums are ``None``.
         """
         U, G = values.shape[0], self.G
         keep, nb = width if keep is None else keep, G * width
-        out = [np.empty((U, G, keep), np.intp), None, None, np.zeros(U, np.int64)]
+        out = [np.empty((U, G, keep), np.intp), None, None, np.zeros((U, G), np.intp)]
         if self.w is not None:
             out[1:3] = np.empty((U, G, keep)), np.empty((U, G, keep))
             w2 = self.w * self.w
@@ -116,27 +116,33 @@ class Block:
                 np.add(base, np.take(table, values[j], out=looked), out=key)
             c = np.bincount(key, minlength=nb).reshape(G, width)
             out[0][j] = c[:, :keep]
-            out[3][j] = c[:, keep:].sum()
+            if keep < width:
+                out[3][j] = c[:, keep:].sum(axis=1)
             if self.w is not None:
                 out[1][j] = np.bincount(key, weights=self.w, minlength=nb).reshape(G, width)[:, :keep]
                 out[2][j] = np.bincount(key, weights=w2, minlength=nb).reshape(G, width)[:, :keep]
-        return [a if a is None or a.ndim == 1 else a.reshape(U * G, keep) for a in out]
+        return [None if a is None else a.reshape(U * G, keep) for a in out[:3]] + [out[3].ravel()]
 
     def table_rows(self, lut: np.ndarray, codes: np.ndarray, P: int) -> np.ndarray:
         """Row of every respondent's dimension score in the score tables (``(dimensions, n)``, intp).
 
         Dimension ``d``'s row is ``d·P + Σ lut[code]`` over its items: exact integer adds of the
-        packed fields, one item at a time into one reused buffer (no matrix product, whose
-        BLAS threads would compete with other processes for the CPUs).
+        packed fields into one reused buffer (no matrix product, whose BLAS threads would
+        compete with other processes for the CPUs). Items go two at a time through a table of
+        ``lut[a] + lut[b]`` keyed by the two codes (one lookup instead of two).
         """
-        n = codes.shape[0]
+        n, S = codes.shape[0], lut.size
+        lut2 = (lut[:, None] + lut[None, :]).ravel()            # key a·S + b (S² <= 2¹⁶ entries)
         idx = np.empty((self.nd, n), np.intp)
-        acc, tmp = np.empty(n, lut.dtype), np.empty(n, lut.dtype)
+        acc, tmp, key = np.empty(n, lut.dtype), np.empty(n, lut.dtype), np.empty(n, np.uint16)
         for d, items in enumerate(self.dim_items):
             acc[:] = 0
-            for j in items:
-                np.take(lut, codes[:, j], out=tmp)
-                acc += tmp
+            for a, b in zip(items[0::2], items[1::2]):
+                np.multiply(codes[:, a], S, out=key, dtype=np.uint16)
+                key += codes[:, b]
+                acc += np.take(lut2, key, out=tmp)
+            if len(items) % 2:
+                acc += np.take(lut, codes[:, items[-1]], out=tmp)
             np.add(acc, d * P, out=idx[d], casting="unsafe")
         return idx
 
@@ -182,11 +188,13 @@ class Block:
         if self.nd * self.G * (R + 1) > MAX_BINS:
             return None
         idx = self.table_rows(tab.lut, codes, P)                             # (dimensions, n)
-        c, w, w2, dropped = self.tally(idx, R + 1, tab.rank.ravel(), keep=R)   # rank R: dropped by the min-items rule
+        c, w, w2, rest = self.tally(idx, R + 1, tab.rank.ravel(), keep=R)   # rank R: dropped by the min-items rule
         hists = self.hists(c, tab.values, w, w2, rank)
-        out = DimensionScores(tab, idx, hists, dropped)
-        if kind == "pair":
-            out.sums = np.stack([self.dimension_sums(tab.bench0.ravel(), idx), hists[0].weight_totals()])
+        rest = rest.reshape(self.nd, self.G)
+        out = DimensionScores(tab, idx, hists, rest.sum(axis=1))
+        if kind == "pair":               # Σ w over the scores kept: without weights, the respondents not dropped
+            kept = (np.bincount(self.g, minlength=self.G) - rest).ravel() if w is None else hists[0].weight_totals()
+            out.sums = np.stack([self.dimension_sums(tab.bench0.ravel(), idx), kept.astype(np.float64, copy=False)])
         return out
 
     def overall(self, dims: "DimensionScores", rank: bool):

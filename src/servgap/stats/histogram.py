@@ -33,6 +33,8 @@ class GroupedHistogram:
     count: np.ndarray   # int64
     w: np.ndarray       # float64, Σ weights
     w2: np.ndarray      # float64, Σ squared weights
+    grid: np.ndarray | None = None   # cells made from a `DenseHistogram`: its sorted grid of values,
+    code: np.ndarray | None = None   # and each cell's position in it (value = grid[code])
 
     def per_group(self, arr) -> np.ndarray:
         """Sum ``arr`` (one entry per cell) within each group."""
@@ -213,7 +215,8 @@ class DenseHistogram:
         c = np.take(self.count, flat).astype(np.int64, copy=False)
         w = c.astype(np.float64) if self.w is None else np.take(self.w, flat)
         return GroupedHistogram(self.n_groups, groups.astype(np.intp, copy=False), self.grid[cols], c, w,
-                                w if self.w is None else np.take(self.w2, flat))   # one array: no weights
+                                w if self.w is None else np.take(self.w2, flat),   # one array: no weights
+                                self.grid, cols)
 
     def __add__(self, other: DenseHistogram) -> DenseHistogram:
         add = lambda a, b: None if a is None else a + b  # noqa: E731

@@ -15,16 +15,17 @@ import numpy as np
 from .histogram import DenseHistogram, dense_rank
 
 
-def group_midranks(group, value, counts, n_groups):
+def group_midranks(group, value, counts, n_groups, ranked=None):
     """Mid-rank of every cell within its group, and ``Σ (t³ − t)`` over each group's tie blocks.
 
     Cell ``i`` holds ``counts[i]`` observations equal to ``value[i]`` (any order). A tie
     block is one distinct (group, value); its ``t`` observations, after ``b`` smaller ones
     of the group, share the mid-rank ``b + (t + 1)/2`` (ranks start at 1). The blocks are
-    keys ``group × R + rank`` (`dense_rank`): every possible key when that table is
-    small (at most 8 per cell), else the distinct ones (one sort).
+    keys ``group × R + rank`` (`dense_rank`, or ``ranked = (rank, R)`` when the caller knows
+    the ranks): every possible key when that table is small (at most 8 per cell), else the
+    distinct ones (one sort).
     """
-    rank, R = dense_rank(value)
+    rank, R = dense_rank(value) if ranked is None else ranked
     key = np.asarray(group, np.int64) * R + rank
     if n_groups * R <= 8 * key.size:                 # every (group, rank): a dense groups × R table
         size = np.bincount(key, weights=counts, minlength=n_groups * R).reshape(n_groups, R)
@@ -82,6 +83,12 @@ def signed_rank_sums(h):
         return (plus * midrank).sum(axis=0), size.sum(axis=0), ties
     nz = h.value != 0
     g, v, c = h.group[nz], h.value[nz], h.count[nz].astype(np.float64)
-    midrank, ties = group_midranks(g, np.abs(v), c, h.n_groups)
+    ranked = None
+    if h.code is not None:               # cells of a grid: the rank of |value| from the grid, no sort
+        levels, level = np.unique(np.abs(h.grid), return_inverse=True)
+        rank = level[h.code[nz]]
+        present = np.bincount(rank, minlength=levels.size) > 0       # only the levels that occur
+        ranked = (np.cumsum(present) - 1)[rank], int(np.count_nonzero(present))
+    midrank, ties = group_midranks(g, np.abs(v), c, h.n_groups, ranked)
     r_plus = np.bincount(g, weights=np.where(v > 0, c * midrank, 0.0), minlength=h.n_groups)
     return r_plus, np.bincount(g, weights=c, minlength=h.n_groups), ties
