@@ -27,17 +27,37 @@ def group_midranks(group, value, counts, n_groups, ranked=None):
     """
     rank, R = dense_rank(value) if ranked is None else ranked
     key = np.asarray(group, np.int64) * R + rank
-    if n_groups * R <= 8 * key.size:                 # every (group, rank): a dense groups × R table
+    if n_groups * R <= 4 * key.size:                 # every (group, rank): a dense groups × R table
         size = np.bincount(key, weights=counts, minlength=n_groups * R).reshape(n_groups, R)
         midrank, ties = tie_blocks(size, axis=1)
         return midrank.ravel()[key], ties
-    blocks, cell_block = np.unique(key, return_inverse=True)
+    blocks, cell_block = _distinct(key)
     size = np.bincount(cell_block, weights=counts, minlength=blocks.size)
     bgroup = blocks // max(R, 1)
     before = np.cumsum(size) - size                  # observations in earlier blocks (exact integers)
     start = np.searchsorted(bgroup, np.arange(n_groups))[bgroup]
     midrank = before - before[start] + (size + 1) / 2
     return midrank[cell_block], np.bincount(bgroup, weights=size * size * size - size, minlength=n_groups)
+
+
+def _distinct(key: np.ndarray):
+    """``np.unique(key, return_inverse=True)`` for non-negative int64 keys by one plain sort: each key
+    carries its position in its low bits (the sorted keys are distinct, so no argsort is needed)."""
+    n = key.size
+    b = max(int(n - 1).bit_length(), 1)
+    if n == 0 or int(key.max()).bit_length() + b > 63:
+        return np.unique(key, return_inverse=True)
+    packed = key << b
+    packed |= np.arange(n)
+    packed.sort()
+    order = packed & ((1 << b) - 1)
+    packed >>= b
+    new = np.empty(n, bool)
+    new[0] = True
+    np.not_equal(packed[1:], packed[:-1], out=new[1:])
+    inverse = np.empty(n, np.intp)
+    inverse[order] = np.cumsum(new) - 1
+    return packed[new], inverse
 
 
 def tie_blocks(size: np.ndarray, axis: int):
@@ -50,7 +70,13 @@ def tie_blocks(size: np.ndarray, axis: int):
     >>> m.tolist(), t.tolist()
     ([[1.5, 3.0, 5.0]], [30.0])
     """
-    midrank = np.cumsum(size, axis=axis) - (size - 1) / 2          # observations up to the block, minus half of it
+    if axis == 0:                        # row by row: numpy's cumsum down a short first axis is slow
+        upto = size.copy()
+        for r in range(1, size.shape[0]):
+            upto[r] += upto[r - 1]
+    else:
+        upto = np.cumsum(size, axis=axis)
+    midrank = upto - (size - 1) / 2      # observations up to the block, minus half of it
     return midrank, (size * size * size - size).sum(axis=axis)
 
 
