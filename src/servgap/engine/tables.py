@@ -48,7 +48,12 @@ class Labels:
                    np.concatenate([p.pos + o for p, o in zip(pieces, offset)]))
 
     def take(self):
-        return pd.Series(self.values if self.pos.size else self.values[:0]).array.take(self.pos)
+        column = pd.Series(self.values if self.pos.size else self.values[:0]).array
+        if isinstance(column, pd.arrays.ArrowStringArray):     # strings (pyarrow present): one pyarrow take
+            import pyarrow as pa
+
+            return type(column)(pa.array(column).take(pa.array(self.pos)), dtype=column.dtype)
+        return column.take(self.pos)
 
 
 def families(cols: dict, by: list[str]) -> np.ndarray:
