@@ -42,7 +42,7 @@ GRIDS = {"differences": np.arange(-6, 7), "asymmetric": np.array([-3, -1, 0, 0.5
 @pytest.mark.parametrize("grid", GRIDS.values(), ids=GRIDS.keys())
 def test_dense_moments_are_the_sparse_doubles(grid, weighted):
     h = _table(1, grid, weighted=weighted)
-    assert st.finishing_form(h) is h
+    assert isinstance(st.finishing_form(h), st.DenseHistogram)
     with np.errstate(all="ignore"):
         a, b = st.moments(h), st.moments(h.sparse())
     for f in ("n", "v1", "v2", "mean", "sd", "distinct"):
@@ -68,9 +68,18 @@ def test_dense_signed_ranks_are_the_sparse_doubles_and_scipy(grid):
         np.testing.assert_allclose(dense["p"][g], ref.pvalue, rtol=1e-10)
 
 
-def test_wide_dense_tables_are_finished_as_cells():
-    h = st.DenseHistogram(np.arange(40.0), np.ones((2, 40), np.int64))
+def test_sparse_tables_are_finished_as_cells_and_empty_values_dropped():
+    count = np.zeros((40, 60), np.int64)
+    count[np.arange(40), np.arange(40)] = 3          # one value per group: 1 cell in 40
+    h = st.DenseHistogram(np.arange(60.0), count)
     assert isinstance(st.finishing_form(h), st.GroupedHistogram)
+    count[:, :8] = 1                                  # now 8 or 9 of the 40 occupied values per group
+    f = st.finishing_form(st.DenseHistogram(np.arange(60.0), count))
+    assert isinstance(f, st.DenseHistogram) and f.grid.tolist() == list(range(40))
+    empty = st.finishing_form(st.DenseHistogram(np.arange(5.0), np.zeros((3, 5), np.int64)))
+    with np.errstate(all="ignore"):
+        m, w = st.moments(empty), st.wilcoxon(empty)
+    assert m.n.tolist() == [0, 0, 0] and np.isnan(m.mean).all() and np.isnan(w["p"]).all()
 
 
 def test_signed_rank_sums_of_a_small_table_by_hand():

@@ -218,6 +218,11 @@ class DenseHistogram:
                                 w if self.w is None else np.take(self.w2, flat),   # one array: no weights
                                 self.grid, cols)
 
+    def columns(self, keep: np.ndarray) -> DenseHistogram:
+        """The table on the grid values ``grid[keep]`` only."""
+        cut = lambda a: None if a is None else np.ascontiguousarray(a[:, keep])  # noqa: E731
+        return DenseHistogram(self.grid[keep], cut(self.count), cut(self.w), cut(self.w2))
+
     def __add__(self, other: DenseHistogram) -> DenseHistogram:
         add = lambda a, b: None if a is None else a + b  # noqa: E731
         return DenseHistogram(self.grid, self.count + other.count, add(self.w, other.w), add(self.w2, other.w2))
@@ -228,18 +233,25 @@ def sparse(h) -> GroupedHistogram:
     return h.sparse() if isinstance(h, DenseHistogram) else h
 
 
-#: Widest grid a `DenseHistogram` is finished on as a table (`finishing_form`); wider ones go sparse.
-DENSE_WIDTH = 32
+#: A `DenseHistogram` is finished as a table when at most this many of its (occupied-value) cells
+#: per observed cell are empty; sparser tables are finished as cells.
+DENSE_FILL = 8
 
 
 def finishing_form(h):
-    """``h`` in the form the finishing code reads fastest: a `DenseHistogram` on a narrow grid
-    (item ratings, their differences) as it is, anything else as a `GroupedHistogram`.
+    """``h`` in the form the finishing code reads fastest: a `DenseHistogram` as a table on the
+    values that occur (when that table is dense enough, `DENSE_FILL`), anything else as a
+    `GroupedHistogram`.
 
     Both forms give bit-identical moments and tests: a dense table is summed value by value,
-    in the order the sparse cells of each group are summed.
+    in the order the sparse cells of each group are summed, and empty values add nothing.
     """
-    return h if isinstance(h, DenseHistogram) and h.grid.size <= DENSE_WIDTH else sparse(h)
+    if not isinstance(h, DenseHistogram):
+        return h
+    occupied = h.count.any(axis=0)
+    if not occupied.all():
+        h = h.columns(np.flatnonzero(occupied))
+    return h if h.count.size <= DENSE_FILL * np.count_nonzero(h.count) else h.sparse()
 
 
 @dataclass(frozen=True)
