@@ -281,7 +281,8 @@ class Block:
         nw, dw = wf
         ok = dw > 0
         no_imp = int(np.count_nonzero(enough_dimensions(kept.sum(axis=0), self.nd) & ~ok))
-        totals = np.unique(dw[ok]) // tab.L
+        tot = dw[ok] // tab.L                               # the allocation totals: small integers
+        totals = np.flatnonzero(np.bincount(tot)) if tot.size and tot.max() < 4 * tot.size + 1024 else np.unique(tot)
         T = math.lcm(*totals.tolist()) if totals.size and totals.size <= 64 else None
         if T is not None and T * tab.L < 2 ** 53:
             M = nw * np.where(ok, T // np.where(ok, dw // tab.L, 1), 0)

@@ -67,17 +67,16 @@ def _lattice(x: np.ndarray):
     return None, None
 
 
-def _from_codes(keys, values, weights, n_groups):
-    """Aggregate observations by an integer key (already sorted by group, value)."""
-    uniq, first, inv = np.unique(keys, return_index=True, return_inverse=True)
-    count = np.bincount(inv, minlength=uniq.size).astype(np.int64)
+def _sorted_cells(new: np.ndarray, weights):
+    """``(first, count, w, w2)`` of observations sorted by cell, ``new`` flagging each cell's first one."""
+    first = np.flatnonzero(new)
+    count = np.diff(np.append(first, new.size)).astype(np.int64)
     if weights is None:
         w = count.astype(np.float64)
-        w2 = w.copy()
-    else:
-        w = np.bincount(inv, weights=weights, minlength=uniq.size)
-        w2 = np.bincount(inv, weights=weights * weights, minlength=uniq.size)
-    return uniq, first, count, w, w2
+        return first, count, w, w.copy()
+    cell = np.cumsum(new) - 1
+    return (first, count, np.bincount(cell, weights=weights, minlength=first.size),
+            np.bincount(cell, weights=weights * weights, minlength=first.size))
 
 
 def dense_rank(x: np.ndarray) -> tuple[np.ndarray, int]:
@@ -177,8 +176,7 @@ def histogram(x, group=None, n_groups: int | None = None, weights=None) -> Group
     weights = None if weights is None else weights[order]
     new = np.ones(x.size, bool)
     new[1:] = (x[1:] != x[:-1]) | (group[1:] != group[:-1])
-    cell = np.cumsum(new) - 1
-    _, first, count, w, w2 = _from_codes(cell, x, weights, n_groups)
+    first, count, w, w2 = _sorted_cells(new, weights)
     return GroupedHistogram(n_groups, group[first], x[first], count, w, w2)
 
 
