@@ -84,7 +84,7 @@ def test_analyze_batch_with_a_bad_file(batch, capsys):
     rows = summary["dimension_gaps"]
     assert len(rows) == len(direct)
     assert [r["mean_gap"] for r in rows] == pytest.approx(direct["mean_gap"].tolist(), rel=1e-12)
-    assert (out / "summary.csv").read_text(encoding="utf-8").splitlines()[0].startswith("file,gap,gap_name")
+    assert (out / "summary.csv").read_text(encoding="utf-8").splitlines()[0].startswith('"file","gap","gap_name"')
     wb = openpyxl.load_workbook(out / "good" / "results.xlsx")
     assert "gaps" in wb.sheetnames
 

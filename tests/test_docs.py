@@ -24,15 +24,21 @@ def test_mkdocs_build_strict(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=300,
                           env={**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1"})
     assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
-    api = (site / "api" / "index.html").read_text(encoding="utf-8")
+    api = (site / "api.html").read_text(encoding="utf-8")
     # the API page really rendered the docstrings of the public entry points
     for anchor in ("servgap.read_survey", "servgap.analysis.core.analyze", "servgap.analysis.results.GapAnalysis",
                    "servgap.combine",
                    "servgap.load_example", "servgap.causes.catalog.cause_catalog"):
         assert f'id="{anchor}"' in api, f"API reference lacks {anchor}"
-    method = (site / "methodology" / "index.html").read_text(encoding="utf-8")
+    method = (site / "methodology.html").read_text(encoding="utf-8")
     for phrase in ("V1 − V2 / V1", "Welch–Satterthwaite", "correct = FALSE", "Holm", "n_eff"):
         assert phrase in method, f"methodology page lacks {phrase!r}"
     # offline-friendly: no web fonts or CDN scripts
     index = (site / "index.html").read_text(encoding="utf-8")
     assert "fonts.googleapis" not in index and "cdn.jsdelivr" not in index
+    # browsable from file://: links name files (getting-started.html), not folders (getting-started/)
+    import re
+
+    links = re.findall(r'href="([^"#:]+)"', index)
+    assert "getting-started.html" in links and "reports.html" in links
+    assert not [h for h in links if h.endswith("/") and h not in ("./", ".")]

@@ -8,12 +8,14 @@ notebooks are executed concurrently, one kernel each, to keep the suite fast.
 from __future__ import annotations
 
 import importlib.util
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+PLOT_CALL = re.compile(r"\.plot(\.\w+)?\(|plt\.(subplots|figure)\(")
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 pytestmark = pytest.mark.skipif(
@@ -40,7 +42,9 @@ def _execute(path: Path, workdir: Path):
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
     base = tmp_path_factory.mktemp("notebooks")
-    with ThreadPoolExecutor(max_workers=max(1, len(NOTEBOOKS))) as pool:
+    with pytest.MonkeyPatch.context() as mp, ThreadPoolExecutor(max_workers=max(1, len(NOTEBOOKS))) as pool:
+        # the kernels start as in Jupyter, with the inline backend (the suite's MPLBACKEND=Agg shows nothing)
+        mp.delenv("MPLBACKEND", raising=False)
         runs = list(pool.map(lambda p: _execute(p, base / p.stem), NOTEBOOKS))
     return {name: (nb, exc, base / Path(name).stem) for name, nb, exc in runs}
 
@@ -73,6 +77,11 @@ def test_notebook_runs_top_to_bottom(executed, name):
     # Chinese labels render: no missing-glyph warnings from matplotlib in any cell
     stderr = "".join(o.get("text", "") for c in code for o in c.outputs if o.output_type == "stream")
     assert "Glyph" not in stderr, f"{name}: missing glyphs\n{stderr[:2000]}"
+    # every plotting cell shows its figure (a zh plot once switched Jupyter's inline display off)
+    blank = [c.source.splitlines()[0] for c in code if PLOT_CALL.search(c.source) and not any(
+        {"image/png", "image/svg+xml"} & set(o.get("data", {})) for o in c.outputs
+        if o.output_type in ("display_data", "execute_result"))]
+    assert not blank, f"{name}: plotting cells without an image: {blank}"
     # the report cells wrote their files into the working directory
     written = {p.suffix for p in workdir.iterdir()}
     assert ".html" in written, f"{name} wrote no HTML report (files: {sorted(written)})"

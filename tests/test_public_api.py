@@ -47,3 +47,21 @@ def test_the_engine_loads_with_the_first_analysis():
 
 def test_validate_needs_no_engine():
     assert _loaded("import servgap.cli, servgap.config", ("scipy", "matplotlib", "statsmodels")) == []
+
+
+def test_atomic_writes_keep_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    from servgap.atomic import write_text
+
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    written = tmp_path / "report.html"
+    write_text(written, "<html></html>")
+    assert written.read_text() == "<html></html>"
+    assert stat.S_IMODE(os.stat(written).st_mode) == stat.S_IMODE(os.stat(plain).st_mode)
+    os.chmod(written, 0o640)
+    write_text(written, "again")                 # an existing file keeps its own permissions
+    assert stat.S_IMODE(os.stat(written).st_mode) == 0o640
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]

@@ -3,7 +3,8 @@
 ::
 
     servgap demo [--out DIR] [--lang en|zh]
-    servgap analyze FILE... --config survey.yaml [--by COL] [--out DIR] [--format html,xlsx,json] [--lang]
+    servgap analyze FILE... --config survey.yaml [--by COL] [--out DIR] [--format html,xlsx,json] [--jobs N]
+                    [--combine] [--lang]
     servgap validate FILE... --config survey.yaml
     servgap init [PATH] [--from FILE]
     servgap report RESULTS.json|FILE... [--config survey.yaml] [--out report.html] [--lang]
@@ -16,16 +17,15 @@ from __future__ import annotations
 
 import argparse
 import glob
-import json
+import os
 import sys
 import warnings
 from pathlib import Path
 
+from .batch import FORMATS, OUTPUT_NAMES, summary_lines, write_outputs
 from .errors import ConfigError, ServgapError
 
-FORMATS = ("html", "xlsx", "json")
 NEEDS = {"html": ("jinja2", "report"), "xlsx": ("xlsxwriter", "excel")}   # format -> (package, extra)
-OUTPUT_NAMES = {"html": "report.html", "xlsx": "results.xlsx", "json": "results.json"}
 
 
 class _UsageError(Exception):
@@ -40,7 +40,17 @@ def _agg_backend():
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    print(f"warning: {message}", file=sys.stderr)
+    _say(f"warning: {message}")
+
+
+def _say(text: str) -> None:
+    """A line on standard error that does not break a running progress bar."""
+    try:
+        from tqdm import tqdm
+    except ModuleNotFoundError:
+        print(text, file=sys.stderr)
+    else:
+        tqdm.write(text, file=sys.stderr)
 
 
 def _formats(text: str) -> list[str]:
@@ -68,85 +78,32 @@ def _by(values):
     return out or None
 
 
-def write_outputs(res, out: Path, formats=FORMATS, lang: str = "en", plots: bool = True) -> list[Path]:
-    """Write the chosen outputs of one analysis into ``out``; returns the paths written."""
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    plots_dir = out / "plots" if plots else None
-    if "html" in formats:
-        res.to_html(out / OUTPUT_NAMES["html"], lang=lang, plots_dir=plots_dir)
-        written.append(out / OUTPUT_NAMES["html"])
-    elif plots_dir is not None:
-        from .report.common import make_figure, plot_kinds
-
-        plots_dir.mkdir(parents=True, exist_ok=True)
-        for kind in plot_kinds(res):
-            f = make_figure(res, kind, lang)
-            if f.figure is not None:
-                f.figure.savefig(plots_dir / f"{kind}.png", dpi=144, bbox_inches="tight")
-                import matplotlib.pyplot as plt
-
-                plt.close(f.figure)
-    if "xlsx" in formats:
-        written.append(Path(res.to_excel(out / OUTPUT_NAMES["xlsx"])))
-    if "json" in formats:
-        res.to_json(out / OUTPUT_NAMES["json"])
-        written.append(out / OUTPUT_NAMES["json"])
-    if plots_dir is not None and plots_dir.exists():
-        written += sorted(plots_dir.glob("*.png"))
-    return written
-
-
-def summary_lines(res, lang: str = "en", top: int = 5) -> list[str]:
-    """Readable lines on the largest significant shortfalls of an analysis."""
-    from .display import num, pvalue
-    from .model.gaps import gap as gap_def
-    from .report.strings import STRINGS
-
-    t = STRINGS[lang]
-    d = res.gaps
-    alpha = res.settings.alpha
-    sig = d[(d["mean_gap"] < 0) & (d["p_adj"] < alpha)].sort_values("mean_gap", kind="stable")
-    labels = res.instrument.labels(lang)
-    lines = [f"{res!r}".splitlines()[0]]
-    if sig.empty:
-        lines.append(t["lead_none"].format(alpha=alpha, correction=res.settings.correction))
-        return lines
-    lines.append(t["cli_worst"])
-    for _, r in sig.head(top).iterrows():
-        seg = " / ".join(str(r[b]) for b in res.by)
-        lines.append(f"  {num(r['mean_gap'], signed=True):>6}  {gap_def(int(r['gap'])).label(lang)} · "
-                     f"{labels.get(r['dimension'], r['dimension'])}{' · ' + seg if seg else ''}  "
-                     f"(p_adj {pvalue(r['p_adj'])})")
-    return lines
-
-
 def _expand(patterns) -> list[str]:
+    """Files named or matched by the patterns; a glob that matches nothing is said so (and skipped)."""
     files = []
     for p in patterns:
-        matches = sorted(glob.glob(p)) if glob.has_magic(p) else [p]
-        files += matches if matches else [p]   # an unmatched glob is reported as a failing file
+        if glob.has_magic(p):
+            matches = sorted(glob.glob(p))
+            if not matches:
+                _say(f"servgap: no file matches {p!r}")
+            files += matches
+        else:
+            files.append(p)        # a missing file is reported as a failing file, with its name
     return list(dict.fromkeys(files))
 
 
-def _out_dirs(files, out: Path) -> dict:
-    dirs, used = {}, set()
-    for f in files:
-        stem = Path(f).stem or "data"
-        name, k = stem, 2
-        while name in used:
-            name, k = f"{stem}_{k}", k + 1
-        used.add(name)
-        dirs[f] = out / name
-    return dirs
-
-
-def _progress(items):
+def _progress(items, total: int | None = None):
     try:
         from tqdm import tqdm
     except ModuleNotFoundError:
         return items
-    return tqdm(items, file=sys.stderr, disable=not sys.stderr.isatty(), unit="file")
+    return tqdm(items, total=total, file=sys.stderr, disable=not sys.stderr.isatty(), unit="file")
+
+
+def _message(exc: Exception, config: bool) -> str:
+    from .batch import message
+
+    return message(exc, config)
 
 
 # -- commands ---------------------------------------------------------------------------
@@ -176,79 +133,102 @@ def cmd_demo(args) -> int:
 
 
 def cmd_analyze(args) -> int:
-    import pandas as pd
-
+    from .batch import FileJob, Summary, check_analysis, out_dirs, run_files
     from .config import load_config
-    from .report.common import records
 
     cfg = load_config(args.config)
     formats = _formats(args.format)
     missing = [m for m in map(_missing_package, formats) if m]
     if missing:
         raise _UsageError("; ".join(missing))
-    files = _expand(args.files) or cfg.files
+    files = _expand(args.files) if args.files else cfg.files
     if not files:
-        raise _UsageError("no data files: give FILE arguments or 'files:' in the configuration.")
+        raise _UsageError("no data files: give FILE arguments (a glob that matches files) or 'files:' in the "
+                          "configuration.")
+    by = _by(args.by)
+    check_analysis(cfg, by)
     out = Path(args.out)
-    dirs = _out_dirs(files, out)
-    frames, report = [], []
-    for f in _progress(files):
-        try:
-            res = cfg.analyze([f], by=_by(args.by))
-            written = write_outputs(res, dirs[f], formats, args.lang, plots=args.plots)
-        except Exception as exc:  # noqa: BLE001 - a bad file must not stop the batch
-            msg = str(exc) if isinstance(exc, ServgapError) else f"{type(exc).__name__}: {exc}"
-            print(f"FAILED {f}: {msg}", file=sys.stderr)
-            report.append({"file": f, "status": "failed", "error": msg, "outputs": []})
+    dirs = out_dirs(files, out)
+    summary = Summary(out)
+    failures = []
+    job = FileJob(cfg, by, tuple(formats), args.lang, args.plots)
+    for r in _progress(run_files(job, files, dirs, args.jobs), total=len(files)):
+        for w in r["warnings"]:
+            _say(f"warning: {w}")
+        if not r["ok"]:
+            _say(f"FAILED {r['file']}: {r['error']}")
+            failures.append((r["file"], r["error"], r["config_error"]))
+            summary.add({"file": r["file"], "status": "failed", "error": r["error"], "outputs": []})
             continue
-        g = res.gaps
-        g.insert(0, "file", f)
-        frames.append(g)
-        report.append({"file": f, "status": "ok", "error": None, "outputs": [str(p) for p in written]})
-    out.mkdir(parents=True, exist_ok=True)
-    summary = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["file"])
-    summary.to_csv(out / "summary.csv", index=False, encoding="utf-8")
-    (out / "summary.json").write_text(json.dumps({"files": report, "dimension_gaps": records(summary)},
-                                                 ensure_ascii=False, indent=1, allow_nan=False), encoding="utf-8")
-    failed = [r for r in report if r["status"] == "failed"]
-    print(f"{len(files) - len(failed)} of {len(files)} file(s) analysed; outputs in {out}; "
-          f"summary: {out / 'summary.csv'}, {out / 'summary.json'}")
-    for r in failed:
-        print(f"  failed: {r['file']}: {r['error']}")
-    return 1 if failed else 0
+        summary.add({"file": r["file"], "status": "ok", "error": None, "outputs": r["outputs"]}, r["gaps"])
+    if args.combine:
+        summary.combined = _combined(cfg, files, failures, out, by, formats, args)
+    summary.write(complete=True)
+    csv_path, json_path = summary.paths
+    print(f"{len(files) - len(failures)} of {len(files)} file(s) analysed; outputs in {out}; "
+          f"summary: {csv_path}, {json_path}")
+    for f, msg, _ in failures:
+        print(f"  failed: {f}: {msg}")
+    if failures and all(config_error for _, _, config_error in failures):
+        return 2              # the same configuration problem for every file
+    return 1 if failures or (summary.combined or {}).get("status") == "failed" else 0
+
+
+def _combined(cfg, files, failures, out: Path, by, formats, args) -> dict:
+    """``--combine``: every readable file as one survey with a ``file`` segment, analysed once."""
+    from .batch import combine_files
+
+    good = [f for f in files if f not in {x for x, _, _ in failures}]
+    try:
+        res = combine_files(cfg, good, by)
+        written = write_outputs(res, out / "combined", formats, args.lang, plots=args.plots)
+    except Exception as exc:  # noqa: BLE001
+        msg = _message(exc, config=True)
+        _say(f"FAILED --combine: {msg}")
+        return {"status": "failed", "error": msg, "files": good, "outputs": []}
+    print("\n".join(summary_lines(res, args.lang)))
+    return {"status": "ok", "error": None, "files": good, "outputs": [str(p) for p in written]}
 
 
 def cmd_validate(args) -> int:
     import pandas as pd
 
+    from .batch import pair_lines
     from .config import load_config
 
     cfg = load_config(args.config)
-    files = _expand(args.files) or cfg.files
+    files = _expand(args.files) if args.files else cfg.files
+    if args.files and not files:
+        raise _UsageError("no data files: no FILE argument names an existing file.")
     try:
         surveys = cfg.read(files)
     except ConfigError:
         raise
     except (ServgapError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_message(exc, config=True)}", file=sys.stderr)
         return 1
     with pd.option_context("display.max_rows", 500, "display.width", 160):
         for s in surveys:
             print(repr(s))
+            chosen = {k: v for k, v in s.metadata.items() if k in ("encoding", "sep", "decimal", "compression", "sheet")}
+            if chosen:
+                print("  read with " + ", ".join(f"{k} {v!r}" for k, v in chosen.items()))
             q = s.quality
             print(q.to_string(index=False) if len(q) else "  nothing recoded or excluded")
             print()
+        print("\n".join(pair_lines(cfg, surveys)))
     return 0
 
 
 def cmd_init(args) -> int:
+    from .atomic import write_text
     from .config import TEMPLATE, config_from_file
 
     path = Path(args.path)
     if path.exists() and not args.force:
         raise _UsageError(f"{path} exists; use --force to overwrite it.")
     text = config_from_file(args.source, config_dir=path.parent) if args.source else TEMPLATE
-    path.write_text(text, encoding="utf-8")
+    write_text(path, text)
     what = "check the lines marked CHECK" if args.source else "edit the column patterns"
     print(f"wrote {path}; {what}, then run: servgap validate {args.source or 'DATA'} --config {path}")
     return 0
@@ -260,57 +240,104 @@ def cmd_report(args) -> int:
         from .analysis.saved import read_results
 
         res = read_results(src[0])
+        try:
+            res.to_html(args.out, lang=args.lang)
+        except ServgapError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - an edited results file that still passed the schema
+            raise ConfigError(f"the results file {src[0]!r} cannot be rendered ({type(exc).__name__}: {exc}); "
+                              "was it edited? Write it again with res.to_json(path) or `servgap analyze`.") from None
     else:
         if not args.config:
             raise _UsageError("report from data files needs --config survey.yaml (or give a results .json file).")
         from .config import load_config
 
+        files = _expand(src)
+        if not files:
+            raise _UsageError("no data files: no FILE argument names an existing file.")
         try:
-            res = load_config(args.config).analyze(_expand(src), by=_by(args.by))
+            res = load_config(args.config).analyze(files, by=_by(args.by))
         except ConfigError:
             raise
         except (ServgapError, OSError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {_message(exc, config=True)}", file=sys.stderr)
             return 1
-    res.to_html(args.out, lang=args.lang)
+        res.to_html(args.out, lang=args.lang)
     print(f"wrote {args.out}")
     return 0
+
+
+EXAMPLES = {
+    "demo": """examples:
+  servgap demo                       # report of the bundled bank example in ./servgap-demo
+  servgap demo --lang zh --out demo  # in Chinese, into ./demo""",
+    "analyze": """examples:
+  servgap analyze "waves/*.csv" --config survey.yaml --out results
+  servgap analyze a.csv b.csv --config survey.yaml --by branch --format html,json --plots
+  servgap analyze "waves/*.csv" --config survey.yaml --combine   # also all files as one survey (segment 'file')
+  servgap analyze "branches/*.csv" --config survey.yaml --jobs 0  # every core: several files at a time
+
+exit codes: 0 all files analysed; 1 a file failed (the batch goes on; see summary.json);
+2 a usage or configuration error (nothing analysed)""",
+    "validate": """examples:
+  servgap validate customers.csv --config survey.yaml
+  servgap validate "waves/*.csv" --config survey.yaml     # several files joined on the id
+
+prints each survey's data-quality ledger and the incomplete pairs of its paired gaps;
+exit code 1 when a file cannot be read (the message names file, column, row and value)""",
+    "init": """examples:
+  servgap init                  # writes ./survey.yaml
+  servgap init config/wave.yaml --force
+  servgap init wave1.yaml --from wjx_export.csv   # proposes the columns of a survey export""",
+    "report": """examples:
+  servgap report results/wave1/results.json --lang zh --out wave1-zh.html
+  servgap report customers.csv --config survey.yaml --out report.html""",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
     from ._version import __version__
 
     p = argparse.ArgumentParser(prog="servgap", description="SERVQUAL five-gap analysis: reports, batch runs, "
-                                "validation. Start with `servgap demo`.")
+                                "validation. Start with `servgap demo`.",
+                                epilog="run `servgap COMMAND --help` for the options and examples of a command.")
     p.add_argument("--version", action="version", version=f"servgap {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name, help_text):
+        return sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".",
+                              epilog=EXAMPLES[name], formatter_class=argparse.RawDescriptionHelpFormatter)
 
     def lang(sp):
         sp.add_argument("--lang", choices=["en", "zh"], default="en", help="report language (default en)")
 
-    d = sub.add_parser("demo", help="analyse the bundled bank example and write a report")
+    d = command("demo", "analyse the bundled bank example and write a report")
     d.add_argument("--out", default="servgap-demo", help="output folder (default ./servgap-demo)")
     lang(d)
-    a = sub.add_parser("analyze", help="batch-analyse survey files (globs allowed)")
+    a = command("analyze", "batch-analyse survey files (globs allowed), one output folder per file")
     a.add_argument("files", nargs="*", metavar="FILE")
     a.add_argument("--config", required=True, help="survey configuration YAML (see `servgap init`)")
     a.add_argument("--by", action="append", help="segment column(s), overrides the configuration")
     a.add_argument("--out", default="servgap-results", help="output folder (default ./servgap-results)")
     a.add_argument("--format", default="html,xlsx,json", help="comma-separated: html,xlsx,json")
     a.add_argument("--plots", action="store_true", help="also save the figures as PNG files")
+    a.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="analyse N files at a time in separate processes (0 = all cores; default 1)")
+    a.add_argument("--combine", action="store_true",
+                   help="also analyse all files as one survey with a 'file' segment (into OUT/combined)")
     lang(a)
-    v = sub.add_parser("validate", help="print the data-quality report of survey files")
+    v = command("validate", "print the data-quality report of survey files")
     v.add_argument("files", nargs="*", metavar="FILE")
-    v.add_argument("--config", required=True)
-    i = sub.add_parser("init", help="write a commented survey configuration template")
+    v.add_argument("--config", required=True, help="survey configuration YAML")
+    i = command("init", "write a commented survey configuration template")
     i.add_argument("path", nargs="?", default="survey.yaml")
     i.add_argument("--force", action="store_true", help="overwrite an existing file")
     i.add_argument("--from", dest="source", metavar="FILE", help="propose the configuration from this survey export")
-    r = sub.add_parser("report", help="render the HTML report from saved results JSON or from data + config")
+    r = command("report", "render the HTML report from saved results JSON or from data + config")
     r.add_argument("source", nargs="+", metavar="RESULTS_OR_FILE")
-    r.add_argument("--config")
-    r.add_argument("--by", action="append")
-    r.add_argument("--out", default="report.html")
+    r.add_argument("--config", help="survey configuration YAML (when the sources are data files)")
+    r.add_argument("--by", action="append", help="segment column(s), overrides the configuration")
+    r.add_argument("--out", default="report.html", help="the HTML file to write (default report.html)")
     lang(r)
     return p
 
@@ -320,13 +347,18 @@ COMMANDS = {"demo": cmd_demo, "analyze": cmd_analyze, "validate": cmd_validate, 
 
 
 def main(argv=None) -> int:
-    """Run the ``servgap`` command; returns the exit code (0 ok, 1 failed file, 2 usage error)."""
+    """Run the ``servgap`` command; returns the exit code (0 ok, 1 failed file, 2 usage error).
+
+    An unexpected error (a bug) prints one line and exits with 1; set ``SERVGAP_TRACEBACK=1``
+    to see the traceback.
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:   # argparse: --help / --version (0) or a usage error (2)
         return int(exc.code or 0)
     _agg_backend()
+    config = bool(getattr(args, "config", None))
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:
@@ -335,10 +367,19 @@ def main(argv=None) -> int:
             print(f"servgap {args.command}: error: {exc}", file=sys.stderr)
             return 2
         except ConfigError as exc:
-            print(f"servgap {args.command}: configuration error: {exc}", file=sys.stderr)
+            print(f"servgap {args.command}: configuration error: {_message(exc, config)}", file=sys.stderr)
             return 2
         except ServgapError as exc:
+            print(f"servgap {args.command}: error: {_message(exc, config)}", file=sys.stderr)
+            return 1
+        except ImportError as exc:            # an optional package that is not installed
             print(f"servgap {args.command}: error: {exc}", file=sys.stderr)
+            return 2
+        except Exception as exc:  # noqa: BLE001 - a bug: one clear line, the traceback on request
+            if os.environ.get("SERVGAP_TRACEBACK"):
+                raise
+            print(f"servgap {args.command}: unexpected error ({type(exc).__name__}: {exc}); this is a bug in "
+                  "servgap: please report it (SERVGAP_TRACEBACK=1 shows the traceback).", file=sys.stderr)
             return 1
 
 

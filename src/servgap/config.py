@@ -3,8 +3,8 @@
 
 A configuration has the keys of ``read_survey`` at the top level (``columns``, ``id``,
 ``segments``, ``weight``, ``strata``, ``cluster``, ``importance``, ``missing``, ``out_of_range``,
-``min_items``, ``keep``, ``layout``, ``long_columns``, ``encoding``, ``sheet``, ``platform``,
-``scale_labels``, ``screen``), optionally ``files:``
+``min_items``, ``keep``, ``layout``, ``long_columns``, ``encoding``, ``sep``, ``decimal``, ``sheet``
+(``sheet: null`` reads every sheet), ``platform``, ``scale_labels``, ``screen``), optionally ``files:``
 (source files; the command line may give them instead) and ``instrument:``
 (``servqual22``, ``gap_constructs`` or the path of an instrument YAML), an
 ``analysis:`` block with the keywords of ``analyze`` (``by``, ``test``, ``correction``,
@@ -48,7 +48,7 @@ from .yamlio import read_yaml
 
 SURVEY_KEYS = ("columns", "id", "segments", "weight", "strata", "cluster", "importance", "missing", "out_of_range",
                "min_items", "keep", "layout", "long_columns", "encoding", "sheet", "name", "platform", "scale_labels",
-               "screen")
+               "screen", "sep", "decimal")
 ANALYSIS_KEYS = ("by", "test", "correction", "alpha", "confidence", "weighted", "min_items", "gaps", "wave",
                  "variance", "lonely_psu")
 TOP_KEYS = ("files", "instrument", *SURVEY_KEYS, "analysis", "staff")
@@ -82,7 +82,10 @@ out_of_range: error               # "error" (stop with the cell location) or "mi
 min_items: 0.5                    # share of a dimension's items that must be answered
 # keep: [overall_sat]             # further columns to carry along
 layout: wide                      # "wide" (one row per respondent) or "long"
-# encoding: utf-8                 # CSV encoding, e.g. gbk for files from Chinese Excel
+# encoding: utf-8                 # CSV encoding, e.g. gbk for files from Chinese Excel ("auto" detects it)
+# sep: ";"                        # CSV separator and decimal mark (detected when not given)
+# decimal: ","
+# sheet: [expectations, perceptions]   # workbook sheet(s), joined on the id; null = every sheet
 
 analysis:
   by: branch                      # segment column(s) to report separately (or null)
@@ -237,7 +240,7 @@ def _survey_spec(block: Mapping, base: Path, where: str, allowed) -> dict:
     if not isinstance(block, Mapping):
         raise ConfigError(f"{where}: expected a mapping of keys, got {type(block).__name__}.")
     _unknown(list(block), allowed, where)
-    spec = {k: block[k] for k in SURVEY_KEYS if k in block and block[k] is not None}
+    spec = {k: block[k] for k in SURVEY_KEYS if k in block and (block[k] is not None or k == "sheet")}
     if "columns" not in spec or not isinstance(spec["columns"], Mapping) or not spec["columns"]:
         raise ConfigError(f"{where}: 'columns' is required: map each viewpoint to a column pattern, "
                           "e.g. columns: {expected: \"E{item}\", perceived: \"P{item}\"}.")

@@ -198,6 +198,33 @@ def test_radar_polygon(res, lang):
         plotting.radar(res, ax=cart)
 
 
+def test_radar_radius_starts_at_the_scale_minimum(res):
+    ax = plotting.radar(res)
+    assert ax.get_ylim()[0] == INST.scale_min
+    assert list(ax.get_yticks())[:2] == [2.0, 3.0]          # integer rings outward from the centre (1)
+
+
+# -- small segments ---------------------------------------------------------------------
+def _thin_table():
+    return pd.DataFrame({"gap": 5, "dimension": ["tangibles", "empathy"] * 2, "branch": ["A", "A", "B", "B"],
+                         "n": [40, 40, 3, 3], "mean_gap": [-0.2, -0.5, 0.1, -0.3], "ci_low": [-0.4, -0.7, -0.9, -1.3],
+                         "ci_high": [0.0, -0.3, 1.1, 0.7], "p_adj": [0.2, 0.01, 0.5, 0.4]})
+
+
+def test_small_segments_are_hatched_and_marked():
+    ax = plotting.gaps(_thin_table())
+    ymap = ytick_map(ax)
+    for b in bars_of(ax, "gaps"):
+        label = next(k for k, y in ymap.items() if np.isclose(y, b.get_y() + b.get_height() / 2))
+        assert bool(b.get_hatch()) == label.endswith("· B"), label
+    marked = [t.get_text() for t in texts(ax, "value") if "n=3" in t.get_text()]
+    assert len(marked) == 2
+    hm = plotting.heatmap(_thin_table())
+    cells = {t.get_text() for t in texts(hm, "cell")}
+    assert sum("n=3" in c for c in cells) == 2 and not any("n=40" in c for c in cells)
+    assert len([p for p in hm.patches if p.get_gid() == "small_n"]) == 2
+
+
 # -- model ------------------------------------------------------------------------------
 def test_model_annotations_hold_measured_values(res):
     ax = plotting.model(res)
@@ -222,7 +249,10 @@ def test_model_one_dimension_and_pooled_segments(res, resb):
     ov = resb.overall[(resb.overall["measure"] == "unweighted") & (resb.overall["gap"] == 5)]
     txt = texts(ax, "gap5")[0].get_text()
     assert minus(np.average(ov["mean_gap"], weights=ov["n"])) in txt
-    assert f"{minus(ov['mean_gap'].min())} to {minus(ov['mean_gap'].max())}" in txt
+    assert f"range over 6 segments: {minus(ov['mean_gap'].min())} to {minus(ov['mean_gap'].max())}" in txt
+    caption = texts(ax, "caption")[0].get_text()     # says the boxes show ranges, not CIs
+    assert "range" in caption and "not a confidence interval" in caption
+    assert "CI" in texts(plotting.model(res), "caption")[0].get_text()
     with pytest.raises(ConfigError, match="dimension 'speed' is not in the results"):
         plotting.model(res, dimension="speed")
 
@@ -265,6 +295,18 @@ def test_tolerance_band_and_point(rtol):
     assert any(minus(t.loc["tangibles", "msa"]) in s.get_text() for s in texts(ax, "msa_mss"))
 
 
+def test_tolerance_legend_sits_below_the_axis_without_a_blank_band():
+    rb = _analyze([sg.load_example(tolerance=True)[0]], by="branch")
+    ax = plotting.tolerance(rb)
+    fig = ax.figure
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    leg, axbox = ax.get_legend().get_window_extent(r), ax.get_window_extent(r)
+    gap_pt = (axbox.y0 - leg.y1) * 72 / fig.dpi
+    assert 10 < gap_pt < 60                      # just below the x label, at any height of the axes
+    assert leg.y0 >= -1 and fig.get_tightbbox(r).y0 * 72 >= -1
+
+
 def test_tolerance_needs_desired_and_adequate(res):
     with pytest.raises(ConfigError, match="desired and adequate"):
         plotting.tolerance(res)
@@ -297,29 +339,27 @@ def test_ipa_points_and_quadrant_lines(res):
     assert lines[1].get_xdata()[0] == pytest.approx(t["performance"].mean())
 
 
-def test_ipa_fallback_matches_drivers_and_hand(res, monkeypatch):
-    from servgap.plots.profile import stated_ipa
-
-    own = stated_ipa(res)
-    ref = res.ipa                             # independent implementation (drivers module)
-    np.testing.assert_allclose(own["importance"], ref["importance"], atol=1e-9)
-    np.testing.assert_allclose(own["performance"], ref["performance"], atol=1e-12)
-    assert list(own["quadrant"]) == list(ref["quadrant"])
-    # by hand on the raw allocation columns
-    raw = pd.read_csv(sg.example_path("customers"))
-    alloc = raw[[f"W_{d}" for d in INST.dimension_ids]].to_numpy(float)
-    share = alloc / alloc.sum(axis=1, keepdims=True) * 100
-    hand = (share * raw["weight"].to_numpy()[:, None]).sum(0) / raw["weight"].sum()
-    np.testing.assert_allclose(own["importance"], hand, atol=1e-9)
-
-    def broken(_res):
-        raise ImportError("no drivers")
-
-    monkeypatch.setattr("servgap.analysis.drivers.ipa_table", broken)
-    ax = plotting.ipa(res, lang="zh")
+def test_ipa_draws_res_ipa_checked_by_hand(resb):
+    """One IPA: the plot draws res.ipa (also for a by-branch result), whose numbers match a hand computation."""
+    ax = plotting.ipa(resb, lang="zh")
+    t = resb.ipa
     pts = next(c for c in ax.collections if c.get_gid() == "dimensions").get_offsets()
-    np.testing.assert_allclose(pts[:, 1], hand, atol=1e-9)
-    assert next(t.get_text() for t in ax.texts if t.get_gid() == "quadrant_label") == "重点改进"
+    np.testing.assert_allclose(pts, t[["performance", "importance"]].to_numpy(), rtol=0, atol=0)
+    raw = pd.read_csv(sg.example_path("customers")).replace(0, np.nan)   # 0 = not applicable
+    w = raw["weight"].to_numpy()
+    alloc = raw[[f"W_{d}" for d in INST.dimension_ids]].fillna(0).to_numpy(float)
+    share = alloc / alloc.sum(axis=1, keepdims=True) * 100
+    np.testing.assert_allclose(t["importance"], (share * w[:, None]).sum(0) / w.sum(), atol=1e-9)
+    for d in INST.dimensions:            # performance: mean perception of those with a gap-5 score
+        ids = [i.id for i in d.items]
+        P, E = raw[[f"P{i}" for i in ids]].to_numpy(), raw[[f"E{i}" for i in ids]].to_numpy()
+        both = np.isfinite(P) & np.isfinite(E)
+        ok = both.sum(1) >= 0.5 * len(ids)
+        perf = np.nanmean(np.where(both, P, np.nan)[ok], axis=1)
+        got = t.set_index("dimension").loc[d.id, "performance"]
+        assert got == pytest.approx(np.average(perf, weights=w[ok]), abs=1e-9)
+    labels = [x.get_text() for x in ax.texts if x.get_gid() == "quadrant_label"]
+    assert labels == ["重点改进", "继续保持", "次要改进", "可能过度投入"]     # the labels of model.ipa
 
 
 def test_ipa_without_importance():
@@ -337,12 +377,19 @@ def test_causes_dataframe():
     bars = bars_of(ax, "scores")
     assert [b.get_width() for b in sorted(bars, key=lambda b: -b.get_y())] == [3.25, 2.5]
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert sorted(zip(ax.get_yticks(), labels), reverse=True) == [(1.0, "B-long-queues  Long queues"),
-                                                                  (0.0, "G3-2  Poor technology-job fit")]
-    vals = [t.get_text() for t in texts(ax, "value")]
-    assert "3.25  ·  gap 2, 3" in vals and "2.50  ·  gap 3" in vals
+    # names and gaps, not catalogue ids
+    assert sorted(zip(ax.get_yticks(), labels), reverse=True) == [(1.0, "Long queues (gap 2, 3)"),
+                                                                  (0.0, "Poor technology-job fit (gap 3)")]
+    assert [t.get_text() for t in texts(ax, "value")] == ["3.25", "2.50"]
+    assert "scale points" in ax.get_xlabel()                       # a unit on the score axis
     ax = plotting.causes(CAUSES, lang="zh")
-    assert "3.25  ·  差距2、3" in [t.get_text() for t in texts(ax, "value")]
+    assert "Long queues（差距2、3）" in [t.get_text() for t in ax.get_yticklabels()]
+    assert "量表分" in ax.get_xlabel()
+
+
+def test_causes_draws_a_given_table(res):
+    ax = plotting.causes(res, table=CAUSES)
+    assert sorted(b.get_width() for b in bars_of(ax, "scores")) == [0.75, 2.5, 3.25]
 
 
 def test_causes_from_result(res):
@@ -427,7 +474,7 @@ def test_cjk_font_context_is_temporary():
 
 def test_font_warning_once_without_cjk_font(res, monkeypatch):
     monkeypatch.setattr(fonts, "find_cjk_font", lambda: None)
-    monkeypatch.setattr(fonts, "_warned", False)
+    monkeypatch.setattr(fonts, "_warned", set())
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
         plotting.gaps(res, lang="zh")

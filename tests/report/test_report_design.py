@@ -40,7 +40,8 @@ def test_method_section_names_the_variance(results):
     assert "design-based" in design and "PSUs minus strata" in design and "Kish" not in design
     assert "No survey weights were used." in plain and "design-based" in plain
     assert "泰勒线性化" in zh and "PSU 数减去层数" in zh
-    assert "variance = design" in design
+    assert "Variance estimation" in design and "design-based (Taylor linearisation)" in design   # the settings
+    assert "Kish effective sample size" in _method(results["kish"].to_html(lang="en", plots=False))
 
 
 def test_json_settings_carry_the_variance(results):

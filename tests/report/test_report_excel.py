@@ -26,7 +26,7 @@ def _rows(ws):
 
 def test_sheets_and_layout(book):
     res, wb = book
-    for name in ("gaps", "items", "overall", "quality", "missing_gaps", "settings"):
+    for name in ("gaps", "items", "overall", "quality", "missing_gaps", "settings", "provenance"):
         assert name in wb.sheetnames
         ws = wb[name]
         assert ws.freeze_panes == "A2"
@@ -56,16 +56,15 @@ def test_numbers_are_numbers(book):
     assert all(isinstance(r[j], bool) for r in rows)
 
 
-def test_formula_injection_neutralised(book):
+def test_text_kept_exactly_and_never_a_formula(book):
     _, wb = book
     header, rows = _rows(wb["gaps"])
-    seen = {r[header.index("branch")] for r in rows}
-    for seg in SEGMENTS:
-        if seg[0] in "=+-@":
-            assert "'" + seg in seen and seg not in seen
-        else:
-            assert seg in seen
-    assert neutralise("-1") == "'-1" and neutralise("\t=1") == "'\t=1" and neutralise("B01") == "B01"
+    cells = [r[header.index("branch")] for r in rows]
+    assert set(cells) == set(SEGMENTS)          # "=HYPERLINK(...)", "-1+2", "@SUM(A1)" shown as they are
+    # the CSV guard: a would-be formula gets a quote, numbers and plain text stay as they are
+    assert neutralise("-1+1") == "'-1+1" and neutralise("=cmd|' /C calc'!A0") == "'=cmd|' /C calc'!A0"
+    assert neutralise("\t=1") == "'\t=1" and neutralise("@SUM(A1)") == "'@SUM(A1)"
+    assert neutralise("-1") == "-1" and neutralise("+2.5") == "+2.5" and neutralise("B01") == "B01"
     # no cell of the workbook holds a formula
     for ws in wb.worksheets:
         for row in ws.iter_rows():
@@ -90,3 +89,82 @@ def test_significant_shortfalls_coloured(book):
     # the planted responsiveness shortfall is among the rows the rule shades
     flagged = [r for r in rows if r[mg] is not None and r[mg] < 0 and r[pa] is not None and r[pa] < 0.05]
     assert any(r[header.index("dimension")] == "responsiveness" for r in flagged)
+
+
+@pytest.fixture(scope="module")
+def books_en_zh(tmp_path_factory):
+    import warnings
+
+    import servgap as sg
+
+    cust, staff = sg.load_example(tolerance=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sg.analyze([cust, staff, sg.load_example_constructs()], by="branch")
+    tmp = tmp_path_factory.mktemp("xlsx_zh")
+    res.to_excel(tmp / "en.xlsx")
+    res.to_excel(tmp / "zh.xlsx", lang="zh")
+    return res, openpyxl.load_workbook(tmp / "en.xlsx"), openpyxl.load_workbook(tmp / "zh.xlsx")
+
+
+def _latin(text):
+    return str(text).isascii()
+
+
+def test_chinese_workbook_is_chinese_throughout(books_en_zh):
+    import servgap as sg
+
+    res, en, zh = books_en_zh
+    assert len(zh.sheetnames) == len(en.sheetnames) >= 10
+    assert not [n for n in zh.sheetnames if _latin(n)], zh.sheetnames          # sheet names
+    for ws in zh.worksheets:
+        header = [c.value for c in ws[1]]
+        latin = [h for h in header if _latin(h) and h not in res.by]
+        assert not latin, (ws.title, latin)                                    # headers
+    header, rows = _rows(zh["差距"])
+    dims = {r[header.index("维度")] for r in rows}
+    assert dims == {d.label("zh") for d in sg.SERVQUAL22.dimensions}          # labels
+    assert {r[header.index("是否配对")] for r in rows} == {"是", "否"}
+    assert {r[header.index("检验方法")] for r in rows} <= {"配对 t 检验", "Welch t 检验"}
+    quad = {r[[c.value for c in zh["重要性–表现分析"][1]].index("象限")] for r in list(zh["重要性–表现分析"].values)[1:]}
+    assert quad <= {"重点改进", "继续保持", "次要改进", "可能过度投入"} and quad
+    issues = {r[2] for r in list(zh["数据质量"].values)[1:]}
+    assert issues and not [i for i in issues if _latin(i)]
+    causes = [r[[c.value for c in zh["根本原因"][1]].index("名称")] for r in list(zh["根本原因"].values)[1:]]
+    assert causes and not [c for c in causes if _latin(c)]
+
+
+def test_chinese_workbook_has_the_same_numbers(books_en_zh):
+    _, en, zh = books_en_zh
+    for e_name, z_name in zip(en.sheetnames, zh.sheetnames):
+        if e_name in ("settings", "provenance"):        # settings in words there
+            continue
+        e, z = list(en[e_name].values)[1:], list(zh[z_name].values)[1:]
+        assert len(e) == len(z), e_name
+        for er, zr in zip(e, z):
+            for a, b in zip(er, zr):
+                if isinstance(a, (int, float)) and not isinstance(a, bool):
+                    assert a == b, e_name
+
+
+def test_provenance_sheet(book):
+    import hashlib
+
+    import servgap as sg
+
+    _, wb = book
+    rows = dict(list(wb["provenance"].values)[1:])
+    assert rows["servgap_version"] == sg.__version__ and rows["created"].endswith("Z")
+    assert rows["cust<b>.csv"] == "in-memory table (no file)"      # a DataFrame input has no file to hash
+
+
+def test_infinite_values_are_marked(tmp_path):
+    import dataclasses
+
+    res = small_result(gaps=[5])
+    items = res.items.copy()
+    items.loc[0, "statistic"], items.loc[1, "statistic"] = float("inf"), float("-inf")
+    dataclasses.replace(res, items=items).to_excel(tmp_path / "inf.xlsx")
+    header, rows = _rows(openpyxl.load_workbook(tmp_path / "inf.xlsx")["items"])
+    j = header.index("statistic")
+    assert rows[0][j] == "∞" and rows[1][j] == "−∞"

@@ -85,3 +85,90 @@ def test_not_a_results_file():
         saved.from_dict({"hello": 1})
     with pytest.raises(ConfigError, match="schema_version"):
         saved.from_dict({"schema_version": "2.0", "tables": {}})
+
+
+def _example_by_branch():
+    import warnings
+
+    import servgap as sg
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return sg.analyze(list(sg.load_example()), by="branch")
+
+
+def test_every_table_round_trips_nan_and_inf(tmp_path):
+    """read_results(to_json(res)) equals res on every table, NaN and ±inf included."""
+    import dataclasses
+
+    import numpy as np
+    import pandas as pd
+
+    import servgap as sg
+
+    res = _example_by_branch()
+    items = res.items.copy()
+    items.loc[0, "statistic"], items.loc[1, "statistic"], items.loc[2, "effect"] = np.inf, -np.inf, np.nan
+    res = dataclasses.replace(res, items=items)          # planted, whatever the statistics report today
+    path = tmp_path / "results.json"
+    text = res.to_json(path)
+    assert "NaN" not in text and '"-Infinity"' in text and '"Infinity"' in text
+    back = sg.read_results(path)
+    for name in ("items", "dimensions", "overall", "quality", "missing_gaps"):
+        pd.testing.assert_frame_equal(getattr(back, name), getattr(res, name), check_exact=True, obj=name)
+    assert back.items["statistic"].iloc[0] == np.inf and back.items["statistic"].iloc[1] == -np.inf
+    assert np.isnan(back.items["effect"].iloc[2])
+    for name in ("ipa", "tolerance", "constructs"):
+        try:
+            want = getattr(res, name)
+        except sg.errors.ServgapError:
+            continue
+        if len(want) == 0:
+            continue
+        pd.testing.assert_frame_equal(getattr(back, name), want, check_exact=True, obj=name)
+    pd.testing.assert_frame_equal(back.causes(), res.causes(), obj="causes")   # the saved top 10
+    for name in ("actions", "cause_tree"):
+        pd.testing.assert_frame_equal(getattr(back, name)(), getattr(res, name)(), obj=name)
+    # a second trip gives the same file (the provenance block is the one saved)
+    assert back.to_json() == text
+    jsonschema.Draft202012Validator(jsonout.schema()).validate(json.loads(text))
+
+
+def test_provenance_names_inputs_with_sha256():
+    import hashlib
+
+    import servgap as sg
+
+    p = _example_by_branch().to_dict()["provenance"]
+    want = {n: hashlib.sha256(open(sg.example_path(n), "rb").read()).hexdigest() for n in ("customers", "staff")}
+    assert {i["name"]: i["sha256"] for i in p["inputs"]} == {"customers.csv": want["customers"],
+                                                              "staff.csv": want["staff"]}
+    assert p["servgap_version"] == sg.__version__ and p["settings"]["by"] == ["branch"]
+    assert p["created"].endswith("Z") and p["created"][:2] == "20"
+
+
+def test_provenance_of_a_changed_file_has_no_digest(tmp_path):
+    import shutil
+
+    import servgap as sg
+
+    f = tmp_path / "c.csv"
+    shutil.copy(sg.example_path("customers"), f)
+    cust = sg.read_survey(f, columns={"expected": "E{item}", "perceived": "P{item}"}, id="resp_id", missing=[0])
+    f.write_text("changed after reading\n", encoding="utf-8")
+    res = sg.analyze(cust, gaps=[5])
+    assert res.to_dict()["provenance"]["inputs"] == [{"name": "c.csv", "bytes": f.stat().st_size and
+                                                      cust.metadata["files"][0]["bytes"], "sha256": None}]
+
+
+def test_saved_result_renders_the_same_headline(tmp_path):
+    import re
+
+    import servgap as sg
+
+    res = _example_by_branch()
+    res.to_json(tmp_path / "r.json")
+    back = sg.read_results(tmp_path / "r.json")
+    value = lambda html: re.search(r'<div class="value">(.*?)</div>', html).group(1)   # noqa: E731
+    assert value(back.to_html(plots=False)) == value(res.to_html(plots=False))
+    assert back.to_dict()["headline"]["n"] == 1200

@@ -249,6 +249,66 @@ def _level_columns(s, levels):
     return cols + [("overall", levels["overall"][0][:, 0])]
 
 
+def _changes_to_other(s, levels, w, other, gap: int, weighted: bool, confidence: float) -> list[dict]:
+    """Change rows from one analysis to a separately analysed later wave (paired on common ids)."""
+    s2, lv2 = gap_scores(other, gap)
+    w2 = s2.weights if weighted else None
+    common = s.ids.intersection(s2.ids)
+    paired = len(common) > 0
+    idx0, idx1 = s.ids.get_indexer(common), s2.ids.get_indexer(common)
+    unmatched = (s.n - len(common)) + (s2.n - len(common))
+    if paired and unmatched:
+        warnings.warn(f"{len(common)} respondents answer both waves and are paired; {unmatched} answer only "
+                      "one wave and are left out of the paired tests (n_unmatched).", DataQualityWarning,
+                      stacklevel=3)
+    labels, rows = (str(s.source), str(s2.source)), []
+    for (d, x0), (_, x1) in zip(_level_columns(s, levels), _level_columns(s2, lv2)):
+        if paired:
+            r = _change_row(x0[idx0], x1[idx1], None, None if w2 is None else w2[idx1], True, confidence)
+        else:
+            r = _change_row(x0, x1, w, w2, False, confidence)
+        rows.append(dict(gap=gap, dimension=d, wave_from=labels[0], wave_to=labels[1],
+                         n_unmatched=unmatched if paired else 0, **r))
+    return rows
+
+
+def _panel_pairs(person, i0, i1, pair_on, names, a):
+    """Rows of two consecutive waves matched on the panel id, and how many are left unmatched."""
+    p0, p1 = pd.Index(person[i0]), pd.Index(person[i1])
+    if p0.has_duplicates or p1.has_duplicates:
+        raise ConfigError(f"pair_on={pair_on!r}: a person appears twice within one wave; it must "
+                          "identify one respondent per wave.")
+    common = p0.intersection(p1)
+    unmatched = len(i0) + len(i1) - 2 * len(common)
+    if unmatched:
+        warnings.warn(f"waves {names[a]} and {names[a + 1]}: {unmatched} respondents answer only one "
+                      "wave and are left out of the paired tests (n_unmatched).", DataQualityWarning,
+                      stacklevel=4)
+    return i0[p0.get_indexer(common)], i1[p1.get_indexer(common)], unmatched
+
+
+def _changes_between_waves(s, levels, w, wave: str, pair_on, gap: int, confidence: float) -> list[dict]:
+    """Change rows between consecutive waves of one survey (paired on ``pair_on`` when given)."""
+    codes, names, person = _wave_codes(s, wave, pair_on)
+    if len(names) < 2:
+        raise ConfigError(f"wave column {wave!r} has {len(names)} wave(s); a change needs at least two.")
+    rows = []
+    for a in range(len(names) - 1):
+        i0, i1 = np.flatnonzero(codes == a), np.flatnonzero(codes == a + 1)
+        unmatched = 0
+        if person is not None:
+            i0, i1, unmatched = _panel_pairs(person, i0, i1, pair_on, names, a)
+        for d, x in _level_columns(s, levels):
+            if person is not None:
+                r = _change_row(x[i0], x[i1], None, None if w is None else w[i1], True, confidence)
+            else:
+                r = _change_row(x[i0], x[i1], None if w is None else w[i0], None if w is None else w[i1],
+                                False, confidence)
+            rows.append(dict(gap=gap, dimension=d, wave_from=names[a], wave_to=names[a + 1],
+                             n_unmatched=unmatched, **r))
+    return rows
+
+
 def wave_changes(res, other=None, wave: str | None = None, pair_on: str | None = None, gap: int = 5,
                  confidence: float | None = None, correction: str | None = None) -> pd.DataFrame:
     """Change of each dimension gap (and the overall gap) between consecutive waves.
@@ -298,61 +358,16 @@ def wave_changes(res, other=None, wave: str | None = None, pair_on: str | None =
     _, settings = surveys_and_settings(res)
     confidence = settings.confidence if confidence is None else confidence
     correction = settings.correction if correction is None else correction
-    weighted = settings.weighted
     s, levels = gap_scores(res, gap)
-    w = s.weights if weighted else None
-    rows = []
+    w = s.weights if settings.weighted else None
     if other is not None:
-        s2, lv2 = gap_scores(other, gap)
-        w2 = s2.weights if weighted else None
-        common = s.ids.intersection(s2.ids)
-        paired = len(common) > 0
-        idx0, idx1 = s.ids.get_indexer(common), s2.ids.get_indexer(common)
-        unmatched = (s.n - len(common)) + (s2.n - len(common))
-        if paired and unmatched:
-            warnings.warn(f"{len(common)} respondents answer both waves and are paired; {unmatched} answer only "
-                          "one wave and are left out of the paired tests (n_unmatched).", DataQualityWarning,
-                          stacklevel=2)
-        labels = (str(s.source), str(s2.source))
-        for (d, x0), (_, x1) in zip(_level_columns(s, levels), _level_columns(s2, lv2)):
-            if paired:
-                r = _change_row(x0[idx0], x1[idx1], None, None if w2 is None else w2[idx1], True, confidence)
-            else:
-                r = _change_row(x0, x1, w, w2, False, confidence)
-            rows.append(dict(gap=gap, dimension=d, wave_from=labels[0], wave_to=labels[1], n_unmatched=unmatched
-                             if paired else 0, **r))
+        rows = _changes_to_other(s, levels, w, other, gap, settings.weighted, confidence)
     else:
         wave = wave or settings.wave
         if not wave:
             raise ConfigError("no wave column: run sg.analyze(..., wave=\"<wave column>\") or pass wave= (or "
                               "compare two analyses with other=).")
-        codes, names, person = _wave_codes(s, wave, pair_on)
-        if len(names) < 2:
-            raise ConfigError(f"wave column {wave!r} has {len(names)} wave(s); a change needs at least two.")
-        for a in range(len(names) - 1):
-            i0, i1 = np.flatnonzero(codes == a), np.flatnonzero(codes == a + 1)
-            unmatched = 0
-            if person is not None:
-                p0 = pd.Index(person[i0])
-                p1 = pd.Index(person[i1])
-                if p0.has_duplicates or p1.has_duplicates:
-                    raise ConfigError(f"pair_on={pair_on!r}: a person appears twice within one wave; it must "
-                                      "identify one respondent per wave.")
-                common = p0.intersection(p1)
-                unmatched = len(i0) + len(i1) - 2 * len(common)
-                i0, i1 = i0[p0.get_indexer(common)], i1[p1.get_indexer(common)]
-                if unmatched:
-                    warnings.warn(f"waves {names[a]} and {names[a + 1]}: {unmatched} respondents answer only one "
-                                  "wave and are left out of the paired tests (n_unmatched).", DataQualityWarning,
-                                  stacklevel=2)
-            for d, x in _level_columns(s, levels):
-                if person is not None:
-                    r = _change_row(x[i0], x[i1], None, None if w is None else w[i1], True, confidence)
-                else:
-                    r = _change_row(x[i0], x[i1], None if w is None else w[i0], None if w is None else w[i1],
-                                    False, confidence)
-                rows.append(dict(gap=gap, dimension=d, wave_from=names[a], wave_to=names[a + 1],
-                                 n_unmatched=unmatched, **r))
+        rows = _changes_between_waves(s, levels, w, wave, pair_on, gap, confidence)
     df = pd.DataFrame(rows, columns=WAVE_COLUMNS)
     dims = (df["dimension"] != "overall").to_numpy()
     fam = df.groupby(["wave_from", "wave_to"], sort=False).ngroup().to_numpy()

@@ -20,7 +20,8 @@
   table); split at the *mean* importance and the *mean* performance over the
   dimensions: high importance & low performance = "concentrate here", high & high =
   "keep up", low & low = "low priority", low & high = "possible overkill". Values on a
-  split line count as high.
+  split line count as high. The quadrants, their rule and their labels are
+  `servgap.model.ipa`'s (the one set plots and reports use too).
 """
 
 from __future__ import annotations
@@ -31,35 +32,16 @@ import numpy as np
 import pandas as pd
 
 from .. import stats as st
-from ..display import text_in
 from ..engine.kernel import unit_groups, unit_sums
 from ..engine.scores import gap_scores, outcome_column, surveys_and_settings
 from ..errors import ConfigError, MethodWarning
+from ..model.ipa import QUADRANT_LABELS, QUADRANTS, quadrant_label, quadrant_of  # noqa: F401 (re-exported)
 from ..stats.relimp import MAX_K, shapley_r2, weighted_corr
 
 IMPORTANCE_COLUMNS = ["dimension", "stated_mean", "stated_ci_low", "stated_ci_high", "stated_n", "stated_rank",
                       "outcome", "predictors", "n", "coef", "se", "p", "coef_ci_low", "coef_ci_high", "beta",
                       "shapley", "shapley_share", "r2", "derived_rank"]
 IPA_COLUMNS = ["dimension", "importance", "importance_basis", "performance", "gap", "quadrant"]
-QUADRANT_LABELS = {"concentrate here": {"en": "Concentrate here", "zh": "重点改进"},
-                   "keep up": {"en": "Keep up the good work", "zh": "继续保持"},
-                   "low priority": {"en": "Low priority", "zh": "次要改进"},
-                   "possible overkill": {"en": "Possible overkill", "zh": "可能过度投入"}}
-QUADRANTS = {(True, False): "concentrate here", (True, True): "keep up", (False, False): "low priority",
-             (False, True): "possible overkill"}
-
-
-def quadrant_label(quadrant: str, lang: str = "en") -> str:
-    """Display label of an IPA quadrant in English or simplified Chinese.
-
-    Examples
-    --------
-    >>> quadrant_label("concentrate here", "zh")
-    '重点改进'
-    """
-    if quadrant not in QUADRANT_LABELS:
-        raise ConfigError(f"unknown quadrant {quadrant!r}; quadrants are {', '.join(QUADRANT_LABELS)}.")
-    return text_in(QUADRANT_LABELS[quadrant], lang)
 
 
 def _customer_survey(source):
@@ -287,8 +269,7 @@ def ipa(survey, basis: str = "auto", outcome: str | None = None, weighted: bool 
     else:
         dl, gap = survey.dimension_scores("perceived", min_items).to_numpy(), np.full(len(imp), np.nan)
     perf = _wmean(dl, w)
-    hi_imp, hi_perf = imp >= np.nanmean(imp), perf >= np.nanmean(perf)
-    quad = [QUADRANTS[(bool(a), bool(b))] for a, b in zip(hi_imp, hi_perf)]
+    quad = quadrant_of(imp, perf)
     return pd.DataFrame(dict(dimension=survey.instrument.dimension_ids, importance=imp, importance_basis=basis,
                              performance=perf, gap=gap, quadrant=quad))[IPA_COLUMNS]
 

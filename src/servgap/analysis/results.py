@@ -23,6 +23,8 @@ from ..errors import DataQualityWarning
 from ..model.gaps import gap as gap_def
 from ..surveys.survey import as_surveys
 
+RED_CELL = ' style="color:#b2182b"'
+
 
 @dataclass
 class GapAnalysis:
@@ -300,10 +302,19 @@ class GapAnalysis:
         return t[t["p_adj"] < self.settings.alpha]
 
     # -- display ------------------------------------------------------------------------
+    REPR_ROWS = 60
+
     def _headline(self) -> pd.DataFrame:
+        """The dimension rows of `gaps`, gap 5 (the customers' verdict) first, then gaps 1-4."""
         d = self.gaps
-        cols = ["gap", "dimension", *self.by, "n", "mean_gap", "ci_low", "ci_high", "p_adj"]
-        return d[cols]
+        d = d.iloc[np.argsort((d["gap"] != 5).to_numpy(), kind="stable")]
+        return d[["gap", "dimension", *self.by, "n", "mean_gap", "ci_low", "ci_high", "p_adj"]]
+
+    def _more_rows(self, shown: int, total: int) -> str:
+        if shown >= total:
+            return ""
+        return (f"{total - shown:,} of {total:,} rows not shown (gap 5 first); all of them: .gaps, "
+                "one gap: .gaps.query('gap == 1')")
 
     def __repr__(self) -> str:
         s = self.settings
@@ -313,32 +324,46 @@ class GapAnalysis:
         if not self.missing_gaps.empty:
             lines.append("not measured: " + "; ".join(f"gap {r.gap} ({r.reason})"
                                                       for r in self.missing_gaps.itertuples()))
-        h = self._headline().copy()
-        if len(h) > 40:
-            h = h.head(40)
-            lines.append("(first 40 rows of .gaps)")
-        h["sig"] = [stars(p) for p in h["p_adj"]]
+        h = self._headline()
+        total = len(h)
+        h = h.head(40).assign(p_adj=[f"{pvalue(p)} {stars(p)}".rstrip() for p in h["p_adj"].head(40)])
         lines.append(h.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-        return "\n".join(lines)
+        more = self._more_rows(len(h), total)
+        return "\n".join(lines + ([f"({more})"] if more else []))
 
     def _repr_html_(self) -> str:
         s = self.settings
         h = self._headline()
-        if len(h) > 60:
-            h = h.head(60)
+        total = len(h)
+        h = h.head(self.REPR_ROWS)
+        try:
+            labels = self.instrument.labels("en")
+        except StopIteration:           # a result built by hand, without surveys
+            labels = {}
+        names = {"gap": "gap", "dimension": "dimension", "n": "n", "mean_gap": "mean gap",
+                 "ci_low": f"{s['confidence']:.0%} CI", "p_adj": "adjusted p"}
+        cols = [c for c in h.columns if c != "ci_high"]
+        head = "".join(f"<th>{html.escape(str(names.get(c, c)))}</th>" for c in cols)
         rows = []
         for r in h.itertuples(index=False):
+            rec = dict(zip(h.columns, r))
             cells = []
-            for col, v in zip(h.columns, r):
-                if col in ("mean_gap", "ci_low", "ci_high"):
-                    style = ' style="color:#b2182b"' if (col == "mean_gap" and v < 0 and r.p_adj < s["alpha"]) else ""
-                    cells.append(f"<td{style}>{v:+.3f}</td>" if np.isfinite(v) else "<td>–</td>")
-                elif col == "p_adj":
-                    cells.append(f"<td>{v:.3g}&nbsp;{stars(v)}</td>" if np.isfinite(v) else "<td>–</td>")
+            for c in cols:
+                v = rec[c]
+                if c == "mean_gap":
+                    red = RED_CELL if v < 0 and significant(rec["p_adj"], s["alpha"]) else ""
+                    cells.append(f"<td{red}>{num(v, 3, signed=True)}</td>")
+                elif c == "ci_low":
+                    cells.append(f"<td>{num(v, 3, signed=True)} … {num(rec['ci_high'], 3, signed=True)}</td>")
+                elif c == "p_adj":
+                    cells.append(f"<td>{html.escape(pvalue(v))}&nbsp;{stars(v)}</td>")
+                elif c == "dimension":
+                    cells.append(f"<td>{html.escape(str(labels.get(str(v), v)))}</td>")
                 else:
                     cells.append(f"<td>{html.escape(str(v))}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in h.columns)
+        more = self._more_rows(len(h), total)
+        more = f"<p><em>{html.escape(more)}</em></p>" if more else ""
         miss = ""
         if not self.missing_gaps.empty:
             miss = "<p>Not measured: " + "; ".join(html.escape(f"gap {r.gap}: {r.reason}")
@@ -347,5 +372,5 @@ class GapAnalysis:
         return (f"<div><strong>servgap GapAnalysis</strong> — gaps {', '.join(map(str, self.measured_gaps))}; "
                 f"test {html.escape(s['test'])}, correction {html.escape(s['correction'])}, "
                 f"α = {s['alpha']}; negative = shortfall; * p<.05, ** p<.01, *** p<.001 (adjusted)"
-                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{miss}"
+                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}{miss}"
                 f"<p>Data quality: {q:,} values recoded or excluded (see <code>.quality</code>).</p></div>")

@@ -17,6 +17,12 @@ from a dict or a YAML file with the same schema as ``servgap/data/servqual22.yam
           - {id: "2", text: {en: "I wait long", zh: "我等很久"}, reverse: true}
 
 Reverse-scored items are recoded ``min + max - x`` when a survey is read.
+
+Two shorthands are accepted: ``scale: [1, 5]`` and dimensions as a mapping of item ids,
+``dimensions: {speed: [s1, s2], care: [c1]}`` (or of full dimension entries without
+``id``). Anything else outside the schema — an unknown key (``scael:``, ``reversed:``),
+``reverse: "false"`` (text, not a boolean), ``items: "12"``, an infinite scale end, a
+list where a text belongs — is a `ConfigError` naming the place and the allowed form.
 """
 
 from __future__ import annotations
@@ -31,6 +37,109 @@ import numpy as np
 from ..display import text_in
 from ..errors import ConfigError
 from ..yamlio import read_yaml, resource_path
+
+TOP_KEYS = ("id", "name", "reference", "scale", "dimensions")
+SCALE_KEYS = ("min", "max", "labels")
+DIMENSION_KEYS = ("id", "name", "description", "items", "gap")
+ITEM_KEYS = ("id", "text", "reverse")
+SCHEMA = ("id: my_scale; name: {en: ..., zh: ...}; scale: {min: 1, max: 5} (or [1, 5]); dimensions: a list of "
+          "{id, name, description, items: [{id, text: {en, zh}, reverse: true|false}]} (or {dimension_id: [item ids]})")
+
+
+def _keys(spec: Mapping, allowed, where: str) -> None:
+    import difflib
+
+    bad = [k for k in spec if k not in allowed]
+    if bad:
+        k = bad[0]
+        close = difflib.get_close_matches(str(k), allowed, n=1, cutoff=0.6)
+        raise ConfigError(f"{where}: unknown key {str(k)!r}{f' (did you mean {close[0]!r}?)' if close else ''}; "
+                          f"allowed: {', '.join(allowed)}. Schema: {SCHEMA}.")
+
+
+def _number(v, what: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
+        raise ConfigError(f"{what} must be a finite number, not {v!r}; e.g. scale: {{min: 1, max: 7}}.")
+    return v
+
+
+def _scale(scale, where: str) -> tuple:
+    """``(min, max)`` from ``{min, max}`` or ``[min, max]`` (default 1-7 only when 'scale' is absent)."""
+    if scale is None:
+        return 1, 7
+    if isinstance(scale, (list, tuple)):
+        if len(scale) != 2:
+            raise ConfigError(f"{where}: scale {list(scale)!r} must be [min, max], e.g. scale: [1, 7].")
+        scale = {"min": scale[0], "max": scale[1]}
+    if not isinstance(scale, Mapping):
+        raise ConfigError(f"{where}: scale {scale!r} must be {{min: 1, max: 7}} or [1, 7].")
+    _keys(scale, SCALE_KEYS, f"{where}, scale")
+    if "min" not in scale or "max" not in scale:
+        raise ConfigError(f"{where}: scale needs both 'min' and 'max', e.g. scale: {{min: 1, max: 7}}.")
+    lo, hi = _number(scale["min"], f"{where}: scale min"), _number(scale["max"], f"{where}: scale max")
+    if not lo < hi:
+        raise ConfigError(f"{where}: scale min={lo!r}, max={hi!r} is not a range; give numbers with min < max, "
+                          "e.g. scale: {min: 1, max: 7}.")
+    return lo, hi
+
+
+def _id(v, what: str) -> str:
+    if isinstance(v, bool) or not isinstance(v, (str, int, float)) or str(v).strip() == "":
+        raise ConfigError(f"{what} must be a non-empty name (text or number), not {v!r}.")
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
+def _texts(v, what: str) -> dict:
+    """A text per language (``{en: ..., zh: ...}``); plain text serves every language."""
+    if v is None:
+        return {}
+    if isinstance(v, str):
+        return {"en": v, "zh": v}
+    if isinstance(v, Mapping) and all(isinstance(k, str) and isinstance(t, str) for k, t in v.items()):
+        return dict(v)
+    raise ConfigError(f"{what} must be text or a mapping of languages to text, e.g. {{en: Speed, zh: 速度}}, "
+                      f"not {v!r}.")
+
+
+def _list(v, what: str) -> list:
+    if not isinstance(v, (list, tuple)) or not v:
+        raise ConfigError(f"{what} must be a non-empty list, not {v!r}; e.g. items: [{{id: \"1\"}}, {{id: \"2\"}}].")
+    return list(v)
+
+
+def _dimension_entries(dims, where: str):
+    """``(id, mapping)`` of each dimension, from the list form or the ``{id: items or entry}`` shorthand."""
+    if isinstance(dims, Mapping) and dims:
+        out = []
+        for did, d in dims.items():
+            d = {"items": d} if isinstance(d, (list, tuple)) else d
+            if not isinstance(d, Mapping):
+                raise ConfigError(f"{where}, dimension {did!r}: give its item ids ([1, 2, 3]) or a mapping with 'items'.")
+            if "id" in d and str(d["id"]) != str(did):
+                raise ConfigError(f"{where}: dimension {did!r} says id {d['id']!r}; give the id once.")
+            out.append({**d, "id": did})
+        dims = out
+    if not isinstance(dims, (list, tuple)) or not dims:
+        raise ConfigError(f"{where}: 'dimensions' is missing or empty; list dimensions, each with 'id' and 'items'. "
+                          f"Schema: {SCHEMA}.")
+    for d in dims:
+        if not isinstance(d, Mapping) or "id" not in d or "items" not in d:
+            raise ConfigError(f"{where}: dimension {d!r} needs an 'id' and 'items'.")
+        _keys(d, DIMENSION_KEYS, f"{where}, dimension {d['id']!r}")
+        yield _id(d["id"], f"{where}: a dimension id"), d
+
+
+def _item(it, did: str, where: str) -> "Item":
+    if not isinstance(it, Mapping):
+        return Item(_id(it, f"{where}: an item id"), did)
+    _keys(it, ITEM_KEYS, f"{where}, item {it.get('id', '?')!r}")
+    if "id" not in it:
+        raise ConfigError(f"{where}: an item has no 'id'.")
+    iid = _id(it["id"], f"{where}: an item id")
+    rev = it.get("reverse", False)
+    if not isinstance(rev, bool):
+        raise ConfigError(f"{where}, item {iid!r}: reverse must be true or false (without quotes), not {rev!r}.")
+    return Item(iid, did, _texts(it.get("text"), f"{where}, item {iid!r}: 'text'"), rev)
 
 @dataclass(frozen=True)
 class Item:
@@ -86,42 +195,36 @@ class Instrument:
     # -- construction -------------------------------------------------------------------
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any], source: str = "<dict>") -> "Instrument":
-        """Build an instrument from a dict of the YAML schema (see module docstring)."""
+        """Build an instrument from a dict of the YAML schema (see module docstring).
+
+        >>> Instrument.from_dict({"id": "x", "scale": [1, 5], "dimensions": {"speed": [1, 2], "care": [3]}})
+        Instrument('x': 3 items in 2 dimensions, scale 1-5)
+        """
+        where = f"instrument {source}"
         if not isinstance(spec, Mapping):
-            raise ConfigError(f"instrument {source}: expected a mapping with 'id' and 'dimensions'.")
-        dims_spec = spec.get("dimensions")
-        if not dims_spec:
-            raise ConfigError(f"instrument {source}: 'dimensions' is missing or empty; "
-                              "list dimensions, each with 'id' and 'items'.")
-        scale = spec.get("scale", {}) or {}
-        lo, hi = scale.get("min", 1), scale.get("max", 7)
-        if not (isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and lo < hi):
-            raise ConfigError(f"instrument {source}: scale min={lo!r}, max={hi!r} is not a range; "
-                              "give numbers with min < max, e.g. scale: {min: 1, max: 7}.")
+            raise ConfigError(f"{where}: expected a mapping with 'id' and 'dimensions'.")
+        _keys(spec, TOP_KEYS, where)
+        lo, hi = _scale(spec.get("scale"), where)
         dims, seen = [], set()
-        for d in dims_spec:
-            did = str(d.get("id", "")) if isinstance(d, Mapping) else ""
-            if not did or not d.get("items"):
-                raise ConfigError(f"instrument {source}: dimension {did or d!r} needs an 'id' and 'items'.")
+        for did, d in _dimension_entries(spec.get("dimensions"), where):
             items = []
-            for it in d["items"]:
-                iid = str(it.get("id", "")) if isinstance(it, Mapping) else str(it)
-                if not iid:
-                    raise ConfigError(f"instrument {source}: an item of dimension {did!r} has no 'id'.")
-                if iid in seen:
-                    raise ConfigError(f"instrument {source}: item id {iid!r} appears twice; item ids must be unique.")
-                seen.add(iid)
-                it = it if isinstance(it, Mapping) else {}
-                items.append(Item(iid, did, dict(it.get("text", {}) or {}), bool(it.get("reverse", False))))
+            for it in _list(d.get("items"), f"{where}, dimension {did!r}: 'items'"):
+                item = _item(it, did, f"{where}, dimension {did!r}")
+                if item.id in seen:
+                    raise ConfigError(f"{where}: item id {item.id!r} appears twice; item ids must be unique.")
+                seen.add(item.id)
+                items.append(item)
             extra = {k: v for k, v in d.items() if k not in ("id", "items", "name", "description")}
-            dims.append(Dimension(did, tuple(items), dict(d.get("name", {}) or {}),
-                                  dict(d.get("description", {}) or {}), extra))
+            dims.append(Dimension(did, tuple(items), _texts(d.get("name"), f"{where}, dimension {did!r}: 'name'"),
+                                  _texts(d.get("description"), f"{where}, dimension {did!r}: 'description'"), extra))
         ids = [d.id for d in dims]
         if len(set(ids)) != len(ids):
-            raise ConfigError(f"instrument {source}: dimension ids must be unique, got {ids}.")
-        name = spec.get("name", {}) or {}
-        return cls(str(spec.get("id", "custom")), tuple(dims), lo, hi,
-                   name if isinstance(name, Mapping) else {"en": str(name)}, str(spec.get("reference", "")))
+            raise ConfigError(f"{where}: dimension ids must be unique, got {ids}.")
+        ref = spec.get("reference", "")
+        if not isinstance(ref, (str, type(None))):
+            raise ConfigError(f"{where}: 'reference' must be text.")
+        return cls(_id(spec.get("id", "custom"), f"{where}: 'id'"), tuple(dims), lo, hi,
+                   _texts(spec.get("name"), f"{where}: 'name'"), str(ref or ""))
 
     @classmethod
     def from_yaml(cls, path) -> "Instrument":

@@ -24,8 +24,10 @@ Examples
 --------
 >>> import servgap as sg
 >>> res = sg.analyze(list(sg.load_example()), by="branch")
->>> ax = res.plot.gaps(segment="B03")        # doctest: +SKIP
->>> ax = sg.plotting.model(res, lang="zh")    # doctest: +SKIP
+>>> ax = res.plot.gaps(segment="B03")
+>>> ax.get_title(loc="left"), len(ax.patches)
+('Gap 5: perceived service quality gap', 5)
+>>> ax = sg.plotting.model(res, lang="zh")
 """
 
 from __future__ import annotations
@@ -47,8 +49,12 @@ class PlotAccessor:
 
     Examples
     --------
-    >>> ax = res.plot.snake(lang="zh")             # doctest: +SKIP
-    >>> ax = res.plot("heatmap", gap=5)           # doctest: +SKIP
+    >>> import servgap as sg
+    >>> res = sg.analyze(list(sg.load_example()), by="branch")
+    >>> ax = res.plot.snake(lang="zh")
+    >>> ax = res.plot("heatmap", gap=5)
+    >>> ax.images[0].get_array().shape
+    (6, 5)
     """
 
     def __init__(self, res):

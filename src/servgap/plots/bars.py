@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
+from matplotlib.transforms import offset_copy
 
 from ..errors import ConfigError
 from ..model.gaps import gap as gap_def
@@ -102,7 +105,9 @@ def gaps(res, ax=None, lang: str = "en", *, level: str = "dimension", gap: int =
     --------
     >>> import servgap as sg
     >>> res = sg.analyze(list(sg.load_example()))
-    >>> ax = res.plot.gaps(lang="zh")            # doctest: +SKIP
+    >>> ax = res.plot.gaps(lang="zh")
+    >>> ax.get_yticklabels()[0].get_text()        # the largest shortfall on top
+    '响应性'
     """
     if level not in ("dimension", "item"):
         raise ConfigError(f"level={level!r} is not supported; use 'dimension' or 'item'.")
@@ -113,7 +118,7 @@ def gaps(res, ax=None, lang: str = "en", *, level: str = "dimension", gap: int =
     by = by_of(res, table)
     df = select_segment(table, by, segment)
     inst = instrument_of(res, instrument)
-    alpha = settings_of(res).get("alpha", 0.05)
+    alpha = settings_of(res).alpha
     base = dim_labels(inst, lang) if key == "dimension" else {
         i.id: item_label(inst, i.id, lang, width=46) for i in inst.items}
     d, multi = _rows(df, key, by, base, "mean_gap", sort, inst)
@@ -122,29 +127,38 @@ def gaps(res, ax=None, lang: str = "en", *, level: str = "dimension", gap: int =
     lo, hi = d["ci_low"].astype(float).to_numpy(), d["ci_high"].astype(float).to_numpy()
     p = d["p_adj"].astype(float).to_numpy()
     colours = [gap_colour(a, b, alpha) for a, b in zip(v, p)]
-    ax.barh(d["_y"], v, height=0.64, color=colours, edgecolor="none", gid="gaps", zorder=2)
+    n = d["n"].to_numpy(float) if "n" in d.columns else np.full(len(d), np.inf)
+    small = n < SMALL_N
+    bars = ax.barh(d["_y"], v, height=0.64, color=colours, edgecolor="none", gid="gaps", zorder=2)
+    for bar, thin in zip(bars, small):
+        if thin:                 # a few answers: hatched, and marked n=k beside the value
+            bar.set_hatch("////")
+            bar.set_edgecolor("white")
     ax.errorbar(v, d["_y"], xerr=np.vstack([v - lo, hi - v]), fmt="none", ecolor=INK, elinewidth=1.0,
                 capsize=3, capthick=1.0, gid="ci", zorder=3)
     ax.axvline(0, color=INK, linewidth=1.0, zorder=4)
     ends = np.concatenate([lo[np.isfinite(lo)], hi[np.isfinite(hi)], v[np.isfinite(v)], [0.0]])
     span = max(ends.max() - ends.min(), 0.1)
-    for y, a, l_, h_, pp in zip(d["_y"], v, lo, hi, p):
+    for y, a, l_, h_, pp, k, thin in zip(d["_y"], v, lo, hi, p, n, small):
         if not np.isfinite(a):
             continue
         right = a >= 0
         x = (h_ if np.isfinite(h_) else a) if right else (l_ if np.isfinite(l_) else a)
-        ax.text(x + (0.012 if right else -0.012) * span, y, f"{num(a, signed=True)} {stars(pp)}".strip(),
+        note = f"  (n={int(k)})" if thin else ""
+        ax.text(x + (0.012 if right else -0.012) * span, y, f"{num(a, signed=True)} {stars(pp)}".strip() + note,
                 ha="left" if right else "right", va="center", fontsize=8.5, color=INK, gid="value")
     pad_lo = 0.3 * span if np.nanmin(v) < 0 else 0.08 * span
     pad_hi = 0.3 * span if np.nanmax(v) > 0 else 0.08 * span
     ax.set_xlim(ends.min() - pad_lo, ends.max() + pad_hi)
     _label_rows(ax, d["_y"], d["_label"], tr(lang, "mean_gap"))
     title(ax, gap_def(gap).label(lang), _segment_subtitle(lang, by, df, multi, segment))
-    conf = settings_of(res).get("confidence", 0.95)
-    footnote(ax, tr(lang, "sig_note", conf=f"{conf:.0%}"))
+    conf = settings_of(res).confidence
+    footnote(ax, tr(lang, "sig_note", conf=f"{conf:.0%}") + (tr(lang, "small_n", k=SMALL_N) if small.any() else ""))
     return ax
 
 
+#: Fewer answers than this: the bar (or heatmap cell) is hatched and marked ``n=k``.
+SMALL_N = 5
 ZONE_COLOURS = {"below": RED, "inside": "#2e7d32", "above": BLUE}
 
 
@@ -188,8 +202,10 @@ def tolerance(res, ax=None, lang: str = "en", *, segment=None, instrument=None):
     Examples
     --------
     >>> import servgap as sg
-    >>> res = sg.analyze(list(sg.load_example(tolerance=True)), by="wave")   # doctest: +SKIP
-    >>> ax = res.plot.tolerance()                                               # doctest: +SKIP
+    >>> res = sg.analyze(list(sg.load_example(tolerance=True)))
+    >>> ax = res.plot.tolerance()
+    >>> len([p for p in ax.patches if p.get_gid() == "band"])      # one band per dimension
+    5
     """
     t = _tolerance_table(res)
     need_columns(t, ["dimension", "mean_adequate", "mean_desired", "mean_perceived"], "tolerance")
@@ -213,7 +229,8 @@ def tolerance(res, ax=None, lang: str = "en", *, segment=None, instrument=None):
     for _, r in d.iterrows():
         bits = [f"MSA {num(r.get('msa', np.nan), signed=True)}{stars(r.get('msa_p_adj', np.nan))}",
                 f"MSS {num(r.get('mss', np.nan), signed=True)}{stars(r.get('mss_p_adj', np.nan))}"]
-        mid = np.nanmean([r["mean_adequate"], r["mean_desired"]])
+        ends = [x for x in (r["mean_adequate"], r["mean_desired"]) if np.isfinite(x)]
+        mid = float(np.mean(ends)) if ends else float(r["mean_perceived"])
         ax.text(mid, r["_y"] - 0.3, "    ".join(bits), ha="center", va="top", fontsize=7.5, color=GREY_DARK,
                 gid="msa_mss")
     vals = np.concatenate([a, des, per])
@@ -222,7 +239,9 @@ def tolerance(res, ax=None, lang: str = "en", *, segment=None, instrument=None):
     pad = max(hi - lo, 0.5) * 0.12
     ax.set_xlim(max(inst.scale_min, lo - pad), min(inst.scale_max, hi + pad))
     _label_rows(ax, d["_y"], d["_label"], tr(lang, "rating"), margin=(0.85, 0.35))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=2, frameon=False, fontsize=8)
+    # a fixed distance below the x label, whatever the height of the axes (no blank band)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), ncol=2, frameon=False, fontsize=8,
+              bbox_transform=offset_copy(ax.transAxes, fig=ax.figure, y=-30, units="points"))
     title(ax, tr(lang, "tol_title"), _segment_subtitle(lang, by, df, multi, segment))
     return ax
 
@@ -234,12 +253,20 @@ def _gap_text(g, lang: str) -> str:
     return tr(lang, "gap_n", g=(", " if lang == "en" else "、").join(gs)) if gs else ""
 
 
-BASIS_COLOURS = {"measured": "#b03a2e", "inferred": "#e59866", "not significant": "#d5d8dc"}
+BASIS_COLOURS = {"measured": "#b03a2e", "inferred": "#e59866", "conflicting": "#8e8e8e",
+                 "not significant": "#d5d8dc"}
 
 
 @plot_function
-def causes(res, ax=None, lang: str = "en", *, top: int = 10, segment=None, **kw):
-    """The top-ranked root causes as score bars labelled with id, name and gap.
+def causes(res, ax=None, lang: str = "en", *, top: int = 10, segment=None, table: pd.DataFrame | None = None,
+           **kw):
+    """The top-ranked root causes as score bars, labelled with their names and gaps.
+
+    Bars are each cause's evidence score (``score`` of ``res.causes()``: significant
+    shortfalls in scale points, weighted by significance and by how directly the
+    evidence points at the cause; see the root-causes docs), coloured by ``basis``
+    (measured, inferred, conflicting); rows are labelled with the cause's name (the
+    catalogue ids are in the table) and the gaps it explains.
 
     Parameters
     ----------
@@ -248,6 +275,8 @@ def causes(res, ax=None, lang: str = "en", *, top: int = 10, segment=None, **kw)
         (columns ``rank``, ``cause``, ``name``, ``gap``, ``score``, ``basis``).
     top : int
         How many causes to draw (default 10).
+    table : pandas.DataFrame, optional
+        The causes table to draw for the result ``res`` (e.g. one already computed).
 
     Returns
     -------
@@ -255,33 +284,39 @@ def causes(res, ax=None, lang: str = "en", *, top: int = 10, segment=None, **kw)
 
     Examples
     --------
-    >>> ax = res.plot.causes(top=8, lang="zh")     # doctest: +SKIP
+    >>> import servgap as sg
+    >>> ax = sg.analyze(list(sg.load_example())).plot.causes(top=8, lang="zh")
+    >>> ax.get_xlabel()
+    '原因得分（加权的显著不足，量表分）'
     """
-    t = res if isinstance(res, pd.DataFrame) else res.causes(top=top, lang=lang, **kw)
-    need_columns(t, ["rank", "cause", "name", "gap", "score"], "causes")
+    if isinstance(res, pd.DataFrame):
+        t = res
+    else:
+        t = table if table is not None else res.causes(top=top, lang=lang, **kw)
+    need_columns(t, ["rank", "name", "gap", "score"], "causes")
     by = by_of(res, t)
     t = select_segment(t, by, segment)
     t = t.sort_values([*by, "rank"], kind="stable").head(top) if by else t.sort_values("rank").head(top)
     multi = n_segments(t, by) > 1
     t = t.reset_index(drop=True)
-    ax = new_axes(ax, (8.6, 1.4 + 0.42 * max(len(t), 1)))
+    ax = new_axes(ax, (8.6, 1.4 + 0.5 * max(len(t), 1)))
     y = np.arange(len(t))[::-1].astype(float)
-    width = 44 if lang == "en" else 22
+    width = 40 if lang == "en" else 18
     labels = []
-    for _, r in t.iterrows():
-        name = str(r["name"])
-        name = name if len(name) <= width else name[: width - 1].rstrip() + "…"
-        labels.append(f"{r['cause']}  {name}" + (f" · {segment_name(r, by)}" if multi else ""))
+    for r in t.to_dict("records"):
+        name = "\n".join(textwrap.wrap(str(r["name"]), width, break_long_words=lang != "en")[:2])
+        gaps_ = f" ({_gap_text(r['gap'], lang)})" if lang == "en" else f"（{_gap_text(r['gap'], lang)}）"
+        labels.append(name + gaps_ + (f" · {segment_name(r, by)}" if multi else ""))
     basis = t["basis"].astype(str).to_numpy() if "basis" in t.columns else np.array(["measured"] * len(t))
     score = t["score"].astype(float).to_numpy()
     ax.barh(y, score, height=0.6, color=[BASIS_COLOURS.get(b, GREY) for b in basis], gid="scores", zorder=2)
     smax = np.nanmax(score) if len(score) and np.isfinite(score).any() else 1.0
-    for yy, s, r in zip(y, score, t.itertuples(index=False)):
-        gtxt = _gap_text(r.gap, lang)
-        ax.text((s if np.isfinite(s) else 0) + 0.015 * smax, yy, f"{num(s)}  ·  {gtxt}",
-                va="center", ha="left", fontsize=8.5, color=INK, gid="value")
-    ax.set_xlim(0, smax * 1.28)
+    for yy, s_ in zip(y, score):
+        ax.text((s_ if np.isfinite(s_) else 0) + 0.015 * smax, yy, num(s_), va="center", ha="left", fontsize=8.5,
+                color=INK, gid="value")
+    ax.set_xlim(0, smax * 1.15)
     _label_rows(ax, y, labels, tr(lang, "score"))
+    ax.tick_params(axis="y", labelsize=8.5)
     present = [b for b in BASIS_COLOURS if b in set(basis)]
     if present:
         ax.legend(handles=[Patch(color=BASIS_COLOURS[b], label=tr(lang, b)) for b in present], loc="lower right",

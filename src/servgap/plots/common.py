@@ -33,18 +33,22 @@ TEXT = {
         "model_source": "Model after Parasuraman, Zeithaml & Berry (1985). Values: mean gap {scope}, "
                         "{conf} CI, adjusted p.",
         "scope_mean": "across dimensions", "scope_dim": "for {dim}",
-        "segments_range": "{k} segments: {lo} to {hi}\n{s} significant",
+        "segments_range": "range over {k} segments: {lo} to {hi}\n{s} significant",
         "tol_title": "Zone of tolerance", "tol_band": "zone of tolerance (adequate – desired)",
         "perceived": "perceived", "below": "below the zone", "inside": "inside the zone", "above": "above the zone",
         "heat_title": "{gap}: segment × dimension", "segment": "Segment", "dimension": "Dimension",
         "ipa_title": "Importance–performance analysis",
         "importance_stated": "Stated importance (share of 100 points)",
         "importance_derived": "Derived importance", "performance": "Performance (mean perceived rating)",
-        "concentrate here": "Concentrate here", "keep up": "Keep up the good work",
-        "low priority": "Low priority", "possible overkill": "Possible overkill",
         "radar_title": "Expected vs perceived service by dimension",
-        "causes_title": "Most likely root causes", "score": "Cause score",
-        "measured": "measured", "inferred": "inferred", "not significant": "not significant", "gap_n": "gap {g}",
+        "causes_title": "Most likely root causes",
+        "score": "Cause score (significance-weighted shortfall, scale points)",
+        "measured": "measured", "inferred": "inferred", "conflicting": "conflicting",
+        "not significant": "not significant", "gap_n": "gap {g}",
+        "small_n": "\nhatched: fewer than {k} answers (n shown)",
+        "model_source_range": "Model after Parasuraman, Zeithaml & Berry (1985). Values: n-weighted mean gap "
+                              "{scope} over the segments and their range (lowest to highest segment; not a "
+                              "confidence interval).",
     },
     "zh": {
         "mean_gap": "平均差距（负值 = 不足）",
@@ -58,18 +62,19 @@ TEXT = {
         "model_title": "服务质量五差距模型",
         "model_source": "模型引自 Parasuraman、Zeithaml 与 Berry（1985）。数值：{scope}平均差距，{conf} 置信区间，校正后 p 值。",
         "scope_mean": "各维度", "scope_dim": "{dim}",
-        "segments_range": "{k} 个分组：{lo} 至 {hi}\n{s} 个显著",
+        "segments_range": "{k} 个分组的范围：{lo} 至 {hi}\n{s} 个显著",
         "tol_title": "容忍区间", "tol_band": "容忍区间（适当 – 理想）",
         "perceived": "感知", "below": "低于区间", "inside": "区间内", "above": "高于区间",
         "heat_title": "{gap}：分组 × 维度", "segment": "分组", "dimension": "维度",
         "ipa_title": "重要性–表现分析",
         "importance_stated": "陈述重要性（100 分中的占比）",
         "importance_derived": "推导重要性", "performance": "表现（感知评分均值）",
-        "concentrate here": "重点改进", "keep up": "继续保持",
-        "low priority": "次要改进", "possible overkill": "可能过度",
         "radar_title": "各维度的期望与感知",
-        "causes_title": "最可能的根本原因", "score": "原因得分",
-        "measured": "已测量", "inferred": "推断", "not significant": "不显著", "gap_n": "差距{g}",
+        "causes_title": "最可能的根本原因", "score": "原因得分（加权的显著不足，量表分）",
+        "measured": "已测量", "inferred": "推断", "conflicting": "相互矛盾", "not significant": "不显著",
+        "gap_n": "差距{g}", "small_n": "\n斜线：作答少于 {k} 人（标出样本数）",
+        "model_source_range": "模型引自 Parasuraman、Zeithaml 与 Berry（1985）。数值：各分组{scope}平均差距的样本量加权均值及其"
+                              "范围（最低至最高的分组，并非置信区间）。",
     },
 }
 
@@ -84,8 +89,8 @@ KNOWN_COLUMNS = {
     "mean_perceived", "benchmark", "later", "mean_benchmark", "mean_later", "n_eff", "mean_adequate",
     "mean_desired", "msa", "msa_ci_low", "msa_ci_high", "msa_p_adj", "mss", "mss_ci_low", "mss_ci_high",
     "mss_p_adj", "zone", "importance", "importance_basis", "performance", "quadrant", "rank", "cause", "name",
-    "dimensions", "score", "basis", "evidence", "explanation", "remedies", "sources",
-    "tied", "parent", "n_min", "via",
+    "dimensions", "score", "basis", "evidence", "explanation", "remedies", "sources", "parent", "action",
+    "causes", "remedy", "owner", "indicator", "target", "horizon", "tied", "n_min", "via",
 }
 
 

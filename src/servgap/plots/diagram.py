@@ -92,7 +92,7 @@ def model_values(res, dimension=None, segment=None, lang: str = "en") -> dict[in
     t = _source_table(res, dimension)
     by = by_of(res, t)
     t = select_segment(t, by, segment)
-    alpha = settings_of(res).get("alpha", 0.05)
+    alpha = settings_of(res).alpha
     out = {}
     for g in range(1, 6):
         rows = t[t["gap"] == g]
@@ -210,15 +210,26 @@ def model(res, ax=None, lang: str = "en", *, dimension: str | None = None, segme
 
     Examples
     --------
-    >>> import servgap as sg
+    >>> import servgap as sg, tempfile, os
     >>> res = sg.analyze(list(sg.load_example()))
-    >>> ax = res.plot.model(lang="zh")                 # doctest: +SKIP
-    >>> ax.figure.savefig("five_gaps.png", dpi=200)     # doctest: +SKIP
+    >>> ax = res.plot.model(lang="zh")
+    >>> ax.figure.savefig(os.path.join(tempfile.mkdtemp(), "five_gaps.png"), dpi=100)
+    >>> [t.get_text().splitlines()[0] for t in ax.texts if t.get_gid() == "gap5"]
+    ['差距5：感知服务质量差距']
     """
     vals = model_values(res, dimension, segment, lang)
     st = settings_of(res)
-    alpha, conf = st.get("alpha", 0.05), f"{st.get('confidence', 0.95):.0%}"
+    alpha, conf = st.alpha, f"{st.confidence:.0%}"
     ax = new_axes(ax, (12.5, 10.6))
+    _background(ax, lang)
+    _stages(ax, vals, lang)
+    _gaps(ax, vals, lang, alpha, conf)
+    _frame(ax, res, vals, lang, dimension, segment, instrument, alpha, conf)
+    return ax
+
+
+def _background(ax, lang: str) -> None:
+    """The canvas: customer side above the dashed line, service provider below."""
     ax.set_xlim(0, 120)
     ax.set_ylim(-9, 104)
     ax.set_aspect("equal")
@@ -232,6 +243,9 @@ def model(res, ax=None, lang: str = "en", *, dimension: str | None = None, segme
         ax.text(3.2, y, "\n".join(label) if vertical else label, fontsize=10.5, fontweight="bold", color=colour,
                 rotation=0 if vertical else 90, ha="center", va="center", alpha=0.85, linespacing=1.35)
 
+
+def _stages(ax, vals, lang: str) -> None:
+    """The boxes of the model (with each viewpoint's mean rating) and the flows that are not gaps."""
     # -- customer side -----------------------------------------------------------------
     for k, key in enumerate(("wom", "needs", "past")):
         x = CX + (k - 1) * 24
@@ -250,6 +264,10 @@ def model(res, ax=None, lang: str = "en", *, dimension: str | None = None, segme
     _arrow(ax, [(CX, Y["delivered"] + H / 2), (CX, Y["perceived"] - H / 2)])
     _arrow(ax, [(cx4, cy4 + H / 2), (cx4, Y["expected"]), (CX + W / 2, Y["expected"])])
 
+
+def _gaps(ax, vals, lang: str, alpha: float, conf: str) -> None:
+    """The five gap connectors: coloured by sign and significance, with a numbered badge and a value card."""
+    cx4, cy4, w4 = COMMS
     # -- the five gaps -----------------------------------------------------------------
     top, bottom = lambda vp: Y[vp] + H / 2, lambda vp: Y[vp] - H / 2
     x1 = 13.0
@@ -278,6 +296,10 @@ def model(res, ax=None, lang: str = "en", *, dimension: str | None = None, segme
         if lang == "zh":
             wrap = max(8, wrap // 2)
         _card(ax, g, gv, (cx, cy), ha, lang, conf, wrap, colour)
+
+
+def _frame(ax, res, vals, lang: str, dimension, segment, instrument, alpha: float, conf: str) -> None:
+    """Title, scope (segment and dimension), legend and caption."""
     # -- title, scope, legend ----------------------------------------------------------
     inst = instrument_of(res, instrument)
     scope = tr(lang, "scope_mean") if dimension is None else tr(
@@ -295,8 +317,9 @@ def model(res, ax=None, lang: str = "en", *, dimension: str | None = None, segme
               Patch(fc="white", ec=GREY, ls="--", label=tr(lang, "not_measured"))]
     ax.legend(handles=legend, loc="lower left", bbox_to_anchor=(0.0, 0.0), ncol=5, frameon=False, fontsize=8,
               handlelength=1.4, columnspacing=1.2)
-    ax.text(0.5, -2.4, tr(lang, "model_source", scope=scope, conf=conf), fontsize=7.5, color=GREY_DARK, va="top")
-    return ax
+    ranges = any(v.note for v in vals.values())      # segments summarised: boxes show ranges, not CIs
+    ax.text(0.5, -2.4, tr(lang, "model_source_range" if ranges else "model_source", scope=scope, conf=conf),
+            fontsize=7.5, color=GREY_DARK, va="top", gid="caption")
 
 
 def _viewpoint_means(vals: dict[int, GapValue]) -> dict[str, float]:

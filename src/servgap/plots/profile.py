@@ -7,11 +7,14 @@ import itertools
 import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
+from matplotlib.patches import Rectangle
 
 from ..errors import ConfigError
 from ..model.gaps import gap as gap_def
 from ..model.gaps import viewpoint_label
+from ..model.ipa import QUADRANT_ORDER, quadrant_label, quadrant_of
 from ..display import BLUE, GREY, RED, num, stars
+from .bars import SMALL_N
 from .common import (
     DIVERGING_CMAP,
     EXPECTED_C,
@@ -80,7 +83,11 @@ def snake(res, ax=None, lang: str = "en", *, segment=None, instrument=None):
 
     Examples
     --------
-    >>> ax = res.plot.snake(segment="B03", lang="zh")   # doctest: +SKIP
+    >>> import servgap as sg
+    >>> res = sg.analyze(list(sg.load_example()), by="branch")
+    >>> ax = res.plot.snake(segment="B03", lang="zh")
+    >>> len(ax.get_lines()[0].get_xdata())         # 22 items
+    22
     """
     inst = instrument_of(res, instrument)
     df, by, multi = _expected_perceived(res, "items", ["dimension", "item"], segment)
@@ -127,7 +134,10 @@ def radar(res, ax=None, lang: str = "en", *, segment=None, instrument=None):
 
     Examples
     --------
-    >>> ax = res.plot.radar(lang="zh")    # doctest: +SKIP
+    >>> import servgap as sg
+    >>> ax = sg.analyze(list(sg.load_example())).plot.radar(lang="zh")
+    >>> ax.get_ylim()[0]                   # the radius starts at the scale minimum
+    np.float64(1.0)
     """
     inst = instrument_of(res, instrument)
     df, by, multi = _expected_perceived(res, "dimensions", ["dimension"], segment)
@@ -143,8 +153,10 @@ def radar(res, ax=None, lang: str = "en", *, segment=None, instrument=None):
         ax.plot(ring, np.r_[vals, vals[:1]], color=colour, lw=2, marker="o", ms=5,
                 label=viewpoint_label(vp, lang), gid=vp, zorder=3)
         ax.fill(ring, np.r_[vals, vals[:1]], color=colour, alpha=0.10, zorder=2)
-    lo, hi = _rating_limits(np.r_[e, p], inst, headroom=0.3)
-    ax.set_ylim(lo, hi)
+    # the radius starts at the scale minimum, so the areas compare honestly
+    hi = _rating_limits(np.r_[e, p], inst, headroom=0.3)[1]
+    ax.set_ylim(inst.scale_min, hi)
+    ax.set_yticks(np.arange(np.ceil(inst.scale_min), np.floor(hi) + 1))
     labels = dim_labels(inst, lang)
     ax.set_xticks(ang, [f"{labels.get(d, d)}\n{num(b - a, signed=True)}" for d, a, b in zip(dims, e, p)])
     ax.tick_params(axis="x", labelsize=9.5, colors=INK, pad=10)
@@ -180,8 +192,11 @@ def heatmap(res, ax=None, lang: str = "en", *, gap: int = 5, instrument=None, cm
 
     Examples
     --------
-    >>> res = sg.analyze(list(sg.load_example()), by="branch")   # doctest: +SKIP
-    >>> ax = res.plot.heatmap(gap=5)                              # doctest: +SKIP
+    >>> import servgap as sg
+    >>> res = sg.analyze(list(sg.load_example()), by="branch")
+    >>> ax = res.plot.heatmap(gap=5)
+    >>> [t.get_text() for t in ax.get_yticklabels()][:3]
+    ['B01', 'B02', 'B03']
     """
     t = table_of(res, "dimensions", "a gap")
     need_columns(t, ["dimension", "mean_gap"], "gap")
@@ -195,18 +210,23 @@ def heatmap(res, ax=None, lang: str = "en", *, gap: int = 5, instrument=None, cm
     lim = np.nanmax(np.abs(vals)) if np.isfinite(vals).any() else 1.0
     lim = lim if lim > 0 else 1.0
     im = ax.imshow(vals, cmap=cmap, norm=TwoSlopeNorm(vcenter=0.0, vmin=-lim, vmax=lim), aspect="auto")
-    alpha = settings_of(res).get("alpha", 0.05)
+    alpha = settings_of(res).alpha
+    nm = heat_matrix(t, by, inst, "n").reindex_like(m).to_numpy(float) if "n" in t.columns else None
     for (i, j), v in np.ndenumerate(vals):
         s = stars(pm.iat[i, j]) if pm is not None else ""
         colour = "white" if np.isfinite(v) and abs(v) > 0.55 * lim else INK
-        ax.text(j, i, f"{num(v, signed=True)}\n{s}" if s else num(v, signed=True), ha="center", va="center", fontsize=8.5, color=colour,
-                linespacing=0.9, gid="cell")
+        text = f"{num(v, signed=True)}\n{s}" if s else num(v, signed=True)
+        if nm is not None and nm[i, j] < SMALL_N:         # a few answers: hatched and marked n=k
+            text += f"\nn={int(nm[i, j])}"
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="////", edgecolor="#9e9e9e",
+                                   lw=0, gid="small_n"))
+        ax.text(j, i, text, ha="center", va="center", fontsize=8.5, color=colour, linespacing=0.9, gid="cell")
     labels = dim_labels(inst, lang)
     ax.set_xticks(range(m.shape[1]), [labels.get(d, d) for d in m.columns])
     ax.set_yticks(range(m.shape[0]), [tr(lang, "all") if (not by and r == "all") else r for r in m.index])
-    ax.set_xticks(np.arange(-0.5, m.shape[1]), minor=True)
-    ax.set_yticks(np.arange(-0.5, m.shape[0]), minor=True)
-    ax.grid(which="minor", color="white", linewidth=2)
+    # white cell borders as two line collections (not minor ticks: fewer artists to lay out)
+    ax.hlines(np.arange(-0.5, m.shape[0] + 0.5), -0.5, m.shape[1] - 0.5, colors="white", linewidth=2, gid="grid")
+    ax.vlines(np.arange(-0.5, m.shape[1] + 0.5), -0.5, m.shape[0] - 0.5, colors="white", linewidth=2, gid="grid")
     ax.tick_params(which="both", length=0, labelsize=9, colors="#424242")
     ax.xaxis.tick_top()
     for s in ax.spines.values():
@@ -223,61 +243,20 @@ def heatmap(res, ax=None, lang: str = "en", *, gap: int = 5, instrument=None, cm
     return ax
 
 
-QUADRANTS = ("concentrate here", "keep up", "low priority", "possible overkill")
 QUADRANT_COLOURS = {"concentrate here": RED, "keep up": "#2e7d32", "low priority": GREY_DARK,
                     "possible overkill": BLUE}
 
 
-def _wmean(x: np.ndarray, w) -> np.ndarray:
-    """Column means of ``x`` over finite rows, weighted by ``w`` (or equal weights)."""
-    w = np.ones(len(x)) if w is None else np.asarray(w, float)
-    ok = np.isfinite(x)
-    return (np.where(ok, x, 0) * w[:, None]).sum(0) / (ok * w[:, None]).sum(0)
-
-
-def stated_ipa(res) -> pd.DataFrame:
-    """IPA table from stated importance when the drivers module does not provide ``res.ipa``.
-
-    ``importance`` = mean share of the allocation per dimension in points of 100 (each
-    respondent's allocation divided by its total, × 100; respondents allocating 0 in
-    total are left out; survey weights when present), ``performance`` = gap-5
-    ``mean_perceived`` and ``gap`` = gap-5 ``mean_gap`` of ``res.dimensions``
-    (n-weighted over segments). Quadrants split at the mean importance and the mean performance (Martilla &
-    James 1977).
-    """
-    sv = next((s for s in getattr(res, "surveys", ()) if "perceived" in s.viewpoints and s.importance is not None),
-              None)
-    if sv is None:
-        raise ConfigError("the importance-performance plot needs stated importance (a 100-point allocation "
-                          "over the dimensions: read_survey(importance='W_{dimension}')) or res.ipa.")
-    imp = np.asarray(sv.importance, float)
-    tot = imp.sum(axis=1, keepdims=True)
-    share = np.where(tot > 0, imp / np.where(tot > 0, tot, 1), np.nan)
-    dims = pool(one_gap(res, res.dimensions, 5), ["dimension"], ["mean_perceived", "mean_gap"])
-    dims = dims.set_index(dims["dimension"].astype(str)).reindex(sv.instrument.dimension_ids)
-    out = pd.DataFrame({"dimension": sv.instrument.dimension_ids, "importance": 100 * _wmean(share, sv.weights),
-                        "importance_basis": "stated", "performance": dims["mean_perceived"].to_numpy(float),
-                        "gap": dims["mean_gap"].to_numpy(float)})
-    out["quadrant"] = quadrants(out["importance"].to_numpy(), out["performance"].to_numpy())
-    return out
-
-
-def quadrants(importance: np.ndarray, performance: np.ndarray) -> list[str]:
-    """Quadrant of each dimension, split at the mean importance and the mean performance."""
-    hi_i, hi_p = importance >= np.nanmean(importance), performance >= np.nanmean(performance)
-    return [("keep up" if p else "concentrate here") if i else ("possible overkill" if p else "low priority")
-            for i, p in zip(hi_i, hi_p)]
-
-
 def _ipa_table(res) -> pd.DataFrame:
-    if isinstance(res, pd.DataFrame):
-        return res
+    """``res.ipa`` (the one IPA of `servgap.analysis.drivers`), or the table given."""
+    need = ("the importance-performance plot needs importance: a 100-point allocation over the dimensions "
+            "(read_survey(importance='W_{dimension}')) or an outcome rating kept with read_survey(keep=[...])")
     try:
-        t = res.ipa
-    except (ImportError, AttributeError, NotImplementedError, ConfigError):
-        t = None
-    if t is None or len(t) == 0 or t["importance"].isna().all():
-        t = stated_ipa(res)
+        t = res if isinstance(res, pd.DataFrame) else res.ipa
+    except ConfigError as exc:
+        raise ConfigError(f"{need}; {exc}") from None
+    if len(t) == 0 or t["importance"].isna().all():
+        raise ConfigError(f"{need}.")
     return t
 
 
@@ -285,9 +264,11 @@ def _ipa_table(res) -> pd.DataFrame:
 def ipa(res, ax=None, lang: str = "en", *, instrument=None):
     """Importance–performance quadrant chart (Martilla & James 1977).
 
-    x = performance (mean perceived rating), y = importance (``res.ipa``; without it the
-    stated 100-point importance, see `stated_ipa`). The quadrant lines are at the
-    mean importance and mean performance of the dimensions drawn.
+    Draws ``res.ipa`` (`servgap.analysis.drivers.ipa`): x = performance (mean perceived
+    rating of the customers with both ratings, as in the gap-5 table, survey weights
+    applied), y = importance (stated 100-point shares, else derived Shapley R² shares).
+    The quadrant lines are at the mean importance and mean performance of the
+    dimensions drawn; the quadrants and their labels are `servgap.model.ipa`'s.
 
     Returns
     -------
@@ -295,14 +276,17 @@ def ipa(res, ax=None, lang: str = "en", *, instrument=None):
 
     Examples
     --------
-    >>> ax = res.plot.ipa(lang="zh")    # doctest: +SKIP
+    >>> import servgap as sg
+    >>> ax = sg.analyze(list(sg.load_example())).plot.ipa(lang="zh")
+    >>> sorted(t.get_text() for t in ax.texts if t.get_gid() == "quadrant_label")
+    ['可能过度投入', '次要改进', '继续保持', '重点改进']
     """
     t = _ipa_table(res)
     need_columns(t, ["dimension", "importance", "performance"], "IPA")
     basis = str(t["importance_basis"].iloc[0]) if "importance_basis" in t.columns and len(t) else "stated"
     inst = instrument_of(res, instrument)
     imp, perf = t["importance"].astype(float).to_numpy(), t["performance"].astype(float).to_numpy()
-    quad = t["quadrant"].astype(str).tolist() if "quadrant" in t.columns else quadrants(imp, perf)
+    quad = t["quadrant"].astype(str).tolist() if "quadrant" in t.columns else quadrant_of(imp, perf)
     ax = new_axes(ax, (7.2, 5.6))
     mi, mp = np.nanmean(imp), np.nanmean(perf)
     ax.axhline(mi, color=GREY, lw=1.2, ls="--", gid="quadrant", zorder=1)
@@ -319,10 +303,10 @@ def ipa(res, ax=None, lang: str = "en", *, instrument=None):
     ax.set_xlim(mp - dx, mp + dx)
     ax.set_ylim(mi - dy, mi + dy)
     _declutter(ax, notes)
-    corners = {"concentrate here": (0.02, 0.98, "left", "top"), "keep up": (0.98, 0.98, "right", "top"),
-               "low priority": (0.02, 0.02, "left", "bottom"), "possible overkill": (0.98, 0.02, "right", "bottom")}
-    for q, (cx, cy, ha, va) in corners.items():
-        ax.text(cx, cy, tr(lang, q), transform=ax.transAxes, ha=ha, va=va, fontsize=10, fontweight="bold",
+    corners = ((0.02, 0.98, "left", "top"), (0.98, 0.98, "right", "top"), (0.02, 0.02, "left", "bottom"),
+               (0.98, 0.02, "right", "bottom"))
+    for q, (cx, cy, ha, va) in zip(QUADRANT_ORDER, corners):
+        ax.text(cx, cy, quadrant_label(q, lang), transform=ax.transAxes, ha=ha, va=va, fontsize=10, fontweight="bold",
                 color=QUADRANT_COLOURS[q], alpha=0.75, gid="quadrant_label")
     ax.set_ylabel(tr(lang, "importance_derived" if basis == "derived" else "importance_stated"), fontsize=9,
                   color="#424242")

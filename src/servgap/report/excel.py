@@ -1,21 +1,32 @@
 """Excel export: one sheet per result table, typed numbers, frozen headers, filters.
 
 Sheets: ``gaps`` (dimension level, all gaps), ``items``, ``overall``, then
-``tolerance``, ``constructs``, ``ipa`` and ``causes`` when the analysis has them,
-``quality``, ``missing_gaps`` and ``settings``. Numbers are written as numbers (3
-decimals; p-values 4), ``NaN`` as an empty cell. Rows with a significant shortfall
+``tolerance``, ``constructs``, ``ipa``, ``causes`` (and any further optional table)
+when the analysis has them, ``quality``, ``missing_gaps``, ``settings`` and
+``provenance`` (servgap version, input files with SHA-256, the time). Numbers are
+written as numbers (3 decimals; p-values 4), ``NaN`` as an empty cell, ±inf as the text
+``∞`` / ``−∞``. With ``lang="zh"`` the workbook is Chinese throughout: sheet names,
+headers, category values (dimensions, gap names, tests, zones, quadrants, bases,
+data-quality issues, yes/no) and the causes; the numbers are the same. Rows with a significant shortfall
 (``mean_gap < 0`` and ``p_adj < alpha``) are shaded red by an Excel conditional format,
 significant surpluses green; on the ``tolerance`` sheet the same holds for ``msa``.
 
-Text cells from the data (segment names, column names, file names) that begin with
-``=``, ``+``, ``-``, ``@`` (or a tab / carriage return) are prefixed with ``'`` so that
-no spreadsheet program evaluates them as formulas (CSV/formula injection, OWASP).
+Text from the data (segment names, column names, file names) is written as string cells,
+exactly as it is: a spreadsheet never evaluates a string cell, so ``=HYPERLINK(...)`` or
+``-1+1`` are shown as that text and nothing runs. The formula-injection guard (OWASP
+"CSV injection") is needed only where text *would* be evaluated — in CSV files, which
+spreadsheets parse on opening: `neutralise` prefixes ``'`` there (``servgap analyze``'s
+``summary.csv``). A table longer than a sheet (1,048,576 rows) continues on sheets
+``name (2)``, ``name (3)`` ... so that no row is lost.
 
 Examples
 --------
->>> import servgap as sg
->>> res = sg.analyze(list(sg.load_example()), by="branch")   # doctest: +SKIP
->>> res.to_excel("results.xlsx")                              # doctest: +SKIP
+>>> import servgap as sg, tempfile, os
+>>> res = sg.analyze(list(sg.load_example()), by="branch")
+>>> path = res.to_excel(os.path.join(tempfile.mkdtemp(), "结果.xlsx"), lang="zh")
+>>> import openpyxl
+>>> openpyxl.load_workbook(path).sheetnames[:3]
+['差距', '题项', '总体得分']
 """
 
 from __future__ import annotations
@@ -26,12 +37,16 @@ import os
 import numpy as np
 import pandas as pd
 
-from .._version import __version__
 from ..atomic import atomic_path
+from ..display import check_lang
 from ..errors import ConfigError
-from .common import OPTIONAL_TABLES, optional_table, plain
+from .common import OPTIONAL_TABLES, optional_table, plain, provenance, scalar
+from .strings import EXCEL_ZH, STRINGS
+from .tables import Labels, settings_in_words
 
 INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Data rows per sheet (Excel's limit is 1,048,576 rows with the header); longer tables continue on "name (2)" ...
+MAX_SHEET_ROWS = 1_048_575
 P_COLUMNS = {"p", "p_adj", "msa_p_adj", "mss_p_adj"}
 INT_FORMAT, FLOAT_FORMAT, P_FORMAT = "0", "0.000", "0.0000"
 #: (value column, adjusted-p column) pairs whose significant negative values are shaded red
@@ -39,16 +54,27 @@ SIGNIFICANCE_PAIRS = (("mean_gap", "p_adj"), ("msa", "msa_p_adj"))
 
 
 def neutralise(text: str) -> str:
-    """Prefix ``'`` to text a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``).
+    """Text for a CSV cell that a spreadsheet will not evaluate: ``'`` before a would-be formula.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is read as a
+    formula (or a DDE command) when a spreadsheet opens a CSV file, so it gets a leading
+    ``'``; a plain number such as ``-1`` or ``+2.5`` is read as that number and is left
+    alone. Excel string cells (`to_excel`) are never evaluated and need no guard.
 
     Examples
     --------
     >>> neutralise("=HYPERLINK(\\"x\\")")
     '\\'=HYPERLINK("x")'
-    >>> neutralise("B01")
-    'B01'
+    >>> neutralise("-1+1"), neutralise("-1"), neutralise("B01")
+    ("'-1+1", '-1', 'B01')
     """
-    return "'" + text if text.startswith(INJECTION_PREFIXES) else text
+    if not text.startswith(INJECTION_PREFIXES):
+        return text
+    try:
+        float(text)
+        return text             # a number: read as such, nothing to evaluate
+    except ValueError:
+        return "'" + text
 
 
 def _text(v) -> str:
@@ -83,28 +109,42 @@ def _letter(k: int) -> str:
     return out
 
 
-def _write_sheet(wb, name: str, df: pd.DataFrame, fmts: dict, alpha: float):
-    ws = wb.add_worksheet(name)
-    cols = [str(c) for c in df.columns]
-    kinds = [_col_format(c, df[c]) for c, _ in zip(df.columns, cols)]
-    widths = [max(8, min(len(c) + 2, 40)) for c in cols]
-    for j, c in enumerate(cols):
-        ws.write_string(0, j, neutralise(c), fmts["header"])
-    for i, row in enumerate(df.itertuples(index=False, name=None), start=1):
-        for j, (v, kind) in enumerate(zip(row, kinds)):
-            v = plain(v) if not isinstance(v, (list, tuple, dict, np.ndarray)) else v
+def _write_column(ws, j: int, s: pd.Series, kind: str, fmts: dict) -> int:
+    """Write one column below the header (numbers as numbers, NaN empty, ±inf as ∞ / −∞); its text width."""
+    if kind in ("int", "float", "p"):
+        x = s.to_numpy(dtype=float, na_value=np.nan)
+        vals = s.tolist() if kind == "int" and not s.isna().any() else x.tolist()
+        fmt, write = fmts[kind], ws.write_number
+        for i in np.flatnonzero(np.isfinite(x)).tolist():
+            write(i + 1, j, vals[i], fmt)
+        for i in np.flatnonzero(np.isinf(x)).tolist():
+            ws.write_string(i + 1, j, "∞" if x[i] > 0 else "−∞")
+        return 0
+    width = 0
+    for i, v in enumerate(s.tolist(), start=1):
+        if not isinstance(v, (list, tuple, dict, np.ndarray)):
+            v = scalar(v)
             if v is None:
                 continue
             if isinstance(v, bool):
                 ws.write_boolean(i, j, v)
-            elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                if isinstance(v, float) and not math.isfinite(v):
-                    continue
-                ws.write_number(i, j, v, fmts[kind] if kind in ("int", "float", "p") else fmts["float"])
-            else:
-                text = neutralise(_text(v))
-                ws.write_string(i, j, text, fmts["wrap"] if len(text) > 60 else None)
-                widths[j] = max(widths[j], min(len(text) + 2, 60))
+                continue
+        text = _text(v)
+        ws.write_string(i, j, text, fmts["wrap"] if len(text) > 60 else None)
+        width = max(width, min(_width(text) + 2, 60))
+    return width
+
+
+def _write_sheet(wb, name: str, df: pd.DataFrame, fmts: dict, alpha: float, headers: dict | None = None):
+    ws = wb.add_worksheet(name)
+    cols = [str(c) for c in df.columns]
+    kinds = [_col_format(c, df[c]) for c, _ in zip(df.columns, cols)]
+    heads = [(headers or {}).get(c, c) for c in cols]
+    widths = [max(8, min(_width(h) + 2, 40)) for h in heads]
+    for j, h in enumerate(heads):
+        ws.write_string(0, j, h, fmts["header"])
+    for j, (c, kind) in enumerate(zip(df.columns, kinds)):
+        widths[j] = max(widths[j], _write_column(ws, j, df[c], kind, fmts))
     for j, w in enumerate(widths):
         ws.set_column(j, j, w)
     ws.freeze_panes(1, 0)
@@ -122,30 +162,73 @@ def _write_sheet(wb, name: str, df: pd.DataFrame, fmts: dict, alpha: float):
     return ws
 
 
-def _settings_frame(res) -> pd.DataFrame:
-    rows = [("servgap_version", __version__)]
-    rows += [(k, ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else plain(v))
-             for k, v in res.settings.items()]
-    for s in getattr(res, "surveys", ()):
-        rows.append(("survey", f"{s.source}: {s.n} respondents, {s.instrument.id}, {', '.join(s.viewpoints)}"))
-    rows.append(("sign", "gap = later stage - benchmark; negative = shortfall"))
+def _width(text: str) -> int:
+    """Display width: a CJK character is as wide as two Latin ones."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _settings_frame(res, lang: str) -> pd.DataFrame:
+    if lang == "zh":
+        rows = settings_in_words(res, lang)      # the settings in words, as in the HTML report
+    else:
+        rows = [(k, ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else plain(v))
+                for k, v in res.settings.items()]
+    for s in res.survey_info:
+        text = (f"{s['source']}：{s['n']} 名受访者，{s['instrument']}，{'、'.join(s['viewpoints'])}" if lang == "zh"
+                else f"{s['source']}: {s['n']} respondents, {s['instrument']}, {', '.join(s['viewpoints'])}")
+        rows.append(("survey" if lang == "en" else "问卷", text))
+    rows.append(("sign", "gap = later stage - benchmark; negative = shortfall") if lang == "en" else
+                ("符号", "差距 = 后一环节 − 基准；负数表示不足"))
     return pd.DataFrame(rows, columns=["setting", "value"]).astype({"value": object})
 
 
-def sheets(res) -> dict[str, pd.DataFrame]:
-    """The tables written by `to_excel`, by sheet name, in order."""
-    out = {"gaps": res.gaps, "items": res.items, "overall": res.overall}
-    for name in OPTIONAL_TABLES:
-        df, _ = optional_table(res, name, "en")
-        if df is not None:
-            out[name] = df
-    out["quality"] = res.quality
-    out["missing_gaps"] = res.missing_gaps
-    out["settings"] = _settings_frame(res)
+def _provenance_frame(res, lang: str) -> pd.DataFrame:
+    p = provenance(res)
+    t = STRINGS[lang]
+    rows = [("servgap_version" if lang == "en" else "servgap 版本", p["servgap_version"]),
+            ("created" if lang == "en" else t["created"], p["created"])]
+    for i in p["inputs"]:
+        rows.append((i["name"], i["sha256"] or (t["in_memory"] if i.get("bytes") is None else t["changed"])))
+    rows += [(k, v) for k, v in p.get("software", {}).items()]
+    return pd.DataFrame(rows, columns=["setting", "value"]).astype({"value": object})
+
+
+#: Columns whose values are categories shown as labels in a Chinese workbook.
+LABELLED = ("dimension", "gap_name", "test", "benchmark", "later", "measure", "zone", "quadrant", "basis", "level",
+            "importance_basis", "construct", "issue", "horizon", "direction", "root_basis", "symptom_basis")
+
+
+def _in_chinese(df: pd.DataFrame, labels: Labels) -> pd.DataFrame:
+    """Category values as Chinese labels (dimensions, gap names, tests, zones ...; yes/no as 是/否)."""
+    out = df.copy()
+    for c in out.columns:
+        if c == "gap_name":
+            out[c] = out["gap"].map(labels.gap_name) if "gap" in out.columns else out[c]
+        elif c == "issue":
+            out[c] = out[c].map(lambda v: labels.t["issues"].get(v, v))
+        elif c in LABELLED:
+            vocab = "basis" if c.endswith("_basis") and c != "importance_basis" else c
+            out[c] = out[c].map(lambda v, k=vocab: labels.value(k, v) if isinstance(v, str) else v)
+        elif pd.api.types.is_bool_dtype(out[c]):
+            out[c] = out[c].map({True: labels.t["yes"], False: labels.t["no"]})
     return out
 
 
-def _workbook(xlsxwriter, target, res) -> None:
+def sheets(res, lang: str = "en") -> dict[str, pd.DataFrame]:
+    """The tables written by `to_excel`, by sheet key (English), in order."""
+    out = {"gaps": res.gaps, "items": res.items, "overall": res.overall}
+    for name in OPTIONAL_TABLES:
+        df, _ = optional_table(res, name, lang)
+        if isinstance(df, pd.DataFrame):
+            out[name] = df
+    out["quality"] = res.quality
+    out["missing_gaps"] = res.missing_gaps
+    out["settings"] = _settings_frame(res, lang)
+    out["provenance"] = _provenance_frame(res, lang)
+    return out
+
+
+def _workbook(xlsxwriter, target, res, lang: str) -> None:
     alpha = float(res.settings.alpha)
     wb = xlsxwriter.Workbook(target)
     fmts = {"header": wb.add_format({"bold": True, "bg_color": "#1f3a5f", "font_color": "#ffffff",
@@ -156,18 +239,29 @@ def _workbook(xlsxwriter, target, res) -> None:
             "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
             "short": wb.add_format({"bg_color": "#f8d7da", "font_color": "#8a1c24"}),
             "surplus": wb.add_format({"bg_color": "#d8efdc", "font_color": "#1d5e2c"})}
-    for name, df in sheets(res).items():
-        _write_sheet(wb, name, df, fmts, alpha)
+    labels = Labels(res.instrument, lang) if lang == "zh" else None
+    for name, df in sheets(res, lang).items():
+        title = name if labels is None else EXCEL_ZH["sheets"].get(name, name)[:31]
+        for k, start in enumerate(range(0, max(len(df), 1), MAX_SHEET_ROWS)):   # Excel holds 1,048,576 rows a sheet
+            part = df.iloc[start:start + MAX_SHEET_ROWS]
+            sheet = title if k == 0 else f"{title[:25]} ({k + 1})"
+            if labels is None:
+                _write_sheet(wb, sheet, part, fmts, alpha)
+            else:
+                _write_sheet(wb, sheet, _in_chinese(part, labels), fmts, alpha, EXCEL_ZH["columns"])
     wb.close()
 
 
-def to_excel(res, path):
+def to_excel(res, path, lang: str = "en"):
     """Write the result tables to an Excel workbook (xlsxwriter).
 
     Parameters
     ----------
     res : GapAnalysis
     path : str, path-like or binary file object
+    lang : {"en", "zh"}
+        ``"en"``: sheets and headers named like the result tables and their columns;
+        ``"zh"``: Chinese sheet names, headers and category labels (see the module docs).
 
     Returns
     -------
@@ -175,15 +269,19 @@ def to_excel(res, path):
 
     Examples
     --------
-    >>> res.to_excel("results.xlsx")   # doctest: +SKIP
+    >>> import servgap as sg, tempfile, os
+    >>> res = sg.analyze(sg.load_example()[0], gaps=[5])
+    >>> os.path.basename(res.to_excel(os.path.join(tempfile.mkdtemp(), "results.xlsx")))
+    'results.xlsx'
     """
+    check_lang(lang)
     try:
         import xlsxwriter
     except ModuleNotFoundError:
         raise ConfigError("Excel export needs xlsxwriter: pip install 'servgap[excel]'.") from None
     if isinstance(path, (str, os.PathLike)):
         with atomic_path(path) as tmp:          # written whole, then renamed over the final name
-            _workbook(xlsxwriter, tmp, res)
+            _workbook(xlsxwriter, tmp, res, lang)
     else:
-        _workbook(xlsxwriter, path, res)
+        _workbook(xlsxwriter, path, res, lang)
     return path

@@ -1,59 +1,92 @@
 """Self-contained HTML report of a `servgap.GapAnalysis` (jinja2, autoescaped).
 
-One file, no network: CSS is inline, figures are ``data:`` URIs (SVG by default, PNG
-with ``image_format="png"``), nothing needs JavaScript. Sections: summary (the worst
-significant gaps), pictures, gaps in detail (dimension × segment matrix, full tables),
-overall scores, root causes with evidence and source quotes, further tables (zone of
-tolerance, constructs, IPA), data quality and short methodology notes, in English or
-simplified Chinese. Every string from the data (segment names, column names, file
-names) is HTML-escaped by the template engine.
+One file, no network, no JavaScript: CSS is inline, figures are ``data:`` URIs (see
+`servgap.report.figures` for the format per figure). The report tells the story first:
+
+1. **Summary** — the overall gap 5 (one number with its CI and n), the three largest
+   significant shortfalls, the most likely causes with their basis and the first
+   actions: the decision on the first screen.
+2. Pictures; root causes and actions with evidence and source quotes; the gaps in
+   detail (dimension × segment matrix, full tables); overall scores; further tables
+   (zone of tolerance, constructs, IPA); data quality; methodology and the settings
+   in words; provenance (versions, input files with SHA-256, time).
+
+Every table shows human headers and values in English or simplified Chinese, and
+scrolls inside its card on a phone. Each table cell carries where it came from
+(``data-table`` on the table, ``data-row`` on the row or cell: the position in that
+result table, ``data-col`` on the header or cell), so a test can check every number.
+Every string from the data (segment names, column names, file names) is HTML-escaped.
 
 Examples
 --------
->>> import tempfile, warnings
->>> from pathlib import Path
->>> import servgap as sg
->>> with warnings.catch_warnings():
-...     warnings.simplefilter("ignore")
-...     res = sg.analyze(list(sg.load_example()), by="branch")
->>> path = Path(tempfile.mkdtemp()) / "report.html"
->>> html = res.to_html(path, lang="zh", plots=False)
->>> path.exists(), '<html lang="zh-Hans">' in html
-(True, True)
+>>> import servgap as sg, tempfile, os
+>>> res = sg.analyze(list(sg.load_example()), by="branch")
+>>> path = os.path.join(tempfile.mkdtemp(), "report.html")
+>>> html = res.to_html(path, lang="zh", plots=["model"])
+>>> "总体差距5" in html and os.path.getsize(path) > 0
+True
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
+import pandas as pd
 
 from .._version import __version__
 from ..atomic import write_text
-from ..display import check_lang, gap_background, num, pvalue, stars
+from ..display import check_lang, gap_background, num, pvalue, significant, stars
 from ..errors import ConfigError
 from ..model.gaps import gap as gap_def
 from ..model.gaps import viewpoint_label
-from .common import data_uri, figure_bytes, make_figure, optional_table, plain, plot_kinds
+from .common import optional_table, plot_kinds, provenance
+from .figures import IMAGE_FORMATS, report_figures
 from .strings import STRINGS
+from .summary import first_actions, headline, shortfalls, top_causes
+from .tables import Labels, col, settings_in_words, spec, view
 
-WORST_ROWS = 8
+TOP = 3
+MAX_TABLE_ROWS = 400
+#: The most segments the report lists (a table of 100,000 branches helps no reader and takes minutes to
+#: render); with more, it lists those with the largest shortfalls and says so. Every segment stays in
+#: the Excel and JSON outputs.
+MAX_REPORT_SEGMENTS = 50
+#: Figures that draw every segment: left out (with a note) when there are more than MAX_REPORT_SEGMENTS.
+PER_SEGMENT_KINDS = ("gaps", "heatmap", "tolerance")
 
 
 def _segment(row, by) -> str:
     return " / ".join(str(row[b]) for b in by)
 
 
-# -- sections ---------------------------------------------------------------------------
 class _Builder:
     def __init__(self, res, lang: str):
         self.res, self.lang, self.t = res, lang, STRINGS[lang]
-        self.by = list(res.by)
+        self.by = [str(b) for b in res.by]
         self.alpha = float(res.settings.alpha)
         self.conf = float(res.settings.confidence)
         self.inst = res.instrument
-        self.labels = self.inst.labels(lang)
-        self.gaps = res.gaps
+        self.labels = Labels(self.inst, lang)
+        self.gaps, self.items, self.overall = res.gaps, res.items, res.overall
+        self.segments_note = self.too_many = None
+        if self.by:
+            self._cap_segments()
+
+    def _cap_segments(self) -> None:
+        """Keep the `MAX_REPORT_SEGMENTS` segments with the lowest (most negative) dimension gap
+        (rows keep their positions in the result tables: the index)."""
+        d = self.gaps
+        low = d.groupby(self.by, sort=False, dropna=False)["mean_gap"].min()
+        if len(low) <= MAX_REPORT_SEGMENTS:
+            return
+        keep = low.sort_values(kind="stable", na_position="last").index[:MAX_REPORT_SEGMENTS]
+
+        def within(df):
+            key = pd.MultiIndex.from_frame(df[self.by]) if len(self.by) > 1 else pd.Index(df[self.by[0]])
+            return df[key.isin(keep)]
+
+        self.gaps, self.items, self.overall = within(d), within(self.res.items), within(self.res.overall)
+        self.segments_note = self.t["segments_capped"].format(shown=MAX_REPORT_SEGMENTS, total=len(low))
+        self.too_many = self.t["too_many_segments"].format(total=len(low))
 
     def vp_lower(self, vp) -> str:
         """Viewpoint label inside an English sentence starts lower-case."""
@@ -61,143 +94,172 @@ class _Builder:
         return text[:1].lower() + text[1:] if self.lang == "en" else text
 
     def dim_label(self, d) -> str:
-        return self.labels.get(str(d), str(d))
+        return self.labels.value("dimension", d)
 
-    def item_label(self, i) -> str:
-        text = self.labels.get(str(i), str(i))
-        return f"{i} · {text}" if text != str(i) else str(i)
+    def view(self, df, name, **kw):
+        return view(df, spec(name, self.by), self.labels, self.conf, self.by, alpha=self.alpha, **kw)
 
-    def gap_cell(self, r, scale):
-        return {"text": num(r["mean_gap"], signed=True) + stars(r["p_adj"]),
-                "style": gap_background(r["mean_gap"], r["p_adj"], self.alpha, scale),
-                "cls": "num sig" if plain(r["p_adj"]) is not None and r["p_adj"] < self.alpha else "num"}
+    # -- summary ----------------------------------------------------------------------
+    def headline(self):
+        h = headline(self.res)
+        if h is None:
+            return None
+        t = self.t
+        out = {"label": t["headline"] if h["gap"] == 5 else t["headline_none"].format(gap=gap_def(h["gap"]).label(
+            self.lang)), "value": num(h["mean_gap"], signed=True), "stars": stars(h["p_adj"]),
+            "neg": (h["mean_gap"] or 0) < 0 and significant(h["p_adj"], self.alpha),
+            "note": t["headline_note"].format(conf=self.conf, lo=num(h["ci_low"], signed=True),
+                                              hi=num(h["ci_high"], signed=True), n=f"{int(h['n']):,}",
+                                              p=pvalue(h["p_adj"])), "more": []}
+        w = h.get("weighted")
+        if w:
+            out["more"].append(t["headline_weighted"].format(value=num(w["mean_gap"], signed=True), conf=self.conf,
+                                                             lo=num(w["ci_low"], signed=True),
+                                                             hi=num(w["ci_high"], signed=True)))
+        s = h.get("segments")
+        if s:
+            out["more"].append(t["headline_segments"].format(k=s["k"], lo=num(s["lo"], signed=True),
+                                                             lo_seg=s["lo_segment"], hi=num(s["hi"], signed=True),
+                                                             hi_seg=s["hi_segment"]))
+        return out
 
-    def kpis(self):
-        t, res = self.t, self.res
+    def lead(self, sig):
+        if sig.empty:
+            return self.t["lead_none"].format(alpha=self.alpha,
+                                              correction=self.t["corrections"].get(self.res.settings.correction))
+        r = sig.iloc[0]
+        seg = self.t["at"].format(segment=_segment(r, self.by)) if self.by else ""
+        return self.t["lead"].format(dimension=self.dim_label(r["dimension"]), segment=seg,
+                                     later=viewpoint_label(r["later"], self.lang),
+                                     benchmark=self.vp_lower(r["benchmark"]), size=num(-r["mean_gap"]),
+                                     gap=gap_def(int(r["gap"])).label(self.lang), conf=self.conf,
+                                     lo=num(r["ci_low"]), hi=num(r["ci_high"]), p=pvalue(r["p_adj"]))
+
+    def shortfall_tables(self, sig):
+        cols = [col("gap", "gapno"), col("dimension", "label"), *[col(b) for b in self.by], col("n", "int"),
+                col("mean_gap", "signed", stars_from="p_adj"), col("ci_low ci_high", "ci", "ci"),
+                col("p_adj", "p")]
+        pos = sig["_pos"].to_numpy()
+        kw = {"positions": pos, "alpha": self.alpha}
+        top = view(sig, cols, self.labels, self.conf, self.by, limit=TOP, **kw)
+        full = view(sig, cols, self.labels, self.conf, self.by, limit=MAX_TABLE_ROWS, **kw)
+        return top, (full if len(sig) > TOP else None)
+
+    def summary_causes(self):
+        df, why = top_causes(self.res, self.lang, TOP)
+        if df is None:
+            return [], why
         out = []
-        ov = res.overall
-        g = 5 if 5 in res.measured_gaps else (res.measured_gaps[-1] if res.measured_gaps else None)
-        for measure, label in (("unweighted", t["kpi_overall"]), ("importance_weighted", t["kpi_weighted"])):
-            rows = ov[(ov["gap"] == g) & (ov["measure"] == measure)] if g is not None and len(ov) else ov.iloc[:0]
-            rows = rows[rows["mean_gap"].notna()]
-            if rows.empty:
-                continue
-            if g != 5:
-                label = label.replace("5", str(g))
-            if len(rows) == 1:
-                r = rows.iloc[0]
-                out.append({"label": label, "value": num(r["mean_gap"], signed=True) + stars(r["p_adj"]),
-                            "note": f"{self.conf:.0%} CI {num(r['ci_low'])} … {num(r['ci_high'])}",
-                            "neg": r["mean_gap"] < 0})
-            else:
-                lo, hi = rows.loc[rows["mean_gap"].idxmin()], rows.loc[rows["mean_gap"].idxmax()]
-                out.append({"label": label, "value": f"{num(lo['mean_gap'], signed=True)} … "
-                                                     f"{num(hi['mean_gap'], signed=True)}",
-                            "note": t["range"].format(lo=num(lo["mean_gap"], signed=True), lo_seg=_segment(lo, self.by),
-                                                      hi=num(hi["mean_gap"], signed=True), hi_seg=_segment(hi, self.by)),
-                            "neg": hi["mean_gap"] < 0})
-        d = self.gaps
-        sig = d[(d["mean_gap"] < 0) & (d["p_adj"] < self.alpha)]
-        out.append({"label": t["kpi_sig"], "value": f"{len(sig)}", "note": t["kpi_sig_of"].format(n=len(d)),
-                    "neg": len(sig) > 0})
-        surveys = getattr(res, "_saved", {}).get("surveys") or [{"source": s.source, "n": s.n} for s in res.surveys]
+        for r in df.to_dict("records"):
+            basis = str(r.get("basis", ""))
+            out.append({"rank": r.get("rank"), "name": str(r.get("name", "")), "basis": basis,
+                        "basis_label": self.labels.value("basis", basis), "gap": self.gap_list(r.get("gap")),
+                        "segment": " / ".join(str(r[b]) for b in self.by if b in r)})
+        return out, None
+
+    def gap_list(self, g) -> str:
+        gs = list(g) if isinstance(g, (list, tuple, np.ndarray)) else [g]
+        return ", ".join(str(x) for x in gs if x is not None)
+
+    def actions(self):
+        df, why = optional_table(self.res, "actions", self.lang)
+        if df is None:
+            return None, self.t["actions_unavailable"].format(why=why)
+        return self.view(df, "actions", limit=MAX_TABLE_ROWS), None
+
+    def first_actions(self):
+        """The first actions; without an action table, the first remedy of each top cause."""
+        df, _ = first_actions(self.res, self.lang, TOP)
+        if df is not None:
+            return [{"action": _text(r.get("remedy") or r.get("action")),
+                     "meta": " · ".join(x for x in (_text(r.get("owner")),
+                                                    self.labels.value("horizon", r["horizon"]) if r.get("horizon")
+                                                    else "") if x)}
+                    for r in df.to_dict("records")]
+        causes, _ = top_causes(self.res, self.lang, TOP)
+        out = []
+        for r in [] if causes is None else causes.to_dict("records"):
+            rem = r.get("remedies")
+            rem = list(rem) if isinstance(rem, (list, tuple, np.ndarray)) else ([rem] if rem else [])
+            if rem:
+                out.append({"action": str(rem[0]), "meta": str(r.get("name", ""))})
+        return out
+
+    def kpis(self, sig):
+        t, res = self.t, self.res
+        out = [{"label": t["kpi_sig"], "value": f"{len(sig)}", "note": t["kpi_sig_of"].format(n=len(self.gaps)),
+                "neg": len(sig) > 0}]
         per_file = {}
-        for s in surveys:   # one file may feed two surveys (staff ratings and staff constructs)
-            per_file[str(s["source"])] = max(per_file.get(str(s["source"]), 0), int(s["n"]))
+        surveys = getattr(res, "surveys", ()) or ()
+        files = [((getattr(sv, "metadata", None) or {}).get("files") or [None])[0] for sv in surveys]
+        for k, s in enumerate(res.survey_info):   # one file may feed two surveys (staff ratings and constructs)
+            f = files[k] if k < len(files) else None
+            name = f["name"] if f else str(s["source"])
+            per_file[name] = max(per_file.get(name, 0), int(s["n"]))
         out.append({"label": t["kpi_n"], "value": f"{sum(per_file.values()):,}",
                     "note": " · ".join(f"{k}: {v:,}" for k, v in per_file.items()), "neg": False})
         return out
 
-    def worst(self):
-        d = self.gaps
-        sig = d[(d["mean_gap"] < 0) & (d["p_adj"] < self.alpha)].sort_values("mean_gap", kind="stable")
-        rows = []
-        for _, r in sig.head(WORST_ROWS).iterrows():
-            rows.append({"gap": gap_def(int(r["gap"])).label(self.lang), "dimension": self.dim_label(r["dimension"]),
-                         "segment": _segment(r, self.by) if self.by else self.t["all"],
-                         "value": num(r["mean_gap"], signed=True) + stars(r["p_adj"]),
-                         "ci": f"{num(r['ci_low'])} … {num(r['ci_high'])}", "p": pvalue(r["p_adj"]), "n": int(r["n"])})
-        if sig.empty:
-            lead = self.t["lead_none"].format(alpha=self.alpha, correction=self.res.settings.correction)
-        else:
-            r = sig.iloc[0]
-            seg = self.t["at"].format(segment=_segment(r, self.by)) if self.by else ""
-            lead = self.t["lead"].format(dimension=self.dim_label(r["dimension"]), segment=seg,
-                                         later=viewpoint_label(r["later"], self.lang),
-                                         benchmark=self.vp_lower(r["benchmark"]),
-                                         size=num(-r["mean_gap"]), gap=gap_def(int(r["gap"])).label(self.lang),
-                                         conf=self.conf, lo=num(r["ci_low"]), hi=num(r["ci_high"]), p=pvalue(r["p_adj"]))
-        return lead, rows
-
+    # -- details ----------------------------------------------------------------------
     def gap_sections(self):
         out = []
+        g_all, it_all = self.gaps, self.items
         for g in self.res.measured_gaps:
-            d = self.gaps[self.gaps["gap"] == g]
-            it = self.res.items[self.res.items["gap"] == g]
+            mask = (g_all["gap"] == g).to_numpy()
+            d, dpos = g_all[mask], g_all.index.to_numpy()[mask]       # positions in res.gaps (a RangeIndex)
+            imask = (it_all["gap"] == g).to_numpy()
             comp = gap_def(g)
-            scale = max(0.5, float(np.nanmax(np.abs(d["mean_gap"].to_numpy(dtype=float)))) if d["mean_gap"].notna().any()
-                        else 0.5)
-            segs = list(dict.fromkeys(_segment(r, self.by) for _, r in d.iterrows())) if self.by else [self.t["all"]]
-            matrix = []
-            for dim in self.inst.dimension_ids:
-                sub = d[d["dimension"] == dim]
-                if sub.empty:
-                    continue
-                cells = {(_segment(r, self.by) if self.by else self.t["all"]): self.gap_cell(r, scale)
-                         for _, r in sub.iterrows()}
-                matrix.append({"label": self.dim_label(dim), "cells": [cells.get(s, {"text": "–"}) for s in segs]})
+            vals = d["mean_gap"].to_numpy(dtype=float)
+            scale = max(0.5, float(np.nanmax(np.abs(vals)))) if np.isfinite(vals).any() else 0.5
+            segs = list(dict.fromkeys(_segment(r, self.by) for r in d[self.by].to_dict("records"))) if self.by \
+                else [self.t["all"]]
+            bench, later = viewpoint_label(comp.benchmark, self.lang), viewpoint_label(comp.later, self.lang)
+            heads = {"benchmark_mean": self.t["benchmark_mean"].format(name=bench),
+                     "later_mean": self.t["benchmark_mean"].format(name=later)}
             first = d.iloc[0] if len(d) else None
             out.append({
                 "id": f"gap{g}", "name": comp.label(self.lang),
-                "definition": self.t["definition"].format(later=viewpoint_label(comp.later, self.lang),
-                                                          benchmark=self.vp_lower(comp.benchmark)),
-                "test": "" if first is None else self.t["tests"].get(first["test"], str(first["test"])), "segments": segs, "matrix": matrix,
-                "bench": viewpoint_label(comp.benchmark, self.lang), "later": viewpoint_label(comp.later, self.lang),
-                "dim_rows": self.rows(d, scale, level="dimension"), "item_rows": self.rows(it, scale, level="item")})
+                "definition": self.t["definition"].format(later=later, benchmark=self.vp_lower(comp.benchmark)),
+                "test": "" if first is None else self.t["tests"].get(first["test"], str(first["test"])),
+                "segments": segs, "matrix": self.matrix(d, dpos, segs, scale),
+                "dim_table": self.view(d, "gaps", positions=dpos, headers=heads),
+                "item_table": self.view(it_all[imask], "items", positions=it_all.index.to_numpy()[imask], headers=heads,
+                                   limit=MAX_TABLE_ROWS)})
         return out
 
-    def rows(self, df, scale, level):
-        out = []
-        for _, r in df.iterrows():
-            row = {"dimension": self.dim_label(r["dimension"]), "segment": [str(r[b]) for b in self.by],
-                   "n": int(r["n"]), "bench": num(r["mean_benchmark"]), "later": num(r["mean_later"]),
-                   "gap": self.gap_cell(r, scale), "ci": f"{num(r['ci_low'])} … {num(r['ci_high'])}",
-                   "p": pvalue(r["p_adj"]), "effect": num(r["effect"])}
-            if level == "item":
-                row["item"] = self.item_label(r["item"])
-            out.append(row)
-        return out
-
-    def overall_rows(self):
-        out = []
-        ov = self.res.overall
-        scale = max(0.5, float(np.nanmax(np.abs(ov["mean_gap"].to_numpy(dtype=float))))) if ov["mean_gap"].notna().any() \
-            else 0.5
-        for _, r in ov.iterrows():
-            out.append({"gap": gap_def(int(r["gap"])).label(self.lang), "measure": self.t.get(r["measure"], r["measure"]),
-                        "segment": [str(r[b]) for b in self.by], "n": int(r["n"]), "gap_cell": self.gap_cell(r, scale),
-                        "ci": f"{num(r['ci_low'])} … {num(r['ci_high'])}", "p": pvalue(r["p_adj"])})
-        return out
+    def matrix(self, d, dpos, segs, scale):
+        rows = []
+        recs = d.to_dict("records")
+        for dim in self.inst.dimension_ids:
+            cells = {}
+            for p, r in zip(dpos, recs):
+                if r["dimension"] == dim:
+                    cells[_segment(r, self.by) if self.by else self.t["all"]] = {
+                        "pos": int(p), "text": num(r["mean_gap"], signed=True) + stars(r["p_adj"]),
+                        "style": gap_background(r["mean_gap"], r["p_adj"], self.alpha, scale),
+                        "sig": significant(r["p_adj"], self.alpha)}
+            if cells:
+                rows.append({"label": self.dim_label(dim), "cells": [cells.get(s) for s in segs]})
+        return rows
 
     def causes(self):
         df, why = optional_table(self.res, "causes", self.lang)
         if df is None:
             return [], self.t["causes_unavailable"].format(why=why)
         out = []
-        for _, r in df.iterrows():
-            gaps = r.get("gap")
-            gaps = ", ".join(str(x) for x in gaps) if isinstance(gaps, (list, tuple, np.ndarray)) else str(plain(gaps))
+        for r in df.to_dict("records"):
             rem = r.get("remedies")
             rem = [str(x) for x in rem] if isinstance(rem, (list, tuple, np.ndarray)) else ([str(rem)] if rem else [])
             src = r.get("sources")
             src = list(src) if isinstance(src, (list, tuple, np.ndarray)) else ([src] if src else [])
             quotes = [{"doc": str(s.get("document", "")), "quote": str(s.get("quote", ""))} if isinstance(s, dict)
                       else {"doc": "", "quote": str(s)} for s in src]
-            out.append({"rank": plain(r.get("rank")), "cause": str(r.get("cause", "")), "name": str(r.get("name", "")),
-                        "segment": [str(r[b]) for b in self.by if b in r.index], "gap": gaps,
-                        "score": num(r.get("score")), "basis": str(r.get("basis", "")),
-                        "evidence": str(plain(r.get("evidence")) or ""), "explanation": str(plain(r.get("explanation"))
-                                                                                          or ""),
+            basis = str(r.get("basis", ""))
+            out.append({"rank": r.get("rank"), "cause": str(r.get("cause", "")), "name": str(r.get("name", "")),
+                        "segment": [str(r[b]) for b in self.by if b in r], "gap": self.gap_list(r.get("gap")),
+                        "score": num(r.get("score")), "basis": basis, "basis_label": self.labels.value("basis", basis),
+                        "level": self.labels.value("level", r["level"]) if r.get("level") else "",
+                        "evidence": _text(r.get("evidence")), "explanation": _text(r.get("explanation")),
                         "remedies": rem, "sources": quotes})
         return out, None
 
@@ -205,22 +267,10 @@ class _Builder:
         out = []
         for name in ("tolerance", "constructs", "ipa"):
             df, _ = optional_table(self.res, name, self.lang)
-            if df is None:
-                continue
-            cols = [str(c) for c in df.columns]
-            rows = [[self.cell(c, v) for c, v in zip(cols, row)] for row in df.itertuples(index=False, name=None)]
-            out.append({"name": name, "title": self.t["fig"].get(name, name.title()), "columns": cols, "rows": rows})
+            if df is not None:
+                out.append({"name": name, "title": self.t["fig"].get(name, name),
+                            "table": self.view(df, name, limit=MAX_TABLE_ROWS)})
         return out
-
-    def cell(self, col, v):
-        v = plain(v)
-        if col in ("dimension", "construct") and isinstance(v, str):
-            return self.dim_label(v)
-        if isinstance(v, bool) or v is None or isinstance(v, str):
-            return "–" if v is None else str(v)
-        if isinstance(v, float):
-            return pvalue(v) if col.endswith(("p", "p_adj")) else num(v)
-        return str(v)
 
     def quality(self):
         q = self.res.quality
@@ -228,67 +278,74 @@ class _Builder:
         if len(q):
             agg = q.groupby(["source", "issue"], sort=False, as_index=False)["count"].sum()
             summary = [{"source": r["source"], "issue": r["issue"], "text": self.t["issues"].get(r["issue"], r["issue"]),
-                        "count": f"{int(r['count']):,}"} for _, r in agg.iterrows()]
-        full = [{"source": r["source"], "column": r["column"], "issue": r["issue"], "count": f"{int(r['count']):,}"}
-                for _, r in q.iterrows()]
+                        "count": f"{int(r['count']):,}"} for r in agg.to_dict("records")]
+        full = [{"source": r["source"], "column": r["column"], "issue": self.t["issues"].get(r["issue"], r["issue"]),
+                 "count": f"{int(r['count']):,}"} for r in q.to_dict("records")]
         missing = [{"gap": int(r["gap"]), "name": gap_def(int(r["gap"])).label(self.lang), "reason": r["reason"]}
-                   for _, r in self.res.missing_gaps.iterrows()]
+                   for r in self.res.missing_gaps.to_dict("records")]
         return summary, full, missing
 
     def has_weights(self) -> bool:
-        saved = getattr(self.res, "_saved", None)
-        if saved:
-            return any(x.get("weighted") for x in saved.get("surveys", []))
-        return any(x.weights is not None for x in self.res.surveys)
+        return any(x.get("weighted") for x in self.res.survey_info)
 
     def method(self):
         s, t = self.res.settings, self.t
-        mi = s.get("min_items") or 0.5
-        fill = {"min_items": f"{mi:.0%}", "conf": self.conf, "alpha": self.alpha,
-                "correction": s.get("correction", "holm"),
-                "test_text": t["test_wilcoxon"] if s.get("test") == "wilcoxon" else t["test_t"],
-                "weight_text": t["weights_on"] if s.get("weighted", True) and self.has_weights() else t["weights_off"]}
+        fill = {"min_items": f"{(s.min_items or 0.5):.0%}", "conf": self.conf, "alpha": self.alpha,
+                "correction": t["corrections"].get(s.correction, s.correction),
+                "test_text": t["test_wilcoxon"] if s.test == "wilcoxon" else t["test_t"],
+                "weight_text": t["weights_on"] if s.weighted and self.has_weights() else t["weights_off"]}
         if s.get("variance") == "design":        # analyze(variance="design"): say how the variances were made
-            weighted = s.get("weighted", True) and self.has_weights()
+            weighted = s.weighted and self.has_weights()
             fill["weight_text"] = ("" if weighted else t["weights_off"] + " ") + t["variance_design"]
         return [(h, body.format(**fill)) for h, body in t["method_items"]]
 
+    def settings_in_words(self):
+        return settings_in_words(self.res, self.lang)
 
-def _figures(res, lang, image_format, plots_dir=None, plots=True):
-    out = []
-    for kind in (plot_kinds(res) if plots is True else tuple(plots or ())):
-        f = make_figure(res, kind, lang)
-        title = STRINGS[lang]["fig"][kind]
-        if f.figure is not None and plots_dir is not None:
-            Path(plots_dir).mkdir(parents=True, exist_ok=True)
-            f.figure.savefig(Path(plots_dir) / f"{kind}.png", dpi=144, bbox_inches="tight", metadata={"Software": None})
-        if f.figure is None:
-            if kind == "heatmap" and not res.by:
-                continue
-            out.append({"kind": kind, "title": title, "uri": None,
-                        "note": STRINGS[lang]["figure_skipped"].format(why=f.note)})
-        else:
-            out.append({"kind": kind, "title": title, "note": None,
-                        "uri": data_uri(figure_bytes(f.figure, image_format), image_format)})
-    return out
+    def provenance(self):
+        p = provenance(self.res)
+        inputs = [{"name": i["name"], "bytes": f"{i['bytes']:,}" if i.get("bytes") is not None else "–",
+                   "sha256": i["sha256"] or (self.t["in_memory"] if i.get("bytes") is None else self.t["changed"])}
+                  for i in p["inputs"]]
+        software = " · ".join(f"{k} {v}" for k, v in {"servgap": p["servgap_version"], **p.get("software", {})}.items())
+        return {"created": p["created"], "inputs": inputs, "software": software}
 
 
-def render_context(res, lang: str = "en", title: str | None = None, image_format: str = "svg",
+def _text(v) -> str:
+    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+
+
+def render_context(res, lang: str = "en", title: str | None = None, image_format: str = "auto",
                    plots_dir=None, plots=True) -> dict:
     """Everything the template shows, as plain strings and numbers."""
     t = STRINGS[lang]
     b = _Builder(res, lang)
-    lead, worst = b.worst()
+    sig = shortfalls(res)
+    top, all_short = b.shortfall_tables(sig)
+    top_causes_, causes_why = b.summary_causes()
     causes, causes_note = b.causes()
+    actions, actions_note = b.actions()
+    first = b.first_actions()
     summary, full, missing = b.quality()
-    return {"t": t, "lang": lang, "title": title or t["title"], "version": __version__, "by": [str(x) for x in b.by],
-            "settings": {k: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else plain(v)
-                         for k, v in res.settings.items()},
-            "kpis": b.kpis(), "lead": lead, "worst": worst, "conf": b.conf, "figures": _figures(res, lang, image_format, plots_dir, plots),
-            "gap_sections": b.gap_sections(), "overall": b.overall_rows(), "causes": causes,
-            "causes_note": causes_note, "extra": b.extra_tables(), "quality_summary": summary,
-            "quality_full": full, "missing": missing, "method": b.method(),
-            "ci_label": t["ci"].format(conf=b.conf)}
+    kinds = plot_kinds(res) if plots is True else tuple(plots or ())
+    kinds = [k for k in kinds if not (k == "heatmap" and not res.by)]
+    skipped = [k for k in kinds if b.too_many and k in PER_SEGMENT_KINDS]
+    figures = report_figures(res, lang, [k for k in kinds if k not in skipped], image_format, plots_dir)
+    figures += [{"kind": k, "uri": None, "format": None, "note": b.too_many} for k in skipped]
+    figures.sort(key=lambda f: kinds.index(f["kind"]))
+    for f in figures:
+        f["title"] = t["fig"].get(f["kind"], f["kind"])
+        f["note"] = t["figure_skipped"].format(why=f["note"]) if f["note"] else None
+    prov = b.provenance()
+    return {"t": t, "lang": lang, "title": title or t["title"], "version": __version__,
+            "by": b.by, "headline": b.headline(), "lead": b.lead(sig), "kpis": b.kpis(sig), "top": top,
+            "all_shortfalls": all_short, "top_causes": top_causes_, "causes_why": causes_why,
+            "first_actions": first, "conf": b.conf, "figures": figures, "gap_sections": b.gap_sections(),
+            "overall": b.view(b.overall, "overall", positions=b.overall.index.to_numpy()), "causes": causes,
+            "causes_note": causes_note, "segments_note": b.segments_note,
+            "actions": actions, "actions_note": actions_note, "extra": b.extra_tables(), "quality_summary": summary,
+            "quality_full": full, "missing": missing, "method": b.method(), "settings": b.settings_in_words(),
+            "provenance": prov}
 
 
 def _environment():
@@ -302,7 +359,7 @@ def _environment():
                               undefined=jinja2.StrictUndefined)
 
 
-def to_html(res, path=None, lang: str = "en", title: str | None = None, image_format: str = "svg",
+def to_html(res, path=None, lang: str = "en", title: str | None = None, image_format: str = "auto",
             plots_dir=None, plots=True) -> str:
     """Render the self-contained HTML report.
 
@@ -315,10 +372,11 @@ def to_html(res, path=None, lang: str = "en", title: str | None = None, image_fo
         Language of headings, labels and notes.
     title : str, optional
         Page title (default "Service quality gap report" / "服务质量差距报告").
-    image_format : {"svg", "png"}
-        How figures are embedded (as ``data:`` URIs).
+    image_format : {"auto", "svg", "png"}
+        How figures are embedded (as ``data:`` URIs): ``"auto"`` picks SVG or PNG per
+        figure by size (see `servgap.report.figures`).
     plots_dir : str or path-like, optional
-        Also save every figure as ``<kind>.png`` in this folder (each is drawn once).
+        Also save every figure as ``<kind>.png`` in this folder (each figure is drawn once).
     plots : bool or sequence of str
         ``False`` leaves the figures out (a faster, tables-only report); a list of plot
         kinds (`servgap.plots.KINDS`) draws only those.
@@ -330,18 +388,15 @@ def to_html(res, path=None, lang: str = "en", title: str | None = None, image_fo
 
     Examples
     --------
-    >>> import tempfile, warnings
-    >>> from pathlib import Path
-    >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore")
-    ...     res = sg.analyze(sg.load_example()[0])
-    >>> html = res.to_html(Path(tempfile.mkdtemp()) / "report.html", lang="en", plots=False)
+    >>> import servgap as sg, tempfile, os
+    >>> res = sg.analyze(sg.load_example()[0], gaps=[5])
+    >>> html = res.to_html(os.path.join(tempfile.mkdtemp(), "report.html"), plots=False)
     >>> html.startswith("<!DOCTYPE html>")
     True
     """
     check_lang(lang)
-    if image_format not in ("svg", "png"):
-        raise ConfigError(f"image_format={image_format!r}; use 'svg' or 'png'.")
+    if image_format not in IMAGE_FORMATS:
+        raise ConfigError(f"image_format={image_format!r}; use 'auto', 'svg' or 'png'.")
     html = _environment().get_template("report.html.j2").render(
         **render_context(res, lang, title, image_format, plots_dir, plots))
     if path is not None:

@@ -1,10 +1,10 @@
 """JSON export of a `servgap.GapAnalysis`: a versioned, documented structure.
 
-The structure (``schema_version`` ``"1.0"``, JSON Schema draft 2020-12 shipped as
+The structure (``schema_version`` ``"1.1"``, JSON Schema draft 2020-12 shipped as
 ``servgap/data/result.schema.json``)::
 
     {
-      "schema_version": "1.0",            # major.minor; a major change breaks readers
+      "schema_version": "1.1",            # major.minor; a major change breaks readers
       "servgap_version": "0.1.0",
       "settings": {"by": [...], "test": "t", "correction": "holm", "alpha": 0.05, ...},
       "by": ["branch"],
@@ -13,20 +13,33 @@ The structure (``schema_version`` ``"1.0"``, JSON Schema draft 2020-12 shipped a
       "surveys": [{"source": "customers.csv", "n": 1200, "instrument": "servqual22", ...}],
       "tables": {"items": [...], "dimensions": [...], "overall": [...],   # one record per row
                  "tolerance": [...], "constructs": [...], "ipa": [...], "causes": [...]},
+      "column_types": {"items": {"gap": "int64", "mean_gap": "float64", ...}, ...},
       "unavailable": {"tolerance": "why it is missing", ...},
       "missing_gaps": [{"gap": 1, "name": ..., "benchmark": ..., "later": ..., "reason": ...}],
-      "quality": [{"source": ..., "column": ..., "issue": ..., "count": 3}]
+      "quality": [{"source": ..., "column": ..., "issue": ..., "count": 3}],
+      "headline": {"gap": 5, "n": 1200, "mean_gap": -0.69, "ci_low": ..., ...},  # the whole sample
+      "provenance": {"servgap_version": ..., "created": "2025-05-01T08:00:00Z",
+                     "inputs": [{"name": "customers.csv", "bytes": 81234, "sha256": "..."}],
+                     "settings": {...}, "software": {"python": ..., "numpy": ..., "pandas": ...}}
     }
 
 Records keep the column names of the result tables (see `servgap.GapAnalysis`);
-``NaN`` becomes ``null`` and numpy types become plain JSON numbers. The optional tables
-appear only when the analysis could compute them. ``causes`` is in English.
+numpy types become plain JSON numbers. Floats JSON has no number for are written as
+``null`` (NaN, a missing value) and the strings ``"Infinity"`` / ``"-Infinity"`` (±inf,
+e.g. the t statistic of a constant non-zero difference); ``column_types`` gives each
+table's column types, so `servgap.read_results` restores every table exactly, NaN and
+±inf included. The optional tables appear only when the analysis could compute them.
+``causes`` is in English.
 
 Examples
 --------
 >>> import servgap as sg
->>> res = sg.analyze(list(sg.load_example()), by="branch")      # doctest: +SKIP
->>> d = res.to_dict(); d["tables"]["dimensions"][0]["mean_gap"]  # doctest: +SKIP
+>>> res = sg.analyze(list(sg.load_example()), by="branch")
+>>> d = res.to_dict()
+>>> bool(d["tables"]["dimensions"][0]["mean_gap"] == res.gaps["mean_gap"].iloc[0])
+True
+>>> d["column_types"]["items"]["mean_gap"], d["provenance"]["inputs"][0]["name"]
+('float64', 'customers.csv')
 """
 
 from __future__ import annotations
@@ -40,7 +53,8 @@ import pandas as pd
 from .._version import __version__
 from ..engine.tables import SCHEMA_VERSION
 from ..atomic import write_text
-from .common import OPTIONAL_TABLES, optional_table, plain, records
+from .common import OPTIONAL_TABLES, column_types, optional_table, plain, provenance, records
+from .summary import headline
 
 CORE_TABLES = ("items", "dimensions", "overall")
 
@@ -77,18 +91,18 @@ def to_dict(res) -> dict:
     Examples
     --------
     >>> import servgap as sg
-    >>> d = sg.analyze(list(sg.load_example())).to_dict()   # doctest: +SKIP
-    >>> d["schema_version"]                                  # doctest: +SKIP
-    '1.0'
+    >>> sg.analyze(list(sg.load_example())).to_dict()["schema_version"]
+    '1.1'
     """
-    tables = {"items": records(res.items), "dimensions": records(res.gaps), "overall": records(res.overall)}
+    frames = {"items": res.items, "dimensions": res.gaps, "overall": res.overall}
     unavailable = {}
     for name in OPTIONAL_TABLES:
         df, why = optional_table(res, name, "en")
         if df is not None:
-            tables[name] = records(df)
+            frames[name] = df if isinstance(df, pd.DataFrame) else pd.DataFrame(df)
         else:
             unavailable[name] = why
+    frames_all = {**frames, "missing_gaps": res.missing_gaps, "quality": res.quality}
     return {
         "schema_version": SCHEMA_VERSION,
         "servgap_version": __version__,
@@ -97,21 +111,30 @@ def to_dict(res) -> dict:
         "measured_gaps": [int(g) for g in res.measured_gaps],
         "instrument": instrument_dict(res.instrument),
         "surveys": res.survey_info,
-        "tables": tables,
+        "tables": {k: records(v) for k, v in frames.items()},
+        "column_types": {k: column_types(v) for k, v in frames_all.items()},
         "unavailable": unavailable,
         "missing_gaps": records(res.missing_gaps),
         "quality": records(res.quality),
+        "headline": plain(headline(res)),
+        "provenance": provenance(res),
     }
 
 
 def to_json(res, path=None, indent: int | None = 1) -> str:
     """JSON text of `to_dict`; written as UTF-8 to ``path`` when given.
 
-    Strict JSON: ``NaN`` is written as ``null``, never as the non-standard ``NaN``.
+    Strict JSON: ``NaN`` is written as ``null`` and ±inf as ``"Infinity"`` /
+    ``"-Infinity"``, never as the non-standard ``NaN`` / ``Infinity`` literals.
 
     Examples
     --------
-    >>> text = res.to_json("results.json")   # doctest: +SKIP
+    >>> import servgap as sg, tempfile, os
+    >>> res = sg.analyze(sg.load_example()[0], gaps=[5])
+    >>> path = os.path.join(tempfile.mkdtemp(), "results.json")
+    >>> text = res.to_json(path)
+    >>> sg.read_results(path).items.equals(res.items)
+    True
     """
     text = json.dumps(to_dict(res), ensure_ascii=False, indent=indent, allow_nan=False)
     if path is not None:

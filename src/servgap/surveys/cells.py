@@ -79,12 +79,14 @@ def rating_block(df: pd.DataFrame, cols: list[str], vp: str, inst, opts: ReadOpt
             lb.apply_labels(block, texty, mapping, fname, ledger)
             meta.setdefault("scale_labels", {})[vp] = name
     extra = meta.get("missing_values") or {}
+    how = dict(decimal=opts.decimal or ".", scale=(inst.scale_min, inst.scale_max), metadata=meta)
     tmp: list = []
     if any(c in extra for c in cols):
-        parts = [numeric_block(block, [c], fname, (*opts.missing, *extra.get(c, ())), tmp, line_offset) for c in cols]
+        parts = [numeric_block(block, [c], fname, (*opts.missing, *extra.get(c, ())), tmp, line_offset, **how)
+                 for c in cols]
         x = np.asfortranarray(np.hstack(parts))
     else:
-        x = numeric_block(block, cols, fname, opts.missing, tmp, line_offset)
+        x = numeric_block(block, cols, fname, opts.missing, tmp, line_offset, **how)
     for r in tmp:                     # marker cells were blanked: count them under their own issue, not as missing
         got = found.get(r["column"], {})
         if r["issue"] == "missing" and got:

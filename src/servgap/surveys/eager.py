@@ -10,21 +10,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, where
+from ..errors import DataError, show, where
 from . import screening
 from .cells import rating_block, resolve_mapping, segment_frame
 from .options import ReadOptions
 from .survey import Survey
-from .validation import check_ids, check_range, prepare_frame, require_column, resolve_columns
+from .validation import check_ids, check_range, normalise_ids, prepare_frame, require_column, resolve_columns
+from .values import NA_TEXT, Codes, numbers
+
+#: Longest segment value (characters): segments are labels such as branch names, not free text.
+MAX_SEGMENT_CHARS = 200
 
 
 def read_eager(sources: list, inst, opts: ReadOptions) -> Survey:
     """Read ``sources`` (paths or DataFrames) into a validated, read-only `Survey`."""
     ledger: list = []
-    df, fname, metadata, line_offset = prepare_frame(sources, opts, opts.carried_columns(inst.dimension_ids), ledger)
+    df, fname, metadata, line_offset = prepare_frame(sources, opts, opts.carried_columns(inst.dimension_ids), ledger,
+                                                     used=opts.used_columns(inst), item_ids=inst.item_ids)
     fname = opts.name or fname
     if len(df) == 0:
-        raise DataError(f"{where(file=fname)}: the table has no rows.")
+        raise DataError(f"{where(file=fname)}: the table has no rows (only a header).")
     opts = resolve_mapping(df, metadata, inst, opts, fname)
     if not opts.screen:
         return _build(df, inst, opts, fname, metadata, line_offset, ledger)
@@ -34,7 +39,7 @@ def read_eager(sources: list, inst, opts: ReadOptions) -> Survey:
 def _build(df, inst, opts: ReadOptions, fname: str, metadata: dict, line_offset: int, ledger: list,
            check: bool = True) -> Survey:
     """The survey of ``df``: ids, ratings per viewpoint, weights, importance, segments, kept columns."""
-    ids = _ids(df, opts, fname, line_offset, check)
+    ids = _ids(df, opts, fname, line_offset, check, ledger)
     for what, cols in (("segment", opts.segments), ("keep", opts.keep)):
         for c in cols:
             require_column(df, c, fname, what)
@@ -43,6 +48,8 @@ def _build(df, inst, opts: ReadOptions, fname: str, metadata: dict, line_offset:
             for vp, spec in opts.columns.items()}
     metadata["columns"] = used
     seg = segment_frame(df, opts.segments, metadata, fname, ledger)
+    for c in opts.segments:
+        seg[c] = _segment(seg[c], c, fname, ledger, line_offset)
     ledger.append(dict(source=fname, column="*", issue="no_usable_answer", count=_no_answer(data, len(df))))
     sv = Survey(instrument=inst, data=data, ids=ids, segments=seg, weights=_weights(df, opts, fname, line_offset),
                 strata=_design_labels(df, opts.strata, fname, line_offset, "strata"),
@@ -80,14 +87,77 @@ def _screened(df, inst, opts: ReadOptions, fname: str, metadata: dict, line_offs
     return sv
 
 
-def _ids(df: pd.DataFrame, opts: ReadOptions, fname: str, line_offset: int, check: bool = True) -> pd.Index:
-    """Respondent ids from the id column (checked: none empty, none repeated), else 1, 2, ..."""
+def _ids(df: pd.DataFrame, opts: ReadOptions, fname: str, line_offset: int, check: bool = True,
+         ledger: list | None = None) -> pd.Index:
+    """Respondent ids from the id column (text stripped; checked: none empty, none repeated), else 1, 2, ..."""
     if opts.id is None:
         return pd.RangeIndex(1, len(df) + 1, name="respondent")
     require_column(df, opts.id, fname, "id")
+    (ids,) = normalise_ids([(df[opts.id], fname)], opts.id, [] if ledger is None else ledger)
     if check:
-        check_ids(df[opts.id], fname, opts.id, line_offset)
-    return pd.Index(df[opts.id].to_numpy(), name=opts.id)
+        check_ids(ids, fname, opts.id, line_offset)
+    return pd.Index(ids.to_numpy(), name=opts.id)
+
+
+def _segment(s: pd.Series, col: str, fname: str, ledger: list, line_offset: int) -> pd.Series:
+    """A segment column as labels: text stripped, "no value" text (``N/A`` ...) missing, and a column
+    mixing numbers and text made all text (``1``, ``1.0`` and ``"1"`` are one segment ``"1"``).
+    Blank text is counted as ``missing``, "no value" text as ``missing_text``, rewritten cells as
+    ``segment_normalised`` (empty cells were counted by `servgap.surveys.cells.segment_frame`).
+    The work is done once per distinct value."""
+    s = s.reset_index(drop=True)
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        return s
+    obj = s.astype(object)
+    try:
+        codes, uniq = pd.factorize(obj, use_na_sentinel=True)
+    except TypeError:                             # lists, arrays, dicts: not labels
+        r = next(i for i, v in enumerate(obj) if isinstance(v, (list, dict, set, np.ndarray)))
+        raise DataError(f"{where(file=fname, column=col, row=r + 1 + line_offset, value=obj.iloc[r])}: segment "
+                        "values must be labels (text or numbers), not lists or other objects.") from None
+    kinds = [_label_kind(v) for v in uniq]
+    mixed = {"text", "number"} <= set(kinds)
+    new, issue = list(uniq), [None] * len(uniq)
+    for k, (v, kind) in enumerate(zip(uniq, kinds)):
+        if kind == "text":
+            if len(v) > MAX_SEGMENT_CHARS:
+                r = int(np.flatnonzero(codes == k)[0])
+                raise DataError(f"{where(file=fname, column=col, row=r + 1 + line_offset, value=v)}: a segment value "
+                                f"of {len(v):,} characters; segments are labels such as branch names (at most "
+                                f"{MAX_SEGMENT_CHARS}). Check that segments= names the right column.")
+            t = v.strip()
+            new[k], issue[k] = ((np.nan, "missing") if not t else (np.nan, "missing_text") if t.casefold() in NA_TEXT
+                                else (t, "segment_normalised" if t != v else None))
+        elif kind == "number" and mixed:
+            new[k], issue[k] = _id_like_text(v), "segment_normalised"
+        elif kind == "other":
+            r = int(np.flatnonzero(codes == k)[0])
+            raise DataError(f"{where(file=fname, column=col, row=r + 1 + line_offset, value=v)}: segment values must be "
+                            "labels (text or numbers), not lists or other objects.")
+    changed = [k for k, i in enumerate(issue) if i]
+    if not changed:
+        return s
+    per = np.bincount(codes[codes >= 0], minlength=len(uniq))
+    for name in ("missing", "missing_text", "segment_normalised"):
+        n = int(sum(per[k] for k in changed if issue[k] == name))
+        if n:
+            ledger.append(dict(source=fname, column=col, issue=name, count=n))
+    values = np.array(new + [np.nan], dtype=object)[np.where(codes >= 0, codes, len(uniq))]
+    return pd.Series(values, name=s.name)
+
+
+def _label_kind(v) -> str:
+    if isinstance(v, str):
+        return "text"
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
+        return "number"
+    if isinstance(v, (list, dict, set, tuple, np.ndarray)):
+        return "other"
+    return "value"          # dates, booleans, Decimal ...: kept as they are
+
+
+def _id_like_text(v) -> str:
+    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else show(v)
 
 
 def _ratings(df, vp: str, spec, inst, opts: ReadOptions, fname: str, ledger: list, line_offset: int,
@@ -113,17 +183,25 @@ def _ratings(df, vp: str, spec, inst, opts: ReadOptions, fname: str, ledger: lis
 
 
 def _weights(df, opts: ReadOptions, fname: str, line_offset: int) -> np.ndarray | None:
-    """Survey weights: non-negative numbers in every row."""
+    """Survey weights: finite non-negative numbers in every row, not all 0, whose sums do not overflow."""
     if opts.weight is None:
         return None
     col = opts.weight
     require_column(df, col, fname, "weight")
-    w = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=np.float64)
+    w, _ = numbers(df[col], col, fname, Codes(), line_offset, decimal=opts.decimal or ".", codes_apply=False)
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
         r = int(np.flatnonzero(bad)[0])
         raise DataError(f"{where(file=fname, column=col, row=r + 1 + line_offset, value=df[col].iloc[r])}: "
-                        f"weights must be non-negative numbers ({int(bad.sum())} bad cells); fix or drop them.")
+                        f"weights must be finite non-negative numbers ({int(bad.sum())} bad cells); fix or drop them.")
+    if len(w) and not w.any():
+        raise DataError(f"{where(file=fname, column=col)}: every weight is 0, so no respondent counts; check the "
+                        "weight column.")
+    with np.errstate(over="ignore"):
+        sums_ok = np.isfinite(w.sum()) and np.isfinite(np.square(w).sum())
+    if not sums_ok:
+        raise DataError(f"{where(file=fname, column=col, value=w.max())}: weights this large overflow their sums "
+                        "(and the effective sample size); divide them all by one number: results do not change.")
     return w
 
 
@@ -148,13 +226,15 @@ def _importance(df, inst, opts: ReadOptions, fname: str, ledger: list, line_offs
     icols = resolve_columns(opts.importance, inst.dimension_ids, "dimension", df.columns, fname, "importance")
     imp = np.empty((len(df), len(icols)))
     for j, c in enumerate(icols):
-        v = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=np.float64)
-        bad = np.isnan(v) & df[c].notna().to_numpy() | (v < 0)
+        v, counts = numbers(df[c], c, fname, Codes(), line_offset, decimal=opts.decimal or ".", codes_apply=False)
+        bad = (v < 0) | np.isinf(v)
         if bad.any():
             r = int(np.flatnonzero(bad)[0])
             raise DataError(f"{where(file=fname, column=c, row=r + 1 + line_offset, value=df[c].iloc[r])}: "
-                            "importance must be a non-negative number (missing codes do not apply to it).")
-        ledger.append(dict(source=fname, column=c, issue="missing", count=int(np.isnan(v).sum())))
+                            "importance must be a finite non-negative number (missing codes do not apply to it).")
+        for issue, n in counts.items():
+            if n or issue == "missing":
+                ledger.append(dict(source=fname, column=c, issue=issue, count=n))
         imp[:, j] = v
     return imp
 

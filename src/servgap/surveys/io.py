@@ -1,20 +1,32 @@
 """Read survey tables from files or DataFrames, and reshape long layouts to wide.
 
-Formats by file suffix: ``.csv``/``.txt``/``.tsv`` (pandas, with ``encoding``),
-``.xlsx``/``.xlsm``/``.xls`` (openpyxl, extra ``excel``), ``.parquet``/``.pq`` or a
-Parquet folder (pyarrow, extra ``parquet``), ``.sav``/``.zsav`` (pyreadstat, extra
-``spss``; value labels kept in the metadata). A `pandas.DataFrame` is used as is.
+Formats by file suffix: ``.csv``/``.txt``/``.tsv`` (pandas; encoding, separator and
+decimal mark checked or sniffed by `servgap.surveys.encoding`), ``.xlsx``/``.xlsm``
+(openpyxl) and ``.xls``/``.xlsb``/``.ods`` (python-calamine), both extra ``excel`` and
+checked by `servgap.surveys.workbooks`; ``.parquet``/``.pq`` or a folder of Parquet files
+(pyarrow, extra ``parquet``); ``.sav``/``.zsav`` (pyreadstat, extra ``spss``; value labels
+and user-missing codes kept in the metadata). A `pandas.DataFrame` is used as is.
+
+Only empty cells are blank: text such as ``NA``, ``N/A`` or ``NULL`` is kept as text, so
+that validation counts it (``missing_text``) or matches it to a declared missing code.
 """
 
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from ..errors import ColumnError, ConfigError, DataError, where
+from ..errors import ColumnError, ConfigError, DataError, short, show, where
+from .encoding import sniff_text, undecodable
+from .workbooks import read_workbook
 
 _EXTRA = {"excel": "openpyxl", "spss": "pyreadstat", "parquet": "pyarrow"}
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
 
 def _need(extra: str):
@@ -32,17 +44,113 @@ def source_name(source) -> str:
     return Path(source).name
 
 
-def read_table(source, *, encoding: str | None = None, sheet=0, sep: str | None = None):
-    """Read one table. Returns ``(frame, name, metadata)``.
+def _last_line_cut(path: Path, fmt, n_fields: int) -> int | None:
+    """Fields of the last line when the file ends inside a row (no final line break), else ``None``."""
+    import csv
+    import io
+
+    if fmt.compression or fmt.encoding.startswith(("utf-16", "utf-32")):
+        return None
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - 65536))
+        tail = fh.read()
+    if not tail or tail.endswith((b"\n", b"\r")):
+        return None
+    last = tail.rsplit(b"\n", 1)[-1].decode(fmt.encoding, errors="replace")
+    if last.count('"') % 2:                      # inside a quoted cell: cannot tell from the tail
+        return None
+    try:
+        fields = next(csv.reader(io.StringIO(last, newline=""), delimiter=fmt.sep), [])
+    except csv.Error:
+        return None
+    return len(fields) if 0 < len(fields) < n_fields else None
+
+
+def read_csv_table(path: Path, encoding=None, sep=None, decimal=None) -> tuple[pd.DataFrame, dict]:
+    """Read a text table; every way it can fail is a `DataError` naming the file (and line)."""
+    name = short(path.name)
+    fmt = sniff_text(path, encoding, sep, decimal)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            df = pd.read_csv(path, encoding=fmt.encoding, sep=fmt.sep, decimal=fmt.decimal, compression=fmt.compression,
+                             keep_default_na=False, na_values=[""], index_col=False, low_memory=False)
+    except UnicodeDecodeError:
+        raise undecodable(path, fmt.encoding, fmt.compression) from None
+    except pd.errors.ParserWarning:
+        raise DataError(f"file {name!r}, line 2: the first data row has more fields than the header; a value "
+                        f"contains the separator {fmt.sep!r} unquoted, or a column has no name. Fix that row "
+                        "(or give the column a header).") from None
+    except pd.errors.ParserError as exc:
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if m:
+            raise DataError(f"file {name!r}, line {m.group(2)}: {m.group(3)} fields where the header has "
+                            f"{m.group(1)}; a value contains the separator {fmt.sep!r} unquoted, or a quote is not "
+                            "closed. Fix that line (or choose the separator with sep=).") from None
+        raise DataError(f"file {name!r}: not a readable CSV table ({short(exc, 200)}); check the separator "
+                        "(sep=\";\"?) and the quoting.") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"file {name!r}: the file is empty (no header line).") from None
+    except (OSError, EOFError, ValueError) as exc:
+        raise DataError(f"file {name!r}: cannot be read ({short(exc, 200)}).") from None
+    cut = _last_line_cut(path, fmt, df.shape[1])
+    if cut is not None:
+        raise DataError(f"file {name!r}, row {len(df)}: the last line has {cut} of {df.shape[1]} fields and no line "
+                        "end: the file looks truncated (an interrupted download or copy). Get the complete file.")
+    meta = dict(fmt.chosen)
+    if len(fmt.header) == df.shape[1]:
+        meta["header"] = list(fmt.header)
+    return df, meta
+
+
+def _parquet_files(path: Path) -> list[Path]:
+    return sorted(f for f in path.rglob("*") if f.is_file() and f.suffix.lower() in (".parquet", ".pq"))
+
+
+def read_parquet_table(path: Path) -> pd.DataFrame:
+    """A Parquet file or folder of Parquet files; a damaged file is named."""
+    pq = _need("parquet") and __import__("pyarrow.parquet").parquet
+    files = _parquet_files(path) if path.is_dir() else [path]
+    if not files:
+        raise DataError(f"file {short(path.name)!r} is a folder without Parquet files (*.parquet); give the path of "
+                        "a data file.")
+    for f in files:
+        try:
+            pq.read_metadata(f)
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError ...
+            raise DataError(f"file {short(f.name)!r}: not a readable Parquet file ({short(exc, 160)}); it is damaged "
+                            "or truncated: write it again.") from None
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001
+        raise DataError(f"file {short(path.name)!r}: the Parquet data cannot be read ({short(exc, 160)}); a file "
+                        "is damaged, or the files of the folder have different columns.") from None
+
+
+def read_sav_table(path: Path) -> tuple[pd.DataFrame, dict]:
+    """An SPSS file with its value labels and user-missing values (kept as values, then declared missing codes)."""
+    pyreadstat = _need("spss")
+    try:
+        df, m = pyreadstat.read_sav(str(path), user_missing=True)
+    except Exception as exc:  # noqa: BLE001 - pyreadstat.ReadstatError and friends
+        raise DataError(f"file {short(path.name)!r}: not a readable SPSS file ({short(exc, 160)}); it is damaged or "
+                        "truncated: export it again.") from None
+    return df, {"value_labels": m.variable_value_labels, "column_labels": dict(zip(m.column_names, m.column_labels)),
+                "missing_ranges": m.missing_ranges}
+
+
+def read_tables(source, *, encoding=None, sheet=0, sep=None, decimal=None) -> list[tuple[pd.DataFrame, str, dict]]:
+    """Read one source: ``[(frame, name, metadata)]``, one entry per workbook sheet asked for.
 
     Examples
     --------
-    >>> df, name, meta = read_table(pd.DataFrame({"E1": [5, 6]}))
-    >>> name
-    '<DataFrame>'
+    >>> [(df.shape, name) for df, name, meta in read_tables(pd.DataFrame({"E1": [5, 6]}))]
+    [((2, 1), '<DataFrame>')]
     """
     if isinstance(source, pd.DataFrame):
-        return source.reset_index(drop=True), source_name(source), {}
+        return [_clean(source.reset_index(drop=True), source_name(source), {})]
     if not isinstance(source, (str, Path)):
         raise ConfigError(f"cannot read a survey from {type(source).__name__}; "
                           "give a file path or a pandas DataFrame.")
@@ -51,66 +159,121 @@ def read_table(source, *, encoding: str | None = None, sheet=0, sep: str | None 
     if not path.exists():
         raise DataError(f"{where(file=path)}: no such file; check the path.")
     suffix = path.suffix.lower()
+    if path.is_dir() and suffix not in ("", ".parquet", ".pq"):
+        raise DataError(f"file {short(name)!r} is a folder, not a {suffix} file; give the path of the data file.")
     meta: dict = {}
     if path.is_dir() or suffix in (".parquet", ".pq"):
-        _need("parquet")
-        df = pd.read_parquet(path)
-    elif suffix in (".csv", ".txt", ".tsv"):
-        enc = encoding or "utf-8-sig"
-        try:
-            df = pd.read_csv(path, encoding=enc, sep=sep or ("\t" if suffix == ".tsv" else ","),
-                             low_memory=False)
-        except UnicodeDecodeError as exc:
-            raise DataError(f"{where(file=name)}: cannot be decoded as {enc} (byte {exc.start}); "
-                            "it may be a Chinese Windows export: try encoding=\"gbk\" "
-                            "(or \"gb18030\", \"big5\").") from None
-        except pd.errors.ParserError as exc:
-            raise DataError(f"{where(file=name)}: not a readable CSV table ({exc}); "
-                            "check the separator (sep=\";\"?) and quoting.") from None
-        except pd.errors.EmptyDataError:
-            raise DataError(f"{where(file=name)}: the file is empty.") from None
-    elif suffix in (".xlsx", ".xlsm", ".xls"):
-        _need("excel")
-        try:
-            df = pd.read_excel(path, sheet_name=sheet)
-        except ValueError as exc:
-            raise DataError(f"{where(file=name)}: {exc}; choose the sheet with sheet=.") from None
+        df = read_parquet_table(path)
+    elif suffix in TEXT_SUFFIXES:
+        df, meta = read_csv_table(path, encoding, sep, decimal)
+    elif suffix in EXCEL_SUFFIXES:
+        if suffix not in (".xls", ".xlsb", ".ods"):
+            _need("excel")
+        return [_clean(df, label, m, workbook=True) for df, label, m in read_workbook(path, sheet)]
     elif suffix in (".sav", ".zsav"):
-        pyreadstat = _need("spss")
-        df, m = pyreadstat.read_sav(str(path), user_missing=True)     # user-missing values become declared codes
-        meta = {"value_labels": m.variable_value_labels, "column_labels": dict(zip(m.column_names, m.column_labels)),
-                "missing_ranges": m.missing_ranges}
+        df, meta = read_sav_table(path)
     else:
-        raise ConfigError(f"{where(file=name)}: unknown file type {suffix!r}; servgap reads "
-                          ".csv, .tsv, .xlsx, .parquet and .sav files, or a DataFrame.")
+        raise ConfigError(f"{where(file=name)}: unknown file type {suffix!r}; servgap reads .csv, .txt, .tsv, "
+                          ".xlsx, .xls, .parquet and .sav files, or a DataFrame.")
+    return [_clean(df, name, meta)]
+
+
+def _clean(df: pd.DataFrame, name: str, meta: dict, workbook: bool = False):
+    """Column names as stripped text; names that repeat are noted (``duplicated_columns``: positions).
+
+    A CSV's own header line tells repeats apart from names pandas made unique (``E5`` → ``E5.1``);
+    for a workbook a ``name.N`` column beside ``name`` counts as a repeat.
+    """
+    meta = dict(meta)
+    header = meta.pop("header", None)
+    names = [str(c).strip() for c in (header if header is not None else df.columns)]
     df.columns = [str(c).strip() for c in df.columns]
+    seen: dict = {}
+    for k, c in enumerate(names):
+        seen.setdefault(c, []).append(k)
+    if workbook:
+        for k, c in enumerate(names):
+            base = c.rsplit(".", 1)[0]
+            if re.fullmatch(r".+\.\d+", c) and base in seen and seen[base][0] < k:
+                seen[base].append(k)
+    dup = {c: ks for c, ks in seen.items() if len(ks) > 1}
+    if dup:
+        meta["duplicated_columns"] = dup
     return df, name, meta
 
 
+def read_table(source, *, encoding: str | None = None, sheet=0, sep: str | None = None, decimal: str | None = None):
+    """Read one table (the first sheet asked for). Returns ``(frame, name, metadata)``.
+
+    Examples
+    --------
+    >>> df, name, meta = read_table(pd.DataFrame({"E1": [5, 6]}))
+    >>> name
+    '<DataFrame>'
+    """
+    return read_tables(source, encoding=encoding, sheet=sheet, sep=sep, decimal=decimal)[0]
+
+
+def _code_text(v) -> str:
+    """A code as text: whole numbers without ``.0`` or leading zeros (``1.0``, ``"01"`` → ``"1"``)."""
+    t = str(v).strip()
+    try:
+        f = float(t)
+    except ValueError:
+        return t
+    return str(int(f)) if f.is_integer() and abs(f) < 1e15 else t
+
+
+def _item_codes(values: pd.Series, item_ids, name: str, column: str) -> pd.Series:
+    """Item codes of a long table matched to the instrument's ids (``"01"``, ``1.0`` → ``"1"``); unknown ones refused."""
+    raw = values.map(lambda v: "" if pd.isna(v) else str(v).strip())
+    if item_ids is None:
+        return values.map(_code_text)
+    ids = {str(i) for i in item_ids}
+    by_number = {_code_text(i): str(i) for i in item_ids}
+    out = raw.where(raw.isin(ids), raw.map(lambda t: by_number.get(_code_text(t), None)))
+    bad = out.isna().to_numpy()
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        unknown = sorted(set(raw[bad]))[:10]
+        raise DataError(f"{where(file=name, column=column, row=pos + 1, value=values.iloc[pos])}: not an item of the "
+                        f"instrument ({int(bad.sum())} rows; unknown codes {', '.join(repr(short(u, 20)) for u in unknown)}; "
+                        f"its items are {', '.join(map(str, list(item_ids)[:30]))}). Fix the codes or use the "
+                        "instrument that has these items.")
+    return out
+
+
 def long_to_wide(df: pd.DataFrame, *, id: str, item: str, viewpoint: str, value: str,
-                 codes: dict[str, str], keep: list[str], name: str) -> pd.DataFrame:
+                 codes: dict[str, str], keep: list[str], name: str, item_ids=None) -> pd.DataFrame:
     """Pivot a long table (respondent, item, viewpoint, value) to one row per respondent.
 
     Wide columns are named ``"<viewpoint>:<item>"``; columns in ``keep`` (segments,
-    weights, ...) must be constant within a respondent.
+    weights, ...) must be constant within a respondent. Item codes are matched to
+    ``item_ids`` (the instrument's) by text or by number (``"01"`` is item ``"1"``); a code
+    that is neither is refused, never dropped.
     """
     for col in (id, item, viewpoint, value, *keep):
         if col not in df.columns:
             raise ColumnError(f"{where(file=name, column=col)}: not in the long table; "
-                              f"its columns are {', '.join(map(str, df.columns))}.")
-    code_to_vp = {str(code): vp for vp, code in codes.items()}
-    vps = df[viewpoint].astype(str).map(code_to_vp)
+                              f"its columns are {', '.join(short(c, 40) for c in df.columns[:30])}.")
+    na = df[id].isna().to_numpy()
+    if na.any():
+        pos = int(np.flatnonzero(na)[0])
+        raise DataError(f"{where(file=name, column=id, row=pos + 1)}: the respondent id is empty "
+                        f"({int(na.sum())} such rows); every row of a long table needs the respondent's id.")
+    code_to_vp = {_code_text(code): vp for vp, code in codes.items()}
+    vps = df[viewpoint].map(_code_text).map(code_to_vp)
     unknown = vps.isna()
     if unknown.any():
         pos = int(unknown.to_numpy().nonzero()[0][0])
         raise DataError(f"{where(file=name, column=viewpoint, row=pos + 1, value=df[viewpoint].iloc[pos])}: "
                         f"not a declared viewpoint code ({', '.join(code_to_vp)}); map it in columns=.")
-    items = df[item].map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+    items = _item_codes(df[item], item_ids, name, item)
     key = pd.DataFrame({"id": df[id].to_numpy(), "col": (vps + ":" + items).to_numpy()})
     dup = key.duplicated()
     if dup.any():
         pos = int(dup.to_numpy().nonzero()[0][0])
-        raise DataError(f"{where(file=name, row=pos + 1)}: respondent {key['id'].iloc[pos]!r} rates "
+        raise DataError(f"{where(file=name, row=pos + 1)}: respondent {show(key['id'].iloc[pos])} rates "
                         f"{key['col'].iloc[pos]!r} twice; keep one row per respondent, item and viewpoint.")
     wide = pd.DataFrame({"id": key["id"], "col": key["col"], "v": df[value].to_numpy()}).pivot(
         index="id", columns="col", values="v")
@@ -120,7 +283,7 @@ def long_to_wide(df: pd.DataFrame, *, id: str, item: str, viewpoint: str, value:
         if varying.to_numpy().any():
             bad_col = varying.columns[varying.any().to_numpy()][0]
             bad_id = varying.index[varying[bad_col].to_numpy()][0]
-            raise DataError(f"{where(file=name, column=bad_col)}: respondent {bad_id!r} has several "
+            raise DataError(f"{where(file=name, column=bad_col)}: respondent {show(bad_id)} has several "
                             "values; segment, weight and importance columns must be constant per respondent.")
         wide = wide.join(per.first())
     wide.index.name = id

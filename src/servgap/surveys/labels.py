@@ -79,9 +79,10 @@ def text_labels(df: pd.DataFrame, cols: list[str], missing) -> dict[str, tuple[s
         s = df[c]
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
             continue
-        vals = s.reset_index(drop=True).dropna()
-        for r, v in zip(vals.index, vals.to_numpy()):
-            t = str(v).strip()
+        for r, v in enumerate(s.to_numpy()):
+            if not isinstance(v, str):        # only text can be a label (and Decimal('sNaN') cannot even be compared)
+                continue
+            t = v.strip()
             if not t or t in codes or t.casefold() in NA_TEXTS or _is_number(t):
                 continue
             key = squash(t)

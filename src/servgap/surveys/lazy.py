@@ -33,10 +33,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError, DataError, ServgapError, short
 from . import ledger as lg
 from .eager import read_eager
 from .options import ReadOptions
+from .provenance import add_files
 from .survey import BLOCK_ROWS, Survey
 from .validation import require_column, resolve_columns
 
@@ -128,9 +129,25 @@ def read_dask_survey(source, inst, opts: ReadOptions) -> DaskSurvey:
         name = name or Path(str(source)).name
         if not files:
             raise DataError(f"file {str(source)!r}: no Parquet files found; check the path or glob.")
+        _check_parquet_files(files)
         schema = dd.read_parquet(files[0] if len(files) == 1 else files).columns
         frame = dd.read_parquet(files, columns=_needed_columns(schema, inst, opts, name))
-    return DaskSurvey(frame, inst, replace(opts, name=name), name)
+    out = DaskSurvey(frame, inst, replace(opts, name=name), name)
+    if not is_dask_frame(source):
+        add_files(out.metadata, files)
+    return out
+
+
+def _check_parquet_files(files: list[str]) -> None:
+    """Read every file's footer, so that a damaged partition is named now, not deep inside ``analyze``."""
+    import pyarrow.parquet as pq
+
+    for f in files:
+        try:
+            pq.read_metadata(f)
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError ...
+            raise DataError(f"file {short(Path(f).name)!r}: not a readable Parquet file ({short(exc, 160)}); it is "
+                            f"damaged or truncated: write it again (full path: {short(f, 200)}).") from None
 
 
 def _relocate(msg: str, index: pd.Index, part: int) -> str:
@@ -186,7 +203,13 @@ def _tree(tasks: list, merge):
     while len(tasks) > 1:
         tasks = [both(tasks[i], tasks[i + 1], merge) if i + 1 < len(tasks) else tasks[i]
                  for i in range(0, len(tasks), 2)]
-    (out,) = dask.compute(tasks[0])
+    try:
+        (out,) = dask.compute(tasks[0])
+    except (ServgapError, ImportError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a partition that cannot be read (damaged data pages ...)
+        raise DataError(f"a partition of the Dask data cannot be read ({type(exc).__name__}: {short(exc, 300)}); "
+                        "a file is damaged, or the partitions have different columns or types.") from None
     return out
 
 

@@ -21,7 +21,8 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
                 out_of_range: str = "error", min_items: float = 0.5, keep: Sequence[str] | None = None,
                 layout: str = "wide", long_columns: Mapping[str, str] | None = None,
                 encoding: str | None = None, sheet=0, name: str | None = None, engine: str = "auto",
-                platform: str = "auto", scale_labels="auto", screen=None) -> Survey:
+                platform: str = "auto", scale_labels="auto", screen=None, sep: str | None = None,
+                decimal: str | None = None) -> Survey:
     """Read and validate survey data.
 
     Parameters
@@ -63,7 +64,17 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
     layout : {"wide", "long"}
         ``long``: one row per (respondent, item, viewpoint); name the columns with
         ``long_columns={"id": ..., "item": ..., "viewpoint": ..., "value": ...}``.
-    encoding, sheet : CSV encoding (e.g. ``"gbk"``) and Excel sheet.
+    encoding : str, optional
+        Text-file encoding (e.g. ``"gbk"``); default: the byte-order mark's, else UTF-8.
+        ``"auto"`` detects it (charset-normalizer) and says which it chose. See
+        docs/data.md for what is recognised (gzip, BOMs, binary files under a text name).
+    sheet : str, int, list or None
+        Workbook sheet(s): a name or 0-based position (default the first), a list of them,
+        or ``None`` for every sheet; several sheets are joined on ``id`` like several files.
+    sep, decimal : str, optional
+        Field separator and decimal mark of a text file; detected when not given (``;``
+        with ``5,5`` decimal commas is recognised). ``decimal=","`` also reads text cells
+        such as ``"5,5"`` of a DataFrame or workbook.
     name : str
         The source name used in messages and the quality ledger (default: the file name).
     platform : str
@@ -104,7 +115,8 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
     opts = ReadOptions.of(columns=columns, id=id, segments=segments, weight=weight, strata=strata, cluster=cluster,
                           importance=importance, missing=missing, out_of_range=out_of_range, min_items=min_items,
                           keep=keep, layout=layout, long_columns=long_columns, encoding=encoding, sheet=sheet,
-                          name=name, platform=platform, scale_labels=scale_labels, screen=screen)
+                          name=name, platform=platform, scale_labels=scale_labels, screen=screen, sep=sep,
+                          decimal=decimal)
     if isinstance(source, (list, tuple)):
         if engine not in ("auto", "pandas"):
             raise ConfigError(f"engine={engine!r} reads one source; join several files first or use engine=\"pandas\".")

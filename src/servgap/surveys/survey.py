@@ -240,6 +240,63 @@ def combine(*surveys: Survey) -> SurveySet:
     return ss
 
 
+def stack(surveys: list, labels: list[str], column: str = "file") -> Survey:
+    """Several surveys of the same design as one, with a segment ``column`` naming each one's label.
+
+    The respondents of every survey are kept (ids become ``"label:id"`` so that equal ids of
+    two files stay two respondents), their ledgers are kept per source, and the surveys must
+    share the instrument, viewpoints, segment columns, and having weights and importance.
+
+    >>> a = sg.read_survey(pd.DataFrame({"E1": [5, 6], "P1": [4, 6]}), sg.Instrument.from_dict(
+    ...     {"id": "one", "dimensions": {"d": [1]}}), columns={"expected": "E{item}", "perceived": "P{item}"})
+    >>> both = stack([a, a], ["w1.csv", "w2.csv"])
+    >>> both.n, both.segments["file"].tolist()
+    (4, ['w1.csv', 'w1.csv', 'w2.csv', 'w2.csv'])
+    """
+    first = surveys[0]
+    for s in surveys[1:]:
+        same = (s.instrument == first.instrument and s.viewpoints == first.viewpoints
+                and list(s.segments.columns) == list(first.segments.columns)
+                and all((getattr(s, a) is None) == (getattr(first, a) is None)
+                        for a in ("weights", "importance", "strata", "cluster")))
+        if not same:
+            raise ConfigError(f"survey {s.source!r} does not have the design of {first.source!r} (instrument, "
+                              "viewpoints, segments, weights, importance); only surveys read the same way can be "
+                              "analysed as one.")
+    if column in first.segments.columns:
+        raise ConfigError(f"the surveys already have a segment column {column!r}; rename it to combine them.")
+    seg = pd.concat([s.segments.reset_index(drop=True).assign(**{column: lab}) for s, lab in zip(surveys, labels)],
+                    ignore_index=True)
+    seg = seg[[column, *first.segments.columns]]
+    if first.has_ids:
+        ids = pd.Index([f"{lab}:{i}" for s, lab in zip(surveys, labels) for i in s.ids], name=first.ids.name)
+    else:
+        ids = pd.RangeIndex(1, sum(s.n for s in surveys) + 1, name="respondent")
+
+    def cat(get):
+        parts = [get(s) for s in surveys]
+        return None if parts[0] is None else np.concatenate(parts)
+
+    def labelled(get):        # strata and clusters of two files are never the same stratum or cluster
+        parts = [get(s) for s in surveys]
+        if parts[0] is None:
+            return None
+        return np.concatenate([np.array([f"{lab}:{v}" for v in p], dtype=object) for p, lab in zip(parts, labels)])
+
+    data = {vp: np.asfortranarray(np.concatenate([s.data[vp] for s in surveys])) for vp in first.viewpoints}
+    out = Survey(instrument=first.instrument, data=data, ids=ids, segments=seg, weights=cat(lambda s: s.weights),
+                 strata=labelled(lambda s: s.strata), cluster=labelled(lambda s: s.cluster),
+                 importance=cat(lambda s: s.importance),
+                 extra=pd.concat([s.extra.reset_index(drop=True) for s in surveys], ignore_index=True),
+                 has_ids=first.has_ids, min_items=first.min_items,
+                 source=labels[0] if len(labels) == 1 else f"{len(labels)} files ({labels[0]} ... {labels[-1]})",
+                 ledger=[row for s in surveys for row in s.ledger],
+                 metadata={"files": [f for s in surveys for f in s.metadata.get("files", [])], "stacked": list(labels)})
+    for x in data.values():
+        x.flags.writeable = False
+    return out
+
+
 def as_surveys(obj) -> SurveySet:
     """Accept a Survey, a SurveySet or a list of surveys."""
     if isinstance(obj, SurveySet):
@@ -251,4 +308,4 @@ def as_surveys(obj) -> SurveySet:
     raise ConfigError(f"analyze() takes a Survey (from sg.read_survey) or a list of them, not {type(obj).__name__}.")
 
 
-__all__ = ["Survey", "SurveySet", "combine", "as_surveys", "to_codes", "scale_of", "BLOCK_ROWS", "MAX_LEVELS"]
+__all__ = ["Survey", "SurveySet", "combine", "stack", "as_surveys", "to_codes", "scale_of", "BLOCK_ROWS", "MAX_LEVELS"]

@@ -8,25 +8,36 @@ value in the quality ledger (a list of ``{source, column, issue, count}`` rows).
 from __future__ import annotations
 
 import difflib
+import warnings
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ColumnError, ConfigError, DataError, where
-from .io import long_to_wide, read_table
+from ..errors import ColumnError, ConfigError, DataError, DataQualityWarning, short, show, where
+from .io import long_to_wide, read_tables
 from .platforms import apply_platform, merge_metadata
+from .provenance import add_files
+from .values import Codes, numbers
 
 
 def suggest(name: str, columns: Sequence[str]) -> str:
-    close = difflib.get_close_matches(str(name), [str(c) for c in columns], n=3, cutoff=0.5)
-    return f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+    cols = [str(c) for c in list(columns)[:5000] if len(str(c)) <= 200]
+    close = difflib.get_close_matches(short(name, 200), cols, n=3, cutoff=0.5)
+    return f" Did you mean {', '.join(repr(short(c)) for c in close)}?" if close else ""
+
+
+def listing(columns, n: int = 30) -> str:
+    """The first ``n`` column names, each shortened, for messages."""
+    cols = list(columns)
+    more = f", ... ({len(cols):,} in all)" if len(cols) > n else ""
+    return ", ".join(short(c, 40) for c in cols[:n]) + more
 
 
 def require_column(df, col, name, what):
     if col not in df.columns:
         raise ColumnError(f"{where(file=name, column=col)}: the {what} column is not in the data."
-                          f"{suggest(col, df.columns)} Columns are: {', '.join(map(str, df.columns[:30]))}.")
+                          f"{suggest(col, df.columns)} Columns are: {listing(df.columns)}.")
 
 
 def resolve_columns(spec, keys: list[str], placeholder: str, df_cols, name: str, what: str) -> list[str]:
@@ -40,7 +51,7 @@ def resolve_columns(spec, keys: list[str], placeholder: str, df_cols, name: str,
         if unknown:
             raise ColumnError(f"{where(file=name)}: the {what} mapping names {placeholder}s that the instrument "
                               f"does not have: {', '.join(map(repr, unknown[:10]))}; known: "
-                              f"{', '.join(map(str, keys[:30]))}.")
+                              f"{listing(keys)}.")
         lookup = {str(k): v for k, v in spec.items()}
         cols = [str(lookup[str(k)]) for k in keys]
     elif isinstance(spec, str):
@@ -52,59 +63,34 @@ def resolve_columns(spec, keys: list[str], placeholder: str, df_cols, name: str,
         raise ConfigError(f"{what}: give a pattern with {{{placeholder}}} or a mapping, not {spec!r}.")
     present = [c in df_cols for c in cols]
     if not any(present):
-        raise ColumnError(f"{where(file=name)}: the {what} pattern {spec!r} matches no column "
-                          f"(looked for {', '.join(cols[:3])}, ...).{suggest(cols[0], list(df_cols))} "
-                          f"Columns are: {', '.join(map(str, list(df_cols)[:30]))}.")
+        raise ColumnError(f"{where(file=name)}: the {what} pattern {short(repr(spec))} matches no column "
+                          f"(looked for {listing(cols, 3)}).{suggest(cols[0], list(df_cols))} "
+                          f"Columns are: {listing(df_cols)}.")
     if not all(present):
         miss = [c for c, p in zip(cols, present) if not p]
-        raise ColumnError(f"{where(file=name)}: {what} columns {', '.join(map(repr, miss[:10]))} are missing "
+        raise ColumnError(f"{where(file=name)}: {what} columns {', '.join(repr(short(m)) for m in miss[:10])} are missing "
                           f"({len(miss)} of {len(cols)}).{suggest(miss[0], list(df_cols))}")
     return cols
 
 
-def numeric_block(df: pd.DataFrame, cols: list[str], name: str, missing, ledger, line_offset: int):
-    """Numeric matrix of ``cols`` with declared missing codes recoded; non-numeric -> error."""
-    codes = list(missing or [])
-    num_codes = [c for c in codes if isinstance(c, (int, float)) and not isinstance(c, bool)]
-    str_codes = {str(c).strip() for c in codes}
+def numeric_block(df: pd.DataFrame, cols: list[str], name: str, missing, ledger, line_offset: int, *,
+                  decimal: str = ".", scale=None, metadata=None):
+    """Numeric matrix of ``cols`` with declared missing codes recoded; non-numeric -> error.
+
+    See `servgap.surveys.values.numbers` for what each column may hold and what is counted;
+    ``metadata`` gives the SPSS value labels (for the right fix).
+    """
+    labels = (metadata or {}).get("value_labels") or {}
+    codes = Codes.of(missing or ())
     out = np.empty((len(df), len(cols)), dtype=np.float64, order="F")    # column by column: contiguous
     for j, col in enumerate(cols):
-        s = df[col]
-        if pd.api.types.is_bool_dtype(s):
-            s = s.astype(object)
-        if pd.api.types.is_numeric_dtype(s):
-            x = s.to_numpy(dtype=np.float64, na_value=np.nan)
-            code_hit = _is_code(x, num_codes)
-            blank = np.isnan(x)
-        else:
-            txt = s.astype(object).where(s.notna(), None)
-            stripped = txt.map(lambda v: v.strip() if isinstance(v, str) else v)
-            blank = (stripped.isna() | (stripped == "")).to_numpy(dtype=bool)
-            str_hit = stripped.map(lambda v: v is not None and not (isinstance(v, float) and np.isnan(v))
-                                   and str(v) in str_codes).to_numpy(dtype=bool)
-            x = pd.to_numeric(stripped.where(~(blank | str_hit), None), errors="coerce").to_numpy(dtype=np.float64)
-            bad = np.isnan(x) & ~blank & ~str_hit
-            if bad.any():
-                rows = np.flatnonzero(bad)
-                r = int(rows[0])
-                raise DataError(f"{where(file=name, column=col, row=r + 1 + line_offset, value=s.iloc[r])}: "
-                                f"not a number ({len(rows)} such cells in this column). Clean the data, or "
-                                f"declare the code as missing, e.g. missing=[{s.iloc[r]!r}].")
-            code_hit = str_hit | _is_code(x, num_codes)
-        n_code = int(np.count_nonzero(code_hit))
+        x, counts = numbers(df[col], col, name, codes, line_offset, decimal=decimal, scale=scale,
+                            labels=labels.get(col))
         out[:, j] = x
-        out[np.flatnonzero(code_hit), j] = np.nan          # few cells: indices beat a full boolean mask
-        ledger.append(dict(source=name, column=col, issue="missing_code", count=n_code))
-        ledger.append(dict(source=name, column=col, issue="missing", count=int(np.count_nonzero(blank & ~code_hit))))
+        for issue, n in counts.items():
+            if n or issue in ("missing_code", "missing"):
+                ledger.append(dict(source=name, column=col, issue=issue, count=n))
     return out
-
-
-def _is_code(x: np.ndarray, codes: list) -> np.ndarray:
-    """Cells of ``x`` equal to one of the numeric missing codes."""
-    hit = np.zeros(len(x), bool)
-    for c in codes:
-        hit |= x == c
-    return hit
 
 
 def check_range(x, cols, inst, name, out_of_range, ledger, line_offset):
@@ -124,37 +110,73 @@ def check_range(x, cols, inst, name, out_of_range, ledger, line_offset):
                     "values as missing.")
 
 
-def prepare_frame(sources, opts, keep_cols: list[str], ledger: list):
-    """Read every source, pivot long layouts, join several sources on the id.
+def check_used(df: pd.DataFrame, meta: dict, used, name: str) -> None:
+    """Refuse a used column whose name repeats, or whose cells are formulas saved without a value."""
+    dup = meta.get("duplicated_columns") or {}
+    for c in used:
+        if c in dup:
+            pos = ", ".join(str(k + 1) for k in dup[c][:5])
+            raise ColumnError(f"{where(file=name, column=c)}: {len(dup[c])} columns (positions {pos}) are named "
+                              f"{short(c)!r}; servgap cannot tell which holds the answers. Rename or remove the "
+                              "repeats.")
+    formulas = meta.get("uncached_formulas") or {}
+    for c in used:
+        if c in formulas:
+            row, cell = formulas[c][0]
+            raise DataError(f"{where(file=name, column=c, row=row)}: cell {cell} holds a formula saved without its "
+                            f"value ({len(formulas[c])} such cells in this column), which would read as blank. Open "
+                            "the workbook in Excel (or LibreOffice), let it calculate and save it, or export CSV.")
 
-    Returns ``(frame, name, metadata, line_offset)``.
+
+def _long(df, opts, keep_cols, name, item_ids):
+    lc = {"id": "id", "item": "item", "viewpoint": "viewpoint", "value": "value", **(opts.long_columns or {})}
+    if opts.id is not None:
+        lc["id"] = opts.id
+    codes = {vp: (spec if isinstance(spec, str) else vp) for vp, spec in opts.columns.items()}
+    return long_to_wide(df, id=lc["id"], item=lc["item"], viewpoint=lc["viewpoint"], value=lc["value"],
+                        codes=codes, keep=[c for c in keep_cols if c in df.columns], name=name, item_ids=item_ids)
+
+
+def prepare_frame(sources, opts, keep_cols: list[str], ledger: list, used=(), item_ids=None):
+    """Read every source, pivot long layouts, join several sources (or sheets) on the id.
+
+    ``used`` names the columns the options use (ratings, id, segments ...): those are
+    checked for repeated names and unsaved formulas; ``item_ids`` (the instrument's) are the items a
+    long table may name. Returns ``(frame, name, metadata, line_offset)``.
     """
     frames = []
     metadata: dict = {}
+    used = set(used) | set(keep_cols) | ({opts.id} if opts.id else set())
     for src in sources:
-        df, name, meta = read_table(src, encoding=opts.encoding, sheet=opts.sheet)
-        df, meta = apply_platform(df, meta, name, opts.platform)
-        merge_metadata(metadata, meta)
-        if opts.layout == "long":
-            lc = {"id": "id", "item": "item", "viewpoint": "viewpoint", "value": "value", **(opts.long_columns or {})}
-            if opts.id is not None:
-                lc["id"] = opts.id
-            codes = {vp: (spec if isinstance(spec, str) else vp) for vp, spec in opts.columns.items()}
-            df = long_to_wide(df, id=lc["id"], item=lc["item"], viewpoint=lc["viewpoint"], value=lc["value"],
-                              codes=codes, keep=[c for c in keep_cols if c in df.columns], name=name)
-        frames.append((df, name))
+        add_files(metadata, [src])
+        for df, name, meta in read_tables(src, encoding=opts.encoding, sheet=opts.sheet,
+                                          sep=opts.sep, decimal=opts.decimal):
+            check_used(df, meta, used, name)
+            meta = {k: v for k, v in meta.items() if k not in ("duplicated_columns", "uncached_formulas")}
+            df, meta = apply_platform(df, meta, name, opts.platform)
+            merge_metadata(metadata, meta)
+            if opts.layout == "long":
+                df = _long(df, opts, keep_cols, name, item_ids)
+            frames.append((df, name))
     if len(frames) == 1:
         return frames[0][0], frames[0][1], metadata, metadata.get("header_lines", 0)
     id = opts.id
     if id is None:
-        raise ConfigError("joining several files needs the respondent id: pass id=\"<id column>\".")
-    indexed = []
+        raise ConfigError(f"joining several {'sheets' if len(sources) == 1 else 'files'} needs the respondent id: "
+                          "pass id=\"<id column>\".")
     for df, name in frames:
         require_column(df, id, name, "id")
-        check_ids(df[id], name, id, 1)
-        indexed.append((df.set_index(id), name))
+    ids = normalise_ids([(df[id], name) for df, name in frames], id, ledger)
+    indexed = []
+    for (df, name), key in zip(frames, ids):
+        check_ids(key, name, id, 0)
+        indexed.append((df.drop(columns=[id]).set_axis(pd.Index(key.to_numpy(), name=id)), name))
     joined = indexed[0][0]
-    for df, _ in indexed[1:]:
+    for df, name in indexed[1:]:
+        if len(df) and len(joined) and not df.index.isin(joined.index).any():
+            raise DataError(f"{where(file=name, column=id)}: no respondent id is also in {short(indexed[0][1])!r} "
+                            f"(e.g. {show(df.index[0])} here, {show(joined.index[0])} there), so nothing can be "
+                            "joined; check that both files use the same ids (and the same id column).")
         joined = joined.combine_first(df)
     all_ids = joined.index
     for df, name in indexed:
@@ -164,13 +186,52 @@ def prepare_frame(sources, opts, keep_cols: list[str], ledger: list):
     return joined.reset_index(), names, metadata, 0
 
 
+def _id_text(v):
+    """The canonical text of an id: stripped text; whole numbers without ``.0``."""
+    if isinstance(v, str):
+        return v.strip()
+    if isinstance(v, (float, np.floating)) and float(v).is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return str(v)
+
+
+def normalise_ids(columns, col: str, ledger: list) -> list[pd.Series]:
+    """Ids of every source in one form: text stripped of surrounding spaces and, when some sources
+    hold numbers and others text, every id as text (``1.0`` → ``"1"``). Each changed cell is
+    counted as ``id_normalised`` and a `DataQualityWarning` says what was done."""
+    def is_text(s):
+        return not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)
+
+    kinds = {is_text(s) for s, _ in columns}
+    as_text = len(kinds) > 1
+    out = []
+    for s, name in columns:
+        if as_text or is_text(s):
+            na = s.isna()
+            obj = s.astype(object)
+            new = obj.where(na, obj.map(_id_text, na_action="ignore")).replace("", np.nan)
+            changed = int((new[~na] != obj[~na]).sum()) if len(s) else 0
+            if changed:
+                ledger.append(dict(source=name, column=col, issue="id_normalised", count=changed))
+                warnings.warn(f"{where(file=name, column=col)}: {changed} id(s) rewritten to match across files "
+                              f"({'numbers compared as text; ' if as_text else ''}surrounding spaces removed), "
+                              "counted as id_normalised.", DataQualityWarning, stacklevel=2)
+            s = new
+        out.append(s)
+    return out
+
+
 def check_ids(ids: pd.Series, name, col, line_offset):
-    na = ids.isna().to_numpy()
+    try:
+        na = ids.isna().to_numpy()
+        dup = ids.duplicated(keep=False).to_numpy()
+    except TypeError:                   # lists or other unhashable cells
+        raise DataError(f"{where(file=name, column=col)}: the respondent ids must be numbers or text "
+                        f"(found {show(ids.iloc[0])}).") from None
     if na.any():
         r = int(np.flatnonzero(na)[0])
         raise DataError(f"{where(file=name, column=col, row=r + 1 + line_offset)}: the respondent id is empty "
                         f"({int(na.sum())} such rows); every respondent needs an id.")
-    dup = ids.duplicated(keep=False).to_numpy()
     if dup.any():
         rows = np.flatnonzero(dup)
         first = ids.iloc[rows[0]]

@@ -1,0 +1,118 @@
+"""Reading checks that need more than one file of the corpus: workbook size limits, what the reader
+detected (encoding, separator, decimal mark) in the metadata, missing optional readers, damaged Dask
+partitions, and sheets joined like files."""
+
+import io
+import warnings
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+from malformed_corpus import COLS, ITEMS, _xlsx, base, csv_text
+
+import servgap as sg
+from servgap.errors import DataError, DataQualityWarning
+from servgap.surveys import workbooks
+
+
+def _read(src, **kw):
+    return sg.read_survey(src, columns=COLS, id="id", segments="branch", **kw)
+
+
+def test_zip_bomb_refused_before_parsing(tmp_path, monkeypatch):
+    path = _xlsx(tmp_path, {"Sheet1": base()})
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as z:     # 40 MB of one byte: ratio ~1000
+        z.writestr("xl/worksheets/sheet9.xml", b"<x/>" + b" " * 40_000_000)
+    called = []
+    monkeypatch.setattr(pd, "read_excel", lambda *a, **k: called.append(1))
+    with pytest.raises(DataError, match=r"book.xlsx.*sheet9.xml inflates from .* to 40,000,004 bytes.*zip bomb"):
+        _read(path)
+    assert not called                                   # refused before any parsing
+
+
+def test_inflated_size_limit(tmp_path, monkeypatch):
+    path = _xlsx(tmp_path, {"Sheet1": base()})
+    monkeypatch.setattr(workbooks, "MAX_INFLATED_BYTES", 1000)
+    with pytest.raises(DataError, match=r"inflates to [\d,]+ bytes, above the limit of 1,000.*CSV or Parquet"):
+        _read(path)
+
+
+def test_detected_format_is_in_the_metadata(tmp_path):
+    df = base()
+    df["E1"] = df["E1"] + 0.5 * (df["E1"] < 7)
+    (tmp_path / "eu.csv").write_text(csv_text(df, sep=";", decimal=","), encoding="utf-8")
+    s = _read(tmp_path / "eu.csv")
+    assert s.metadata["sep"] == ";" and s.metadata["decimal"] == ","
+    np.testing.assert_array_equal(s.data["expected"][:, 0], df["E1"].to_numpy(float))    # 5,5 read as 5.5
+    zh = base().assign(branch=lambda d: d["branch"].map({"A": "北京分行", "B": "上海分行"}))
+    (tmp_path / "gbk.csv").write_bytes(csv_text(zh).encode("gbk"))
+    with pytest.warns(DataQualityWarning, match=r"encoding=\"auto\" read it as (gb18030|gbk|gb2312)"):
+        s = _read(tmp_path / "gbk.csv", encoding="auto")
+    assert s.metadata["encoding"] in ("gb18030", "gbk", "gb2312")
+    assert set(s.segments["branch"]) == {"北京分行", "上海分行"}
+
+
+def test_missing_xls_reader_says_what_to_install(tmp_path, monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_calamine(name, *a, **k):
+        if name == "python_calamine":
+            raise ImportError("no module")
+        return real(name, *a, **k)
+
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 600)
+    monkeypatch.setattr(builtins, "__import__", no_calamine)
+    with pytest.raises(ImportError, match=r"python-calamine.*pip install 'servgap\[excel\]'"):
+        _read(tmp_path / "old.xls")
+
+
+def test_damaged_dask_partition_is_named(tmp_path):
+    pytest.importorskip("dask.dataframe")
+    d = tmp_path / "parts"
+    d.mkdir()
+    base().iloc[:6].to_parquet(d / "part-0.parquet")
+    base(seed=2).iloc[6:].to_parquet(d / "part-1.parquet")
+    data = (d / "part-1.parquet").read_bytes()
+    (d / "part-1.parquet").write_bytes(data[: len(data) // 2])           # truncated
+    with pytest.raises(DataError, match=r"part-1\.parquet.*not a readable Parquet file"):
+        _read(d, engine="dask")
+
+
+def test_sheets_give_the_same_numbers_as_one_table(tmp_path):
+    b = base(n=30, seed=4)
+    e = b[["id", "branch"] + [f"E{i}" for i in ITEMS]]
+    p = b[["id"] + [f"P{i}" for i in ITEMS]].sample(frac=1, random_state=1)        # another row order
+    path = _xlsx(tmp_path, {"E": e, "P": p, "notes": pd.DataFrame({"x": ["readme"]})})
+    joined = _read(path, sheet=["E", "P"])
+    ref = _read(b)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a, r = sg.analyze(joined).dimensions, sg.analyze(ref).dimensions
+    np.testing.assert_allclose(a["mean_gap"].to_numpy(float), r["mean_gap"].to_numpy(float), rtol=1e-12)
+    assert joined.source == "book.xlsx[E] + book.xlsx[P]"
+    with pytest.raises(DataError, match=r"book.xlsx\[notes\].*'id'.*not in the data"):
+        _read(path, sheet=None)
+
+
+@pytest.mark.parametrize("cell, words, absent", [
+    ("Strongly agree", ("value label of code 7", "export the codes"), ("missing=",)),
+    ("5,5", ("number 5.5 (on the scale)", "decimal=','"), ("missing=",)),
+    ("55,5", ("number 55.5 written with a decimal comma",), ("on the scale", "missing=")),
+    ("The staff were friendly but the queue was very long today", ("free text", "columns="), ("missing=",)),
+    ("x9", ("missing=['x9']",), ()),
+])
+def test_fixes_are_right_for_the_value(cell, words, absent):
+    from servgap.surveys.values import Codes, numbers
+
+    s = pd.Series(["5", cell, "6"], dtype=object)
+    with pytest.raises(DataError) as err:
+        numbers(s, "E1", "f.sav", Codes(), scale=(1, 7), labels={1.0: "Strongly disagree", 7.0: "Strongly agree"})
+    msg = str(err.value)
+    assert "file 'f.sav', column 'E1', row 2" in msg
+    for w in words:
+        assert w in msg, msg
+    for w in absent:
+        assert w not in msg, msg
