@@ -49,6 +49,29 @@ from ..surveys.survey import scale_of
 MAX_BINS = 1 << 24
 
 
+def fraction_keys(x: np.ndarray, den: np.ndarray) -> np.ndarray | None:
+    """Exact integer keys of fractions ``n / den`` from their correctly rounded doubles ``x``.
+
+    Two different fractions with denominators at most ``q`` differ by at least ``1/q²``.
+    On the grid ``2⁻ᵏ`` with ``2ᵏ >= 4q²`` they are at least four steps apart, while a double
+    is within far less than a step of its fraction, so ``rint(x · 2ᵏ)`` is equal exactly for
+    equal fractions and ordered as the fractions are. ``None`` when the keys would not be
+    exact integers in a double (or there is nothing to key); rows with ``den == 0`` get 0.
+
+    >>> fraction_keys(np.array([1 / 3, 2 / 6, 0.5]), np.array([3, 6, 2])).tolist()   # 2⁸ >= 4·6²
+    [85, 85, 128]
+    """
+    ok = den > 0
+    if not ok.any():
+        return None
+    q = int(den[ok].max())
+    k = (4 * q * q - 1).bit_length()
+    scaled = np.where(ok, x, 0.0) * float(2 ** k)                 # a power of two: exact
+    if not np.abs(scaled).max() < 2 ** 52:
+        return None
+    return np.rint(scaled).astype(np.int64)
+
+
 def differences(table: np.ndarray, K: int) -> np.ndarray:
     """Per row of a pair-code table (``(rows, (K + 1)²)``, column ``b·(K + 1) + l``) the table of
     ``l − b`` over complete pairs (``(rows, 2K − 1)``, column ``l − b + K − 1``).
@@ -289,12 +312,14 @@ class Block:
             bound = int(np.abs(M).max(initial=0))
             if ((2 * bound + 1) * self.G).bit_length() <= 62 and bound < 2 ** 53:
                 return (*self.fraction_hists(M, T * tab.L, ok, bound, rank), no_imp)
-        return (*self.value_hists(ratio(nw, dw), rank), no_imp)
+        x = ratio(nw, dw)
+        return (*self.value_hists(x, rank, fraction_keys(x, dw)), no_imp)
 
-    def value_hists(self, x: np.ndarray, rank: bool):
-        """``(hist, hist_u)`` of one value per row (NaN = none) by sort (`servgap.stats.histogram`)."""
-        return (st.histogram(x, self.g, self.G, self.w),
-                st.histogram(x, self.g, self.G) if (rank and self.w is not None) else None)
+    def value_hists(self, x: np.ndarray, rank: bool, keys: np.ndarray | None = None):
+        """``(hist, hist_u)`` of one value per row (NaN = none) by sort (`servgap.stats.histogram`;
+        ``keys``: exact integer stand-ins for the values, `fraction_keys`)."""
+        return (st.histogram(x, self.g, self.G, self.w, keys),
+                st.histogram(x, self.g, self.G, None, keys) if (rank and self.w is not None) else None)
 
     # -- items --------------------------------------------------------------------------
     def codes(self, s, viewpoint: str) -> np.ndarray | None:

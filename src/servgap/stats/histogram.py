@@ -96,21 +96,30 @@ def dense_rank(x: np.ndarray) -> tuple[np.ndarray, int]:
     return rank, int(new[-1]) + 1 if x.size else 0
 
 
-def order_by_group(group: np.ndarray, value: np.ndarray) -> np.ndarray:
+def order_by_group(group: np.ndarray, value: np.ndarray, keys: np.ndarray | None = None) -> np.ndarray:
     """The permutation of ``np.lexsort((value, group))``: by group, then value, ties in input order.
 
     One sort of a single int64 key ``(group − min) · 2^(a+b) + rank(value) · 2^b + position``
     (`dense_rank`; ``2^b > n`` positions). The keys are distinct, so a plain (SIMD)
     sort is stable, and the position is the low ``b`` bits of each sorted key.
-    Falls back to ``np.lexsort`` when the key needs more than 63 bits.
+    ``keys``, integers in the order of the values and equal exactly where they are equal,
+    stand in for the ranks (no float sort). Falls back to ``np.lexsort`` when the key
+    needs more than 63 bits.
     """
     n = value.size
     if n == 0:
         return np.zeros(0, np.intp)
-    rank, R = dense_rank(value)
     key = np.asarray(group, np.int64) - np.min(group)
-    b, a = int(n - 1).bit_length(), int(R - 1).bit_length()
-    if int(key.max()).bit_length() + a + b > 63:
+    b, g = int(n - 1).bit_length(), int(key.max()).bit_length()
+    if keys is None:
+        rank, R = dense_rank(value)
+    else:
+        rank = np.asarray(keys, np.int64) - keys.min()
+        R = int(rank.max()) + 1
+        if g + int(R - 1).bit_length() + b > 63:          # a wide grid: its ranks instead
+            rank, R = dense_rank(rank)
+    a = int(R - 1).bit_length()
+    if g + a + b > 63:
         return np.lexsort((value, group))
     key <<= a
     key |= rank
@@ -121,7 +130,7 @@ def order_by_group(group: np.ndarray, value: np.ndarray) -> np.ndarray:
     return key.astype(np.intp, copy=False)
 
 
-def histogram(x, group=None, n_groups: int | None = None, weights=None) -> GroupedHistogram:
+def histogram(x, group=None, n_groups: int | None = None, weights=None, keys=None) -> GroupedHistogram:
     """Build the grouped histogram of ``x`` (NaN ignored).
 
     Parameters
@@ -134,6 +143,9 @@ def histogram(x, group=None, n_groups: int | None = None, weights=None) -> Group
         Number of groups (default ``group.max() + 1``).
     weights : array of float, optional
         Non-negative observation weights.
+    keys : array of int, optional
+        Integers ordered as ``x`` and equal exactly where ``x`` is (e.g. exact fractions on a
+        fine common grid): the cells are then found by one integer sort (`order_by_group`).
 
     Examples
     --------
@@ -152,6 +164,7 @@ def histogram(x, group=None, n_groups: int | None = None, weights=None) -> Group
     if not ok.all():
         x, group = x[ok], group[ok]
         weights = None if weights is None else weights[ok]
+        keys = None if keys is None else keys[ok]
     L, k = _lattice(x)
     if L is not None and x.size:
         lo, hi = int(k.min()), int(k.max())
@@ -171,7 +184,7 @@ def histogram(x, group=None, n_groups: int | None = None, weights=None) -> Group
                 w2 = np.bincount(key, weights=weights * weights, minlength=nbins)[cells]
             return GroupedHistogram(n_groups, (cells // span).astype(np.intp),
                                     ((cells % span) + lo) / L, count[cells].astype(np.int64), w, w2)
-    order = order_by_group(group, x)
+    order = order_by_group(group, x, keys)
     x, group = x[order], group[order]
     weights = None if weights is None else weights[order]
     new = np.ones(x.size, bool)
