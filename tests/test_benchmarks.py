@@ -45,7 +45,7 @@ def test_bench_kernel_small():
     """analyze() equals the lean per-item scipy loop (n, mean, t, p) and the two floors count the same cells."""
     import bench_kernel
 
-    out = bench_kernel.main(2_000, 15, importance=True, repeats=1, quiet=True)["idle"]
+    out = bench_kernel.main(2_000, 15, importance=True, repeats=1, quiet=True, lean_repeats=1)["idle"]
     for test in ("t", "wilcoxon"):
         assert out[test]["max_rel_diff"] < 1e-10
         assert out[test]["scipy_calls"] == 15 * 22
