@@ -74,8 +74,11 @@ def finish_table(parts: list[dict], keys: list[str], by: list[str], correction: 
     names = ["gap", *keys, *by, *CORE_COLUMNS]
     if not parts:
         return pd.DataFrame(columns=names)
-    cols = {c: Labels.concat([p[c] for p in parts]) if isinstance(parts[0][c], Labels)
-            else np.concatenate([p[c] for p in parts]) for c in names if c != "p_adj"}
+    if len(parts) == 1:                  # one cell: its columns as they are (the DataFrame copies them)
+        cols = {c: parts[0][c] for c in names if c != "p_adj"}
+    else:
+        cols = {c: Labels.concat([p[c] for p in parts]) if isinstance(parts[0][c], Labels)
+                else np.concatenate([p[c] for p in parts]) for c in names if c != "p_adj"}
     p = cols["p"]
     cols["p_adj"] = adjust(p, families(cols, by), correction) if family else p
     cols["n"] = cols["n"].astype(np.int64, copy=False)
