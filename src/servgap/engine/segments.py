@@ -75,8 +75,6 @@ def distinct_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
         code = k if i == 0 else pd.factorize(code * len(uniq) + k)[0]
     if not len(frame):
         return frame, code
-    if frame.shape[1] == 1:              # one column: its distinct values are the uniques, first seen first
-        return pd.DataFrame({frame.columns[0]: uniq}), np.asarray(code, np.intp)
     seen = np.maximum.accumulate(code)
     first = np.flatnonzero(np.concatenate(([True], seen[1:] > seen[:-1])))
     return frame.iloc[first], code
