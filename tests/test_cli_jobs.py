@@ -6,17 +6,10 @@ import re
 import warnings
 
 import pytest
-from factories import survey_frame
+from factories import CONFIG, survey_frame
 
 from servgap.cli import main
 
-CONFIG = """\
-columns: {expected: "E{item}", perceived: "P{item}"}
-id: resp_id
-segments: [branch]
-missing: [0]
-analysis: {by: branch}
-"""
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?")   # ISO time stamps
 
 
