@@ -71,10 +71,11 @@ class Cell:
     units: int
     design: object = None                   # variance="design": `servgap.engine.design.DesignPartial`
 
-    def sparse(self) -> "Cell":
-        """The same statistics with sparse histograms (what the finishing code takes)."""
-        return Cell(st.sparse(self.hist), None if self.hist_u is None else st.sparse(self.hist_u), self.sums,
-                    self.units, self.design)
+    def finishing(self) -> "Cell":
+        """The same statistics with the histograms in the form the finishing code reads fastest
+        (`servgap.stats.finishing_form`: narrow dense tables as they are, others sparse)."""
+        return Cell(st.finishing_form(self.hist), None if self.hist_u is None else st.finishing_form(self.hist_u),
+                    self.sums, self.units, self.design)
 
 
 def unit_groups(g: np.ndarray, U: int, G: int) -> np.ndarray:
@@ -270,8 +271,8 @@ def blocked_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = Non
     """`block_partial` over blocks of `BLOCK_ROWS` rows, merged."""
     if s.n <= BLOCK_ROWS:
         return block_partial(s, g, plan, read_ledger)
-    return tree_merge([block_partial(s.take(slice(a, a + BLOCK_ROWS)), g[a:a + BLOCK_ROWS], plan,
-                                     read_ledger if a == 0 else None) for a in range(0, s.n, BLOCK_ROWS)])
+    return tree_merge(block_partial(s.take(slice(a, a + BLOCK_ROWS)), g[a:a + BLOCK_ROWS], plan,
+                                    read_ledger if a == 0 else None) for a in range(0, s.n, BLOCK_ROWS))
 
 
 def _merge_cells(a: Cell, b: Cell) -> Cell:
@@ -295,12 +296,26 @@ def merge_partials(a: dict, b: dict) -> dict:
     return out
 
 
-def tree_merge(parts: list) -> dict:
-    """Merge a list of partials pairwise (the same tree Dask reduces)."""
-    parts = [p for p in parts if p is not None]
-    if not parts:
+def tree_merge(parts) -> dict:
+    """Merge partials pairwise (the same tree Dask reduces): level by level, neighbours first.
+
+    ``parts`` may be a generator: the merge consumes it as a binary counter (two partials of
+    the same level merge as soon as both exist), so at most one partial per level is alive
+    — about log₂(blocks) tables instead of one per block — and the pairs are those of
+    merging the whole list level by level, the last odd one carried up.
+    """
+    stack: list = []                     # (level, partial), levels strictly decreasing
+    for p in parts:
+        if p is None:
+            continue
+        level = 0
+        while stack and stack[-1][0] == level:
+            p = merge_partials(stack.pop()[1], p)
+            level += 1
+        stack.append((level, p))
+    if not stack:
         return {}
-    while len(parts) > 1:
-        parts = [merge_partials(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
-                 for i in range(0, len(parts), 2)]
-    return parts[0]
+    out = stack.pop()[1]
+    while stack:                         # the carried-up partials, right to left
+        out = merge_partials(stack.pop()[1], out)
+    return out
