@@ -288,22 +288,11 @@ def _names(v):
 
 def pair_lines(cfg, surveys) -> list[str]:
     """Lines on the incomplete pairs of every paired gap (one of its two ratings missing), as docs/cli.md promises."""
-    import warnings
-
     import pandas as pd
 
-    from .analysis.core import analyze
-    from .errors import ServgapError
+    from .surveys.ledger import quality_frame
 
-    kw = {k: v for k, v in cfg.analysis.items() if k not in ("by", "wave")}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = analyze(surveys, **kw)
-    except ServgapError as exc:
-        return [f"incomplete pairs: not computed ({yaml_hint(str(exc))})"]
-    q = res.quality
-    pairs = q[q["issue"] == "incomplete_pair"]
+    pairs = quality_frame([r for s in surveys for r in s.incomplete_pairs()])
     if pairs.empty:
         return ["incomplete pairs: none (every paired gap has both ratings wherever one is given)"]
     total = pairs.assign(gap=pairs["column"].str.split(":").str[0]).groupby("gap", sort=False)["count"].sum()

@@ -33,10 +33,13 @@ class _UsageError(Exception):
 
 
 def _agg_backend():
-    if "matplotlib.pyplot" not in sys.modules:
+    """Figures are written to files: the Agg backend, set without importing matplotlib (start-up)."""
+    if "matplotlib" in sys.modules:
         import matplotlib
 
         matplotlib.use("Agg")
+    else:
+        os.environ["MPLBACKEND"] = "Agg"
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

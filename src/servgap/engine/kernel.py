@@ -106,10 +106,6 @@ def unit_sums(M: np.ndarray, gg: np.ndarray, G: int, w) -> np.ndarray:
                      np.bincount(key, weights=wv.ravel().astype(np.float64, copy=False), minlength=U * G)])
 
 
-def tag(comp: Comparison) -> str:
-    return f"gap{comp.gap}" if comp.gap else comp.key
-
-
 def paired_levels(s, comp: Comparison, min_items: float, ledger: dict, with_later: bool = True) -> dict:
     """Per-respondent ``(gap, benchmark, later)`` matrices at item, dimension and overall level.
 
@@ -140,13 +136,13 @@ def paired_levels(s, comp: Comparison, min_items: float, ledger: dict, with_late
 
 def _count_items(ledger: dict, s, comp: Comparison, incomplete):
     for iid, c in zip(s.instrument.item_ids, incomplete):
-        lg.count(ledger, s.source, f"{tag(comp)}:{iid}", "incomplete_pair", c)
+        lg.count(ledger, s.source, f"{comp.tag}:{iid}", "incomplete_pair", c)
 
 
 def count_dimensions(ledger: dict, s, comp: Comparison, dropped):
     """Ledger: respondents per dimension without a score under the min-items rule."""
     for d, c in zip(s.instrument.dimension_ids, dropped):
-        lg.count(ledger, s.source, f"{tag(comp)}:{d}", "too_few_items", c)
+        lg.count(ledger, s.source, f"{comp.tag}:{d}", "too_few_items", c)
 
 
 def overall_levels(s, comp: Comparison, dg: np.ndarray, db: np.ndarray, ledger: dict, counts=None):
@@ -157,11 +153,11 @@ def overall_levels(s, comp: Comparison, dg: np.ndarray, db: np.ndarray, ledger: 
     """
     ou, ow, few = overall_scores(dg, s.importance, counts)
     ob, _, _ = overall_scores(db, None, counts)
-    lg.count(ledger, s.source, f"{tag(comp)}:overall", "too_few_dimensions", np.count_nonzero(few))
+    lg.count(ledger, s.source, f"{comp.tag}:overall", "too_few_dimensions", np.count_nonzero(few))
     if ow is None:
         return ou[:, None], ob[:, None]
     no_imp = ~np.isnan(ou) & np.isnan(ow)
-    lg.count(ledger, s.source, f"{tag(comp)}:overall", "no_importance", np.count_nonzero(no_imp))
+    lg.count(ledger, s.source, f"{comp.tag}:overall", "no_importance", np.count_nonzero(no_imp))
     return np.column_stack([ou, ow]), np.column_stack([ob, ob * np.nan])
 
 
@@ -252,11 +248,11 @@ def coded_overall(blk: Block, s, comp: Comparison, dims, rank: bool, ledger: dic
     ov = blk.overall(dims, rank)
     if ov is None:
         return None
-    lg.count(ledger, s.source, f"{tag(comp)}:overall", "too_few_dimensions", ov[3])
+    lg.count(ledger, s.source, f"{comp.tag}:overall", "too_few_dimensions", ov[3])
     if s.importance is None:
         return Cell(*ov[:3], 1)
     hw, hw_u, no_imp = blk.weighted_overall(dims, s.importance, alloc, rank)
-    lg.count(ledger, s.source, f"{tag(comp)}:overall", "no_importance", no_imp)
+    lg.count(ledger, s.source, f"{comp.tag}:overall", "no_importance", no_imp)
     both = lambda a, b: None if a is None else st.stack([a, b])  # noqa: E731
     return Cell(both(ov[0], hw), both(ov[1], hw_u), np.concatenate([ov[2], np.zeros_like(ov[2])], axis=1), 2)
 
