@@ -192,3 +192,13 @@ def quiet_analyze(surveys, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sg.errors.ServgapWarning)
         return sg.analyze(surveys, **kw)
+
+
+#: A survey configuration for the customer files of `survey_frame` (CLI batch tests).
+CONFIG = """\
+columns: {expected: "E{item}", perceived: "P{item}"}
+id: resp_id
+segments: [branch]
+missing: [0]
+analysis: {by: branch}
+"""

@@ -10,20 +10,13 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from factories import survey_frame
+from factories import CONFIG, survey_frame
 
 import servgap as sg
 from servgap import batch
 from servgap.cli import main
 from servgap.config import load_config
 
-CONFIG = """\
-columns: {expected: "E{item}", perceived: "P{item}"}
-id: resp_id
-segments: [branch]
-missing: [0]
-analysis: {by: branch}
-"""
 NASTY = ["=HYPERLINK(\"http://x\",\"y\")", "=cmd|' /C calc'!A0", "-1+2", "line\rbreak", "B01"]
 
 

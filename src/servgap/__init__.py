@@ -17,8 +17,7 @@ from .surveys.survey import Survey, SurveySet, combine
 
 #: Public names served lazily (module, attribute): importing servgap loads the readers only
 #: (pandas, numpy, PyYAML), so that ``servgap validate`` starts fast; the engine and scipy load
-#: with the first ``analyze``, and matplotlib, jinja2 or semopy only when a plot, report or CFA
-#: is asked for.
+#: with the first ``analyze``, and matplotlib or jinja2 only when a plot or report is asked for.
 _LAZY = {
     "analyze": ("analysis.core", "analyze"),
     "GapAnalysis": ("analysis.results", "GapAnalysis"),

@@ -15,6 +15,9 @@ file, a summary written as the batch goes, and hints in the configuration file's
   is quoted.
 - `yaml_hint`: a fix written for Python (``missing=[9]``) in YAML spelling
   (``missing: [9]``) when the setting came from a configuration file.
+- `run_files`: every file analysed and written by `run_file`, in this process or in a pool
+  of processes (``--jobs``); results come back in the order of the files, so the summary
+  and the outputs are the same whatever the number of processes.
 """
 
 from __future__ import annotations
@@ -29,9 +32,12 @@ import shutil
 import tempfile
 import time
 import unicodedata
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic import write_text
+from .errors import ConfigError, ServgapError
 
 FORMATS = ("html", "xlsx", "json")
 OUTPUT_NAMES = {"html": "report.html", "xlsx": "results.xlsx", "json": "results.json"}
@@ -92,7 +98,7 @@ def write_outputs(res, out: Path, formats=FORMATS, lang: str = "en", plots: bool
         elif plots_dir is not None:
             _draw_plots(res, plots_dir, lang)
         if "xlsx" in formats:
-            res.to_excel(stage / OUTPUT_NAMES["xlsx"])
+            res.to_excel(stage / OUTPUT_NAMES["xlsx"], lang=lang)
         if "json" in formats:
             res.to_json(stage / OUTPUT_NAMES["json"])
         staged = sorted(p for p in stage.rglob("*") if p.is_file())
@@ -106,6 +112,77 @@ def write_outputs(res, out: Path, formats=FORMATS, lang: str = "en", plots: bool
         shutil.rmtree(stage, ignore_errors=True)
     order = {OUTPUT_NAMES[f]: k for k, f in enumerate(FORMATS)}
     return sorted(written, key=lambda p: (order.get(p.name, len(order)), str(p)))
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """What every file of a batch is analysed and written with (picklable: sent to worker processes)."""
+
+    cfg: object                 # a servgap.config.SurveyConfig
+    by: list | None
+    formats: tuple
+    lang: str
+    plots: bool
+
+
+def message(exc: Exception, config: bool = True) -> str:
+    """One line on a failure: the servgap message (fixes in YAML spelling), or the exception's type and text."""
+    msg = str(exc) if isinstance(exc, ServgapError) else f"{type(exc).__name__}: {exc}"
+    return yaml_hint(msg, from_config=config)
+
+
+def run_file(job: FileJob, file: str, folder: Path) -> dict:
+    """Analyse one file and write its outputs; never raises (a bad file must not stop the batch).
+
+    Returns ``{file, ok, outputs, gaps, error, config_error, warnings}``: the warnings the
+    analysis raised are returned as text, to be shown in file order.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        try:
+            res = job.cfg.analyze([file], by=job.by)
+            written = write_outputs(res, folder, job.formats, job.lang, plots=job.plots)
+            gaps = res.gaps
+        except Exception as exc:  # noqa: BLE001
+            return dict(file=file, ok=False, outputs=[], gaps=None, error=message(exc),
+                        config_error=isinstance(exc, ConfigError), warnings=[str(w.message) for w in caught])
+    gaps.insert(0, "file", file)
+    return dict(file=file, ok=True, outputs=[str(p) for p in written], gaps=gaps, error=None, config_error=False,
+                warnings=[str(w.message) for w in caught])
+
+
+def _run_pair(args):
+    return run_file(*args)
+
+
+def workers(jobs: int) -> int:
+    """``--jobs``: ``0`` = every core this process may use, else the number given (at least 1)."""
+    if jobs == 0:
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, int(jobs))
+
+
+def run_files(job: FileJob, files: list, dirs: dict, jobs: int = 1):
+    """`run_file` for every file, in file order: here (``jobs=1``) or in a pool of ``jobs`` processes.
+
+    The pool uses the ``forkserver`` start method where there is one (``spawn`` elsewhere):
+    its workers start from a clean process with servgap imported, not from a copy of this
+    one with its threads.
+    """
+    n = min(workers(jobs), len(files))
+    if n <= 1:
+        yield from (run_file(job, f, dirs[f]) for f in files)
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    os.environ.setdefault("MPLBACKEND", "Agg")          # inherited by the workers: no display needed
+    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    ctx = mp.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(["servgap.batch", "servgap.analysis.core", "servgap.report.html"])
+    with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
+        yield from pool.map(_run_pair, [(job, f, dirs[f]) for f in files])
 
 
 def csv_text(frame) -> str:
@@ -211,22 +288,11 @@ def _names(v):
 
 def pair_lines(cfg, surveys) -> list[str]:
     """Lines on the incomplete pairs of every paired gap (one of its two ratings missing), as docs/cli.md promises."""
-    import warnings
-
     import pandas as pd
 
-    from .analysis.core import analyze
-    from .errors import ServgapError
+    from .surveys.ledger import quality_frame
 
-    kw = {k: v for k, v in cfg.analysis.items() if k not in ("by", "wave")}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = analyze(surveys, **kw)
-    except ServgapError as exc:
-        return [f"incomplete pairs: not computed ({yaml_hint(str(exc))})"]
-    q = res.quality
-    pairs = q[q["issue"] == "incomplete_pair"]
+    pairs = quality_frame([r for s in surveys for r in s.incomplete_pairs()])
     if pairs.empty:
         return ["incomplete pairs: none (every paired gap has both ratings wherever one is given)"]
     total = pairs.assign(gap=pairs["column"].str.split(":").str[0]).groupby("gap", sort=False)["count"].sum()

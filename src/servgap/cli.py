@@ -3,7 +3,8 @@
 ::
 
     servgap demo [--out DIR] [--lang en|zh]
-    servgap analyze FILE... --config survey.yaml [--by COL] [--out DIR] [--format html,xlsx,json] [--combine] [--lang]
+    servgap analyze FILE... --config survey.yaml [--by COL] [--out DIR] [--format html,xlsx,json] [--jobs N]
+                    [--combine] [--lang]
     servgap validate FILE... --config survey.yaml
     servgap init [PATH] [--from FILE]
     servgap report RESULTS.json|FILE... [--config survey.yaml] [--out report.html] [--lang]
@@ -32,10 +33,13 @@ class _UsageError(Exception):
 
 
 def _agg_backend():
-    if "matplotlib.pyplot" not in sys.modules:
+    """Figures are written to files: the Agg backend, set without importing matplotlib (start-up)."""
+    if "matplotlib" in sys.modules:
         import matplotlib
 
         matplotlib.use("Agg")
+    else:
+        os.environ["MPLBACKEND"] = "Agg"
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -91,19 +95,18 @@ def _expand(patterns) -> list[str]:
     return list(dict.fromkeys(files))
 
 
-def _progress(items):
+def _progress(items, total: int | None = None):
     try:
         from tqdm import tqdm
     except ModuleNotFoundError:
         return items
-    return tqdm(items, file=sys.stderr, disable=not sys.stderr.isatty(), unit="file")
+    return tqdm(items, total=total, file=sys.stderr, disable=not sys.stderr.isatty(), unit="file")
 
 
 def _message(exc: Exception, config: bool) -> str:
-    from .batch import yaml_hint
+    from .batch import message
 
-    msg = str(exc) if isinstance(exc, ServgapError) else f"{type(exc).__name__}: {exc}"
-    return yaml_hint(msg, from_config=config)
+    return message(exc, config)
 
 
 # -- commands ---------------------------------------------------------------------------
@@ -133,7 +136,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_analyze(args) -> int:
-    from .batch import Summary, check_analysis, out_dirs
+    from .batch import FileJob, Summary, check_analysis, out_dirs, run_files
     from .config import load_config
 
     cfg = load_config(args.config)
@@ -151,19 +154,16 @@ def cmd_analyze(args) -> int:
     dirs = out_dirs(files, out)
     summary = Summary(out)
     failures = []
-    for f in _progress(files):
-        try:
-            res = cfg.analyze([f], by=by)
-            written = write_outputs(res, dirs[f], formats, args.lang, plots=args.plots)
-        except Exception as exc:  # noqa: BLE001 - a bad file must not stop the batch
-            msg = _message(exc, config=True)
-            _say(f"FAILED {f}: {msg}")
-            failures.append((f, msg, exc))
-            summary.add({"file": f, "status": "failed", "error": msg, "outputs": []})
+    job = FileJob(cfg, by, tuple(formats), args.lang, args.plots)
+    for r in _progress(run_files(job, files, dirs, args.jobs), total=len(files)):
+        for w in r["warnings"]:
+            _say(f"warning: {w}")
+        if not r["ok"]:
+            _say(f"FAILED {r['file']}: {r['error']}")
+            failures.append((r["file"], r["error"], r["config_error"]))
+            summary.add({"file": r["file"], "status": "failed", "error": r["error"], "outputs": []})
             continue
-        g = res.gaps
-        g.insert(0, "file", f)
-        summary.add({"file": f, "status": "ok", "error": None, "outputs": [str(p) for p in written]}, g)
+        summary.add({"file": r["file"], "status": "ok", "error": None, "outputs": r["outputs"]}, r["gaps"])
     if args.combine:
         summary.combined = _combined(cfg, files, failures, out, by, formats, args)
     summary.write(complete=True)
@@ -172,7 +172,7 @@ def cmd_analyze(args) -> int:
           f"summary: {csv_path}, {json_path}")
     for f, msg, _ in failures:
         print(f"  failed: {f}: {msg}")
-    if failures and all(isinstance(e, ConfigError) for _, _, e in failures):
+    if failures and all(config_error for _, _, config_error in failures):
         return 2              # the same configuration problem for every file
     return 1 if failures or (summary.combined or {}).get("status") == "failed" else 0
 
@@ -278,6 +278,7 @@ EXAMPLES = {
   servgap analyze "waves/*.csv" --config survey.yaml --out results
   servgap analyze a.csv b.csv --config survey.yaml --by branch --format html,json --plots
   servgap analyze "waves/*.csv" --config survey.yaml --combine   # also all files as one survey (segment 'file')
+  servgap analyze "branches/*.csv" --config survey.yaml --jobs 0  # every core: several files at a time
 
 exit codes: 0 all files analysed; 1 a file failed (the batch goes on; see summary.json);
 2 a usage or configuration error (nothing analysed)""",
@@ -323,6 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", default="servgap-results", help="output folder (default ./servgap-results)")
     a.add_argument("--format", default="html,xlsx,json", help="comma-separated: html,xlsx,json")
     a.add_argument("--plots", action="store_true", help="also save the figures as PNG files")
+    a.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="analyse N files at a time in separate processes (0 = all cores; default 1)")
     a.add_argument("--combine", action="store_true",
                    help="also analyse all files as one survey with a 'file' segment (into OUT/combined)")
     lang(a)

@@ -119,3 +119,24 @@ def test_ledger_names_one_scheme():
     assert not any(c.startswith(("gapmsa", "gapmss")) for c in cols)
     issues = q.set_index(["column", "issue"])["count"]
     assert issues[("msa:i0_0", "incomplete_pair")] > 0 and issues[("msa:d0", "too_few_items")] > 0
+
+
+def test_fraction_keys_are_exact_for_close_fractions():
+    """Keys of correctly rounded fractions: equal exactly for equal fractions, ordered as the fractions
+    (oracle: `fractions.Fraction`), including the closest distinct pairs a denominator bound allows."""
+    from fractions import Fraction
+
+    from servgap.engine.coded import fraction_keys
+
+    rng = np.random.default_rng(3)
+    den = rng.integers(1, 42_000, 4_000)
+    num = rng.integers(-6, 7, den.size) * den // 7 + rng.integers(-3, 4, den.size)
+    q = 41_999                                        # neighbours in the Farey sequence: 1/q² apart
+    num = np.concatenate([num, [1, 1, 2 * q - 1, 1], 3 * num[:50]])
+    den = np.concatenate([den, [q, q - 1, 2 * q, 2], 3 * den[:50]])   # equal fractions written twice
+    keys = fraction_keys(num / den, den)
+    exact = [Fraction(int(a), int(b)) for a, b in zip(num, den)]
+    order = np.argsort(keys, kind="stable")
+    for i, j in zip(order[:-1], order[1:]):
+        assert (keys[i] == keys[j]) == (exact[i] == exact[j]) and exact[i] <= exact[j]
+    assert fraction_keys(np.array([np.nan]), np.array([0])) is None

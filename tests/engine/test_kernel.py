@@ -220,3 +220,19 @@ def test_order_by_group_on_large_keys():
         g = rng.integers(0, G, n)
         v = np.round(rng.normal(size=n), 2)
         np.testing.assert_array_equal(order_by_group(g, v), np.lexsort((v, g)))
+
+
+def test_tree_merge_streams_in_the_level_by_level_tree(monkeypatch):
+    """Merging a generator of block partials pairs them as merging the list level by level (neighbours
+    first, the odd one carried up), so the floating-point sums are the same; None parts are skipped."""
+    import servgap.engine.kernel as kernel
+
+    def levelwise(parts):
+        while len(parts) > 1:
+            parts = [(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)]
+        return parts[0] if parts else {}
+
+    monkeypatch.setattr(kernel, "merge_partials", lambda a, b: (a, b))
+    for n in range(25):
+        parts = [None if k % 7 == 3 else k for k in range(n)]
+        assert kernel.tree_merge(p for p in parts) == levelwise([p for p in parts if p is not None])

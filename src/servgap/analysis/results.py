@@ -94,9 +94,10 @@ class GapAnalysis:
             return
         # gap 1: n counts both samples, so also look at the pooled SD (NaN when a sample has < 2 answers;
         # 0, not NaN, for answers without variation, which the engine warns about separately)
-        thin = d[(d["n"] < 2) | d["sd_gap"].isna()]
-        if thin.empty:
+        mask = (d["n"].to_numpy() < 2) | np.isnan(d["sd_gap"].to_numpy(np.float64))
+        if not mask.any():                 # the usual case: no row copied
             return
+        thin = d[mask]
         cols = ["gap", *self.by]
         groups = thin[cols].drop_duplicates()
         names = ["gap {} {}".format(r[0], "/".join(map(str, r[1:])) if len(r) > 1 else "(all respondents)")

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping
 
 from ..errors import ConfigError
 from ..yamlio import read_yaml, resource_path
-from .checks import (LANGS, Problems, check_bilingual_list, check_bilingual_text, check_sources, entry_label,
+from .checks import (Problems, check_bilingual_list, check_bilingual_text, check_sources, entry_label,
                      normalise_list)
 from .remedies import load_actions
 

@@ -9,12 +9,13 @@ finishing formulas are the same):
 
 - **items.** A pair ``(b, l)`` of benchmark and later codes is one byte ``b·C + l``
   (``C = K + 1``). One ``np.bincount`` per item over ``segment × C² + pair`` counts every
-  pair per segment; the difference histogram (``l − b``), the benchmark sums and the
-  ``incomplete_pair`` counts are linear maps of those counts.
+  pair per segment; the difference histogram (``l − b``, the diagonals of each ``b × l``
+  block: `differences`), the benchmark sums and the ``incomplete_pair`` counts are
+  integer sums of those counts.
 - **dimensions.** A respondent's number of complete pairs ``k``, benchmark-code sum and
   difference sum ``s`` over a dimension's items are sums of small non-negative integers,
-  packed into one float32 per item (exact below 2²⁴) and summed by one matrix product
-  with the 0/1 dimension × item matrix. The packed sum indexes `ScoreTables`: the rank of
+  packed into one ``uint32`` per item (below 2²⁰) and added item by item
+  (`Block.table_rows`). The packed sum indexes `ScoreTables`: the rank of
   ``s / k`` among all possible ratios (equal ratios such as ``2/4 = 1/2`` share a rank,
   and a correctly rounded ``s / k`` is the same double for equal ratios), the score, and
   its numerator over a common denominator. One bincount over ``segment × rank`` is the
@@ -24,8 +25,11 @@ finishing formulas are the same):
   overall scores are exact ties.
 
 Per-respondent matrices are unit-major (``(units, n)``, the transpose of the
-column-major codes), so a tally walks one unit at a time with its bins in cache. The
-tables are `servgap.stats.DenseHistogram` (merge by addition); weights add weighted
+column-major codes), so a tally walks one unit at a time with its bins in cache, and
+temporaries are one unit long and reused. No step is a matrix product: BLAS would start
+its threads for these tiny products, and on a busy machine threads that wait for a CPU
+cost more than the product (the kernel was twice as slow with a second process running).
+The tables are `servgap.stats.DenseHistogram` (merge by addition); weights add weighted
 bincounts (``Σ w``, ``Σ w²``) with the same keys.
 """
 
@@ -33,34 +37,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from .. import stats as st
-from ..model.scoring import available_mask, enough_dimensions, overall_fractions, overall_scores, ratio
+from ..model.scoring import enough_dimensions, overall_fractions, overall_scores, ratio
 from ..surveys.survey import scale_of
+from .scoretables import ScoreTables, differences, fraction_keys, pair_tables, score_tables, unpack_columns
+
+__all__ = ["MAX_BINS", "Block", "DimensionScores", "ScoreTables", "differences", "fraction_keys", "pair_tables",
+           "score_tables"]
 
 #: Largest dense histogram (bins) built by bincount; larger ones use the float path.
 MAX_BINS = 1 << 24
-
-
-def pair_tables(K: int):
-    """Per pair code ``b·(K + 1) + l``: benchmark code, later code and whether both are present."""
-    b, l = np.divmod(np.arange((K + 1) ** 2), K + 1)
-    return b, l, (b > 0) & (l > 0)
-
-
-def gather(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """``table[codes]`` for small-integer unit-major ``codes`` (``(U, n)``), one unit at a time.
-
-    ``np.take`` first copies its indices to intp; unit by unit that copy is small and
-    reused instead of one large fresh allocation (whose page faults cost more than the gather).
-    """
-    out = np.empty(codes.shape, table.dtype)
-    for j in range(codes.shape[0]):
-        np.take(table, codes[j], out=out[j])
-    return out
 
 
 class Block:
@@ -79,28 +68,83 @@ class Block:
         self.item_dim = inst.item_dimension
         self.nd = len(inst.dimensions)
         self.sizes = np.bincount(self.item_dim, minlength=self.nd)
-        self.onehot = np.zeros((self.nd, len(self.item_dim)), np.float32)
-        self.onehot[self.item_dim, np.arange(len(self.item_dim))] = 1.0
+        self.dim_items = [np.flatnonzero(self.item_dim == d) for d in range(self.nd)]
 
-    def tally(self, values: np.ndarray, width: int) -> list:
-        """``[count, Σ w, Σ w²]`` per unit × segment of ``values`` in ``[0, width)`` (``(U, n)``), ``(U·G, W)`` each.
+    def tally(self, values: np.ndarray, width: int, table: np.ndarray | None = None, keep: int | None = None) -> list:
+        """``[count, Σ w, Σ w², rest]`` per unit × segment of ``values`` in ``[0, width)`` (``(U, n)``).
 
         One bincount per unit over ``segment × W + value``: its bins stay in cache and its
-        key is one small reused array. Without weights the weight sums are ``None``.
+        key is one small reused array. With ``table`` the values are ``table[values]``
+        (looked up unit by unit). The tables are ``(U·G, keep)`` (the first ``keep`` values,
+        default all), ``rest`` ``(U·G,)`` counts the observations of the other values. Without
+        weights the weight sums are ``None``.
         """
-        U, nb = values.shape[0], self.G * width
-        out = [np.empty((U, nb), np.intp), None, None]
+        U, G = values.shape[0], self.G
+        keep, nb = width if keep is None else keep, G * width
+        out = [np.empty((U, G, keep), np.intp), None, None, np.zeros((U, G), np.intp)]
         if self.w is not None:
-            out[1:] = np.empty((U, nb)), np.empty((U, nb))
+            out[1:3] = np.empty((U, G, keep)), np.empty((U, G, keep))
             w2 = self.w * self.w
         base = self.g * width
+        key = np.empty(base.size, np.intp)
+        looked = None if table is None else np.empty(base.size, table.dtype)
         for j in range(U):
-            key = base + values[j]
-            out[0][j] = np.bincount(key, minlength=nb)
+            if table is None:
+                np.add(base, values[j], out=key)
+            else:
+                np.add(base, np.take(table, values[j], out=looked), out=key)
+            c = np.bincount(key, minlength=nb).reshape(G, width)
+            out[0][j] = c[:, :keep]
+            if keep < width:
+                out[3][j] = c[:, keep:].sum(axis=1)
             if self.w is not None:
-                out[1][j] = np.bincount(key, weights=self.w, minlength=nb)
-                out[2][j] = np.bincount(key, weights=w2, minlength=nb)
-        return [None if a is None else a.reshape(U * self.G, width) for a in out]
+                out[1][j] = np.bincount(key, weights=self.w, minlength=nb).reshape(G, width)[:, :keep]
+                out[2][j] = np.bincount(key, weights=w2, minlength=nb).reshape(G, width)[:, :keep]
+        return [None if a is None else a.reshape(U * G, keep) for a in out[:3]] + [out[3].ravel()]
+
+    def table_rows(self, lut: np.ndarray, codes: np.ndarray, P: int) -> np.ndarray:
+        """Row of every respondent's dimension score in the score tables (``(dimensions, n)``, intp).
+
+        Dimension ``d``'s row is ``d·P + Σ lut[code]`` over its items: exact integer adds of the
+        packed fields into one reused buffer (no matrix product, whose BLAS threads would
+        compete with other processes for the CPUs). Items go two at a time through a table of
+        ``lut[a] + lut[b]`` keyed by the two codes (one lookup instead of two).
+        """
+        n, S = codes.shape[0], lut.size
+        lut2 = (lut[:, None] + lut[None, :]).ravel()            # key a·S + b (S² <= 2¹⁶ entries)
+        idx = np.empty((self.nd, n), np.intp)
+        acc, tmp, key = np.empty(n, lut.dtype), np.empty(n, lut.dtype), np.empty(n, np.uint16)
+        for d, items in enumerate(self.dim_items):
+            acc[:] = 0
+            for a, b in zip(items[0::2], items[1::2]):
+                np.multiply(codes[:, a], S, out=key, dtype=np.uint16)
+                key += codes[:, b]
+                acc += np.take(lut2, key, out=tmp)
+            if len(items) % 2:
+                acc += np.take(lut, codes[:, items[-1]], out=tmp)
+            np.add(acc, d * P, out=idx[d], casting="unsafe")
+        return idx
+
+    @staticmethod
+    def row_sums(table: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """``Σ_d table[idx[d]]`` per respondent as int64 (``table`` integer; dimension by dimension)."""
+        acc = np.zeros(idx.shape[1], np.int64)
+        tmp = np.empty(idx.shape[1], table.dtype)
+        for row in idx:
+            np.take(table, row, out=tmp)
+            acc += tmp
+        return acc
+
+    def dimension_sums(self, table: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """``Σ w · table[idx[d]]`` per dimension × segment (float ``table``), ``(dimensions · G,)``."""
+        out = np.empty((idx.shape[0], self.G))
+        tmp = np.empty(idx.shape[1])
+        for d, row in enumerate(idx):
+            np.take(table, row, out=tmp)
+            if self.w is not None:
+                tmp *= self.w
+            out[d] = np.bincount(self.g, weights=tmp, minlength=self.G)
+        return out.ravel()
 
     def hists(self, count, values, w, w2, rank: bool):
         """``(hist, hist_u)``: the (weighted) histogram and, for rank tests on weighted data, the unweighted one."""
@@ -122,18 +166,14 @@ class Block:
         P, R = tab.rank.shape[1], tab.values.size
         if self.nd * self.G * (R + 1) > MAX_BINS:
             return None
-        idx = (self.onehot @ gather(tab.lut, codes.T)).astype(np.intp)    # packed sums, (dimensions, n)
-        idx += np.arange(0, self.nd * P, P)[:, None]                         # -> row of each dimension's table
-        c, w, w2 = self.tally(np.take(tab.rank, idx), R + 1)                # rank R: dropped by the min-items rule
-        hists = self.hists(c[:, :R], tab.values, None if w is None else w[:, :R], None if w2 is None else w2[:, :R],
-                           rank)
-        dropped = c[:, R].reshape(self.nd, self.G).sum(axis=1)
-        out = DimensionScores(tab, idx, hists, dropped)
-        if kind == "pair":
-            key = (np.arange(self.nd)[:, None] * self.G + self.g).ravel()
-            wb = np.take(tab.bench0, idx) if self.w is None else np.take(tab.bench0, idx) * self.w
-            out.sums = np.stack([np.bincount(key, weights=wb.ravel(), minlength=self.nd * self.G),
-                                 hists[0].weight_totals()])
+        idx = self.table_rows(tab.lut, codes, P)                             # (dimensions, n)
+        c, w, w2, rest = self.tally(idx, R + 1, tab.rank.ravel(), keep=R)   # rank R: dropped by the min-items rule
+        hists = self.hists(c, tab.values, w, w2, rank)
+        rest = rest.reshape(self.nd, self.G)
+        out = DimensionScores(tab, idx, hists, rest.sum(axis=1))
+        if kind == "pair":               # Σ w over the scores kept: without weights, the respondents not dropped
+            kept = (np.bincount(self.g, minlength=self.G) - rest).ravel() if w is None else hists[0].weight_totals()
+            out.sums = np.stack([self.dimension_sums(tab.bench0.ravel(), idx), kept.astype(np.float64, copy=False)])
         return out
 
     def overall(self, dims: "DimensionScores", rank: bool):
@@ -147,17 +187,22 @@ class Block:
         """
         tab, idx, nd = dims.tab, dims.idx, self.nd
         D = math.lcm(*range(1, nd + 1))
-        bound = int(np.abs(tab.lnum).max()) * nd * D
+        bound = int(max(-tab.lnum.min(), tab.lnum.max())) * nd * D
         if ((2 * bound + 1) * self.G).bit_length() > 62:
             return None
-        k = np.take(tab.kept, idx).sum(axis=0)
+        if tab.packed is None:
+            k, num, *ben = [self.row_sums(t.ravel(), idx) for t in tab.totals_of]
+        else:                                # one lookup per dimension sums all the tables
+            k, num, *ben = unpack_columns(self.row_sums(tab.packed.ravel(), idx), tab.layout, nd)
         enough = enough_dimensions(k, nd)
-        mult = D // np.maximum(k, 1)
-        h, hu = self.fraction_hists(np.take(tab.lnum, idx).sum(axis=0) * mult, tab.L * D, enough, bound, rank)
+        mult = np.take(D // np.maximum(np.arange(nd + 1), 1), k)
+        M = num * mult
+        data_bound = int(np.abs(M[enough]).max(initial=0))    # the tables' bound counts unreachable sums too
+        h, hu = self.fraction_hists(M, tab.L * D, enough, data_bound, rank)
         sums = None
         if tab.bench is not None:
             g, w = self.g[enough], None if self.w is None else self.w[enough]
-            bench = np.take(tab.lben, idx).sum(axis=0)[enough] * mult[enough] / (tab.L * D)
+            bench = ben[0][enough] * mult[enough] / (tab.L * D)
             sums = np.stack([np.bincount(g, weights=bench if w is None else bench * w, minlength=self.G),
                              h.per_group(h.w)])
         return h, hu, sums, int(enough.size - np.count_nonzero(enough))
@@ -178,10 +223,19 @@ class Block:
         else:
             cells, inv, count = np.unique(key, return_inverse=True, return_counts=True)
             hw = np.bincount(inv, weights=w, minlength=cells.size), np.bincount(inv, weights=w * w, minlength=cells.size)
-        values = ((cells % span) - bound) / Q
+        num = cells % span                                   # M + bound
+        values = (num - bound) / Q
         group, count = (cells // span).astype(np.intp), count.astype(np.int64)
-        h = st.GroupedHistogram(self.G, group, values, count, *hw)
-        hu = st.GroupedHistogram(self.G, group, values, count, *(count * 1.0,) * 2) if (rank and w is not None) else None
+        grid = code = None
+        if rank and span <= 8 * cells.size:              # for the rank tests: each value's place among them, no sort
+            present = np.bincount(num, minlength=span) > 0
+            code = (np.cumsum(present) - 1)[num]
+            grid = (np.flatnonzero(present) - bound) / Q
+            if not np.all(grid[1:] > grid[:-1]):          # distinct fractions that round to one double
+                grid = code = None
+        h = st.GroupedHistogram(self.G, group, values, count, *hw, grid, code)
+        hu = st.GroupedHistogram(self.G, group, values, count, *(count * 1.0,) * 2, grid, code) \
+            if (rank and w is not None) else None
         return h, hu
 
     def weighted_overall(self, dims: "DimensionScores", importance: np.ndarray, alloc, rank: bool):
@@ -206,19 +260,22 @@ class Block:
         nw, dw = wf
         ok = dw > 0
         no_imp = int(np.count_nonzero(enough_dimensions(kept.sum(axis=0), self.nd) & ~ok))
-        totals = np.unique(dw[ok]) // tab.L
+        tot = dw[ok] // tab.L                               # the allocation totals: small integers
+        totals = np.flatnonzero(np.bincount(tot)) if tot.size and tot.max() < 4 * tot.size + 1024 else np.unique(tot)
         T = math.lcm(*totals.tolist()) if totals.size and totals.size <= 64 else None
         if T is not None and T * tab.L < 2 ** 53:
             M = nw * np.where(ok, T // np.where(ok, dw // tab.L, 1), 0)
             bound = int(np.abs(M).max(initial=0))
             if ((2 * bound + 1) * self.G).bit_length() <= 62 and bound < 2 ** 53:
                 return (*self.fraction_hists(M, T * tab.L, ok, bound, rank), no_imp)
-        return (*self.value_hists(ratio(nw, dw), rank), no_imp)
+        x = ratio(nw, dw)
+        return (*self.value_hists(x, rank, fraction_keys(x, dw)), no_imp)
 
-    def value_hists(self, x: np.ndarray, rank: bool):
-        """``(hist, hist_u)`` of one value per row (NaN = none) by sort (`servgap.stats.histogram`)."""
-        return (st.histogram(x, self.g, self.G, self.w),
-                st.histogram(x, self.g, self.G) if (rank and self.w is not None) else None)
+    def value_hists(self, x: np.ndarray, rank: bool, keys: np.ndarray | None = None):
+        """``(hist, hist_u)`` of one value per row (NaN = none) by sort (`servgap.stats.histogram`;
+        ``keys``: exact integer stand-ins for the values, `fraction_keys`)."""
+        return (st.histogram(x, self.g, self.G, self.w, keys),
+                st.histogram(x, self.g, self.G, None, keys) if (rank and self.w is not None) else None)
 
     # -- items --------------------------------------------------------------------------
     def codes(self, s, viewpoint: str) -> np.ndarray | None:
@@ -242,24 +299,21 @@ class Block:
         benchmark sums ``(Σ w·B, Σ w)`` over complete pairs, and per item the number of
         pairs with one rating missing.
         """
-        K, I = self.K, pc.shape[1]
-        C2 = (K + 1) ** 2
-        c, w, w2 = self.tally(pc.T, C2)
+        K, I, C = self.K, pc.shape[1], self.K + 1
+        c, w, w2, _ = self.tally(pc.T, C * C)
+        h, hu = self.hists(differences(c, K), np.arange(1 - K, K, dtype=np.float64),
+                           None if w is None else differences(w, K), None if w2 is None else differences(w2, K), rank)
         b, l, valid = pair_tables(K)
-        to_diff = np.zeros((C2, 2 * K - 1))
-        to_diff[np.flatnonzero(valid), (l - b + K - 1)[valid]] = 1.0
-        cc = c.astype(np.float64)
-        wc = cc if w is None else w
-        dc = (cc @ to_diff).astype(np.int64)
-        h, hu = self.hists(dc, np.arange(1 - K, K, dtype=np.float64), None if w is None else w @ to_diff,
-                           None if w2 is None else w2 @ to_diff, rank)
-        sums = np.stack([wc @ np.where(valid, b + self.lo - 1.0, 0.0), wc @ valid.astype(np.float64)])
-        incomplete = (cc @ ((b == 0) ^ (l == 0)).astype(np.float64)).reshape(I, self.G).sum(axis=1).astype(np.int64)
+        wc = c if w is None else w          # row sums by einsum: exact for counts, and no BLAS threads
+        sums = np.stack([np.einsum("ij,j->i", wc, np.where(valid, b + self.lo - 1, 0).astype(wc.dtype)),
+                         np.einsum("ij,j->i", wc, valid.astype(wc.dtype))]).astype(np.float64, copy=False)
+        per_item = c.reshape(I, self.G, C * C).sum(axis=1)                         # (items, pair codes)
+        incomplete = per_item @ ((b == 0) ^ (l == 0)).astype(per_item.dtype)
         return h, hu, sums, incomplete
 
     def single_items(self, X: np.ndarray, rank: bool):
         """Item level of one viewpoint from codes ``X`` (``n × items``): ``(hist, hist_u)`` of the ratings per item × segment."""
-        c, w, w2 = self.tally(X.T, self.K + 1)
+        c, w, w2, _ = self.tally(X.T, self.K + 1)
         cut = lambda a: None if a is None else a[:, 1:]  # noqa: E731  code 0 = missing
         return self.hists(cut(c), np.arange(self.lo, self.lo + self.K, dtype=np.float64), cut(w), cut(w2), rank)
 
@@ -285,66 +339,3 @@ class DimensionScores:
     def bench(self) -> np.ndarray | None:
         """Respondent × dimension benchmark means over complete pairs (pairs only)."""
         return None if self.tab.bench is None else np.take(self.tab.bench, self.idx).T
-
-
-@dataclass(frozen=True)
-class ScoreTables:
-    """Lookup tables of the dimension scores of one scale, instrument and min-items rule.
-
-    ``lut`` maps a code to its packed fields (count of answers, benchmark code, difference
-    code + K − 1; for one viewpoint: count, code). Summed over a dimension's items, the
-    packed value ``p`` identifies the respondent's ``(k, Σ)``. Row ``d`` of each table
-    gives, for dimension ``d`` and every ``p``: ``rank``, the rank of the score among
-    ``values`` (``len(values)`` when the min-items rule drops it); ``kept`` (0/1);
-    ``score`` and ``bench``, the score and benchmark mean (NaN when dropped); ``bench0``
-    the same with 0; ``lnum``, ``lben``, score and benchmark mean times ``L`` (the lcm of
-    the item counts a kept score can rest on), exact integers.
-    """
-
-    lut: np.ndarray
-    rank: np.ndarray
-    values: np.ndarray
-    kept: np.ndarray
-    score: np.ndarray
-    bench: np.ndarray | None
-    bench0: np.ndarray | None
-    L: int
-    lnum: np.ndarray
-    lben: np.ndarray | None
-
-
-#: Largest packed dimension sum (bits) for which score tables are built.
-MAX_PACKED_BITS = 20
-
-
-@lru_cache(maxsize=64)
-def score_tables(kind: str, K: int, lo: int, sizes: tuple, min_items: float) -> ScoreTables | None:
-    """The `ScoreTables` of ``kind`` ``"pair"`` or ``"single"``, or ``None`` if they would be too large."""
-    if kind == "pair":
-        b, l, valid = pair_tables(K)
-        fields = [valid.astype(np.int64), b * valid, (l - b + K - 1) * valid]
-    else:
-        x = np.arange(K + 1)
-        fields = [(x > 0).astype(np.int64), x]
-    m = max(sizes)
-    widths = [int(int(f.max()) * m).bit_length() for f in fields]
-    shifts = np.cumsum([0, *widths[:-1]])
-    if sum(widths) > MAX_PACKED_BITS:
-        return None
-    lut = sum(f * (1 << int(s)) for f, s in zip(fields, shifts)).astype(np.float32)   # float32 sums exact < 2**24
-    p = np.arange(1 << sum(widths))
-    cnt, *sums = [(p >> int(s)) & ((1 << wd) - 1) for s, wd in zip(shifts, widths)]
-    keep = available_mask(cnt[None, :], np.asarray(sizes)[:, None], min_items) & (cnt > 0)
-    num = sums[1] - (K - 1) * cnt if kind == "pair" else sums[0] + (lo - 1) * cnt
-    L = math.lcm(*np.unique(np.broadcast_to(cnt, keep.shape)[keep]).tolist())
-    per = L // np.maximum(cnt, 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        score = np.where(keep, num / cnt, np.nan)             # correctly rounded: equal ratios, equal doubles
-        bnum = sums[0] + (lo - 1) * cnt if kind == "pair" else None
-        bench = None if bnum is None else np.where(keep, bnum / cnt, np.nan)
-    values, inv = np.unique(score[keep], return_inverse=True)
-    rank = np.full(keep.shape, values.size, np.intp)
-    rank[keep] = inv.ravel()
-    return ScoreTables(lut, rank, values, keep.astype(np.int8), score, bench,
-                       None if bench is None else np.nan_to_num(bench, nan=0.0), L,
-                       np.where(keep, num * per, 0), None if bnum is None else np.where(keep, bnum * per, 0))

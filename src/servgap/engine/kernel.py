@@ -34,7 +34,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from .. import stats as st
 from ..model.gaps import Comparison
@@ -71,10 +70,11 @@ class Cell:
     units: int
     design: object = None                   # variance="design": `servgap.engine.design.DesignPartial`
 
-    def sparse(self) -> "Cell":
-        """The same statistics with sparse histograms (what the finishing code takes)."""
-        return Cell(st.sparse(self.hist), None if self.hist_u is None else st.sparse(self.hist_u), self.sums,
-                    self.units, self.design)
+    def finishing(self) -> "Cell":
+        """The same statistics with the histograms in the form the finishing code reads fastest
+        (`servgap.stats.finishing_form`: narrow dense tables as they are, others sparse)."""
+        return Cell(st.finishing_form(self.hist), None if self.hist_u is None else st.finishing_form(self.hist_u),
+                    self.sums, self.units, self.design)
 
 
 def unit_groups(g: np.ndarray, U: int, G: int) -> np.ndarray:
@@ -104,10 +104,6 @@ def unit_sums(M: np.ndarray, gg: np.ndarray, G: int, w) -> np.ndarray:
     key = gg.ravel()
     return np.stack([np.bincount(key, weights=wx.ravel(), minlength=U * G),
                      np.bincount(key, weights=wv.ravel().astype(np.float64, copy=False), minlength=U * G)])
-
-
-def tag(comp: Comparison) -> str:
-    return f"gap{comp.gap}" if comp.gap else comp.key
 
 
 def paired_levels(s, comp: Comparison, min_items: float, ledger: dict, with_later: bool = True) -> dict:
@@ -140,13 +136,13 @@ def paired_levels(s, comp: Comparison, min_items: float, ledger: dict, with_late
 
 def _count_items(ledger: dict, s, comp: Comparison, incomplete):
     for iid, c in zip(s.instrument.item_ids, incomplete):
-        lg.count(ledger, s.source, f"{tag(comp)}:{iid}", "incomplete_pair", c)
+        lg.count(ledger, s.source, f"{comp.tag}:{iid}", "incomplete_pair", c)
 
 
 def count_dimensions(ledger: dict, s, comp: Comparison, dropped):
     """Ledger: respondents per dimension without a score under the min-items rule."""
     for d, c in zip(s.instrument.dimension_ids, dropped):
-        lg.count(ledger, s.source, f"{tag(comp)}:{d}", "too_few_items", c)
+        lg.count(ledger, s.source, f"{comp.tag}:{d}", "too_few_items", c)
 
 
 def overall_levels(s, comp: Comparison, dg: np.ndarray, db: np.ndarray, ledger: dict, counts=None):
@@ -157,11 +153,11 @@ def overall_levels(s, comp: Comparison, dg: np.ndarray, db: np.ndarray, ledger: 
     """
     ou, ow, few = overall_scores(dg, s.importance, counts)
     ob, _, _ = overall_scores(db, None, counts)
-    lg.count(ledger, s.source, f"{tag(comp)}:overall", "too_few_dimensions", np.count_nonzero(few))
+    lg.count(ledger, s.source, f"{comp.tag}:overall", "too_few_dimensions", np.count_nonzero(few))
     if ow is None:
         return ou[:, None], ob[:, None]
     no_imp = ~np.isnan(ou) & np.isnan(ow)
-    lg.count(ledger, s.source, f"{tag(comp)}:overall", "no_importance", np.count_nonzero(no_imp))
+    lg.count(ledger, s.source, f"{comp.tag}:overall", "no_importance", np.count_nonzero(no_imp))
     return np.column_stack([ou, ow]), np.column_stack([ob, ob * np.nan])
 
 
@@ -252,11 +248,11 @@ def coded_overall(blk: Block, s, comp: Comparison, dims, rank: bool, ledger: dic
     ov = blk.overall(dims, rank)
     if ov is None:
         return None
-    lg.count(ledger, s.source, f"{tag(comp)}:overall", "too_few_dimensions", ov[3])
+    lg.count(ledger, s.source, f"{comp.tag}:overall", "too_few_dimensions", ov[3])
     if s.importance is None:
         return Cell(*ov[:3], 1)
     hw, hw_u, no_imp = blk.weighted_overall(dims, s.importance, alloc, rank)
-    lg.count(ledger, s.source, f"{tag(comp)}:overall", "no_importance", no_imp)
+    lg.count(ledger, s.source, f"{comp.tag}:overall", "no_importance", no_imp)
     both = lambda a, b: None if a is None else st.stack([a, b])  # noqa: E731
     return Cell(both(ov[0], hw), both(ov[1], hw_u), np.concatenate([ov[2], np.zeros_like(ov[2])], axis=1), 2)
 
@@ -270,8 +266,8 @@ def blocked_partial(s, g: np.ndarray, plan: Plan, read_ledger: list | None = Non
     """`block_partial` over blocks of `BLOCK_ROWS` rows, merged."""
     if s.n <= BLOCK_ROWS:
         return block_partial(s, g, plan, read_ledger)
-    return tree_merge([block_partial(s.take(slice(a, a + BLOCK_ROWS)), g[a:a + BLOCK_ROWS], plan,
-                                     read_ledger if a == 0 else None) for a in range(0, s.n, BLOCK_ROWS)])
+    return tree_merge(block_partial(s.take(slice(a, a + BLOCK_ROWS)), g[a:a + BLOCK_ROWS], plan,
+                                    read_ledger if a == 0 else None) for a in range(0, s.n, BLOCK_ROWS))
 
 
 def _merge_cells(a: Cell, b: Cell) -> Cell:
@@ -295,12 +291,26 @@ def merge_partials(a: dict, b: dict) -> dict:
     return out
 
 
-def tree_merge(parts: list) -> dict:
-    """Merge a list of partials pairwise (the same tree Dask reduces)."""
-    parts = [p for p in parts if p is not None]
-    if not parts:
+def tree_merge(parts) -> dict:
+    """Merge partials pairwise (the same tree Dask reduces): level by level, neighbours first.
+
+    ``parts`` may be a generator: the merge consumes it as a binary counter (two partials of
+    the same level merge as soon as both exist), so at most one partial per level is alive
+    — about log₂(blocks) tables instead of one per block — and the pairs are those of
+    merging the whole list level by level, the last odd one carried up.
+    """
+    stack: list = []                     # (level, partial), levels strictly decreasing
+    for p in parts:
+        if p is None:
+            continue
+        level = 0
+        while stack and stack[-1][0] == level:
+            p = merge_partials(stack.pop()[1], p)
+            level += 1
+        stack.append((level, p))
+    if not stack:
         return {}
-    while len(parts) > 1:
-        parts = [merge_partials(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
-                 for i in range(0, len(parts), 2)]
-    return parts[0]
+    out = stack.pop()[1]
+    while stack:                         # the carried-up partials, right to left
+        out = merge_partials(stack.pop()[1], out)
+    return out

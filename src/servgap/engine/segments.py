@@ -4,6 +4,7 @@ integer code into the table of segments (sorted by value), ``-1`` for a row with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -18,11 +19,20 @@ class Segmentation:
     by: list[str]
     table: pd.DataFrame
     codes: dict[int, np.ndarray | None]   # id(survey) -> code per respondent (-1 = no segment); None: lazy
-    lookup: pd.MultiIndex | None = None   # segment values -> code, for blocks coded later (Dask partitions)
 
     @property
     def G(self) -> int:
         return len(self.table)
+
+    @cached_property
+    def lookup(self) -> pd.MultiIndex | None:
+        """Segment values -> code, for blocks coded later (Dask partitions); ``None`` without ``by``."""
+        return pd.MultiIndex.from_frame(self.table) if self.by else None
+
+    @cached_property
+    def values(self) -> dict:
+        """``{column: array of its value per segment}`` (the table's columns as numpy arrays)."""
+        return {c: self.table[c].to_numpy() for c in self.table.columns}
 
 
 def is_lazy(s) -> bool:
@@ -36,9 +46,14 @@ def segment_columns(s) -> list:
 
 
 def segment_codes(frame, by: list, lookup) -> np.ndarray:
-    """Code of every row's ``by`` values in ``lookup`` (a MultiIndex of segments; -1 = none)."""
+    """Code of every row's ``by`` values in ``lookup`` (a MultiIndex of segments, or the table of
+    segments itself; -1 = none)."""
     if not by:
         return np.zeros(len(frame), np.intp)
+    if isinstance(lookup, pd.DataFrame):   # the table of segments itself
+        if len(by) == 1:                   # one column: its values index the segments directly
+            return np.asarray(pd.Index(lookup[by[0]]).get_indexer(frame[by[0]]), np.intp)
+        lookup = pd.MultiIndex.from_frame(lookup)
     return np.asarray(lookup.get_indexer(pd.MultiIndex.from_frame(frame[by])), np.intp)
 
 
@@ -81,14 +96,13 @@ def segment(surveys, by: list[str]) -> Segmentation:
         raise ConfigError(f"by={by!r}: no survey has {'these columns' if len(by) > 1 else 'this column'} as a "
                           f"segment; declare it with read_survey(segments=...). Known segments: {known or 'none'}.")
     distinct = [(s.unique_segments(by), None) if is_lazy(s) else distinct_rows(s.segments[by]) for s in having]
-    allseg = pd.concat([f for f, _ in distinct], ignore_index=True)
+    allseg = distinct[0][0] if len(distinct) == 1 else pd.concat([f for f, _ in distinct], ignore_index=True)
     complete = allseg.notna().all(axis=1).to_numpy()
-    table = allseg[complete].drop_duplicates()
+    table = allseg[complete] if len(distinct) == 1 else allseg[complete].drop_duplicates()   # one survey: distinct
     try:
         table = table.sort_values(by, kind="stable")
     except TypeError:  # mixed types: sort by text
         table = table.iloc[np.lexsort([table[c].astype(str).to_numpy() for c in reversed(by)])]
     table = table.reset_index(drop=True)
-    lookup = pd.MultiIndex.from_frame(table)
-    codes = {id(s): None if row is None else segment_codes(f, by, lookup)[row] for s, (f, row) in zip(having, distinct)}
-    return Segmentation(by, table, codes, lookup)
+    codes = {id(s): None if row is None else segment_codes(f, by, table)[row] for s, (f, row) in zip(having, distinct)}
+    return Segmentation(by, table, codes)

@@ -48,7 +48,12 @@ class Labels:
                    np.concatenate([p.pos + o for p, o in zip(pieces, offset)]))
 
     def take(self):
-        return pd.Series(self.values if self.pos.size else self.values[:0]).array.take(self.pos)
+        column = pd.Series(self.values if self.pos.size else self.values[:0]).array
+        if isinstance(column, pd.arrays.ArrowStringArray):     # strings (pyarrow present): one pyarrow take
+            import pyarrow as pa
+
+            return type(column)(pa.array(column).take(pa.array(self.pos)), dtype=column.dtype)
+        return column.take(self.pos)
 
 
 def families(cols: dict, by: list[str]) -> np.ndarray:
@@ -69,8 +74,11 @@ def finish_table(parts: list[dict], keys: list[str], by: list[str], correction: 
     names = ["gap", *keys, *by, *CORE_COLUMNS]
     if not parts:
         return pd.DataFrame(columns=names)
-    cols = {c: Labels.concat([p[c] for p in parts]) if isinstance(parts[0][c], Labels)
-            else np.concatenate([p[c] for p in parts]) for c in names if c != "p_adj"}
+    if len(parts) == 1:                  # one cell: its columns as they are (the DataFrame copies them)
+        cols = {c: parts[0][c] for c in names if c != "p_adj"}
+    else:
+        cols = {c: Labels.concat([p[c] for p in parts]) if isinstance(parts[0][c], Labels)
+                else np.concatenate([p[c] for p in parts]) for c in names if c != "p_adj"}
     p = cols["p"]
     cols["p_adj"] = adjust(p, families(cols, by), correction) if family else p
     cols["n"] = cols["n"].astype(np.int64, copy=False)
@@ -83,7 +91,7 @@ def assemble(tables: dict, by: list[str], correction: str) -> tuple[dict, dict]:
     split, tol = {}, {}
     for level, keys in LEVEL_KEYS.items():
         split[level] = finish_table(tables.get(("gaps", level), []), keys, by, correction, level != "overall")
-        if len(split[level]):
+        if len(split[level]) and split[level]["gap"].dtype != np.int64:
             split[level]["gap"] = split[level]["gap"].astype("int64")
         if ("tolerance", level) in tables:
             t = finish_table(tables[("tolerance", level)], keys, by, correction, level != "overall")
@@ -112,9 +120,10 @@ def cell_columns(comp, level, inst, seg: Segmentation, U, res, extra) -> dict:
     rows = np.repeat(np.arange(U), G)
     segs = np.tile(np.arange(G), U)
     one = np.zeros(U * G, np.intp)
-    cols = {"gap": Labels(np.array([comp.gap if comp.gap is not None else comp.key], dtype=object), one)}
+    gap = np.array([comp.gap], np.int64) if comp.gap is not None else np.array([comp.key], dtype=object)
+    cols = {"gap": Labels(gap, one)}
     cols.update({c: Labels(v, rows) for c, v in unit_index(inst, level, U).items()})
-    cols.update({c: Labels(seg.table[c].to_numpy(), segs) for c in seg.table.columns})
+    cols.update({c: Labels(v, segs) for c, v in seg.values.items()})
     for k, v in {**res, **extra}.items():
         cols[k] = Labels(np.array([v]), one) if isinstance(v, str) else np.broadcast_to(v, U * G)
     return cols
@@ -123,10 +132,10 @@ def cell_columns(comp, level, inst, seg: Segmentation, U, res, extra) -> dict:
 def finish_cell(comp, level, inst, seg, later: Cell, bench: Cell | None, test, confidence, warn_rank):
     """Moments, tests and the columns of one comparison at one level from merged statistics."""
     paired = bench is None
-    later, bench = later.sparse(), None if paired else bench.sparse()
+    later, bench = later.finishing(), None if paired else bench.finishing()
     if paired:
         m = st.moments(later.hist)
-        r = st.t_test(m, confidence, effect_ci=test != "wilcoxon")
+        r = st.t_test(m, confidence, effect_ci=test != "wilcoxon", p_value=test != "wilcoxon")
         out = dict(n=m.n, mean_gap=r["estimate"], sd_gap=r["sd"], se=r["se"], ci_low=r["ci_low"],
                    ci_high=r["ci_high"], n_eff=m.n_eff, **_test_columns(r))
         if test == "wilcoxon":

@@ -33,6 +33,11 @@ class Comparison:
     def label(self, lang: str = "en") -> str:
         return text_in(self.name, lang)
 
+    @property
+    def tag(self) -> str:
+        """The name of this comparison in ledger columns: ``gap5`` for a gap, else its key (``msa``)."""
+        return f"gap{self.gap}" if self.gap else self.key
+
 
 VIEWPOINTS: dict[str, Mapping[str, str]] = {k: v["name"] for k, v in _SPEC["viewpoints"].items()}
 """Known viewpoints with their labels (``en``/``zh``)."""

@@ -145,6 +145,9 @@ def integer_allocation(importance: np.ndarray):
     fin = np.isfinite(a)
     if not fin.all():
         a = np.where(fin, a, 0.0)
+    r = np.rint(a)
+    if np.array_equal(r, a) and (not r.size or max(r.max(), -r.min()) < 2 ** 31):   # whole points: the usual case
+        return r.astype(np.int64), fin
     for j in range(5):
         y = a * 10.0 ** j if j else a
         r = np.rint(y)
@@ -183,14 +186,20 @@ def overall_fractions(num: np.ndarray, L: int, kept: np.ndarray, alloc=None, unw
     if alloc is None:
         return u, None
     a, fin = alloc
-    amax, nd = int(np.abs(a).max(initial=0)), kept.shape[1]
-    if amax * int(np.abs(num).max(initial=0)) * nd >= EXACT or amax * nd * L >= EXACT:
+    amax, nd = _abs_max(a), kept.shape[1]
+    if amax * _abs_max(num) * nd >= EXACT or amax * nd * L >= EXACT:
         return u, None
-    tot, nw = row_sum(a * kept), row_sum(a * num)         # num is 0 where a dimension is not kept
+    tot = np.einsum("ij,ij->i", a, kept.astype(a.dtype))                        # exact integer row sums
+    nw = np.einsum("ij,ij->i", a, num.astype(np.int64, copy=False))           # num is 0 where not kept
     ok = enough & (tot > 0)
     if not fin.all():
         ok &= ~(kept & ~fin).any(axis=1)                  # a blank allocation of a kept dimension
     return u, (nw, np.where(ok, L * tot, 0))
+
+
+def _abs_max(a: np.ndarray) -> int:
+    """``max |a|`` of an integer array (0 when empty)."""
+    return int(max(a.max(), -a.min())) if a.size else 0
 
 
 def ratio(n: np.ndarray, d: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ import functools
 import numpy as np
 import pandas as pd
 
-from ..display import BLUE, BLUE_PALE, GREY, RED, RED_PALE, check_lang
+from ..display import check_lang
 from ..engine.settings import Settings
 from ..errors import ConfigError
 from ..model.instruments import SERVQUAL22

@@ -31,7 +31,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 import os
 
 import numpy as np

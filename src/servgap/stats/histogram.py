@@ -33,6 +33,8 @@ class GroupedHistogram:
     count: np.ndarray   # int64
     w: np.ndarray       # float64, Σ weights
     w2: np.ndarray      # float64, Σ squared weights
+    grid: np.ndarray | None = None   # cells made from a `DenseHistogram`: its sorted grid of values,
+    code: np.ndarray | None = None   # and each cell's position in it (value = grid[code])
 
     def per_group(self, arr) -> np.ndarray:
         """Sum ``arr`` (one entry per cell) within each group."""
@@ -65,17 +67,16 @@ def _lattice(x: np.ndarray):
     return None, None
 
 
-def _from_codes(keys, values, weights, n_groups):
-    """Aggregate observations by an integer key (already sorted by group, value)."""
-    uniq, first, inv = np.unique(keys, return_index=True, return_inverse=True)
-    count = np.bincount(inv, minlength=uniq.size).astype(np.int64)
+def _sorted_cells(new: np.ndarray, weights):
+    """``(first, count, w, w2)`` of observations sorted by cell, ``new`` flagging each cell's first one."""
+    first = np.flatnonzero(new)
+    count = np.diff(np.append(first, new.size)).astype(np.int64)
     if weights is None:
         w = count.astype(np.float64)
-        w2 = w.copy()
-    else:
-        w = np.bincount(inv, weights=weights, minlength=uniq.size)
-        w2 = np.bincount(inv, weights=weights * weights, minlength=uniq.size)
-    return uniq, first, count, w, w2
+        return first, count, w, w.copy()
+    cell = np.cumsum(new) - 1
+    return (first, count, np.bincount(cell, weights=weights, minlength=first.size),
+            np.bincount(cell, weights=weights * weights, minlength=first.size))
 
 
 def dense_rank(x: np.ndarray) -> tuple[np.ndarray, int]:
@@ -95,21 +96,30 @@ def dense_rank(x: np.ndarray) -> tuple[np.ndarray, int]:
     return rank, int(new[-1]) + 1 if x.size else 0
 
 
-def order_by_group(group: np.ndarray, value: np.ndarray) -> np.ndarray:
+def order_by_group(group: np.ndarray, value: np.ndarray, keys: np.ndarray | None = None) -> np.ndarray:
     """The permutation of ``np.lexsort((value, group))``: by group, then value, ties in input order.
 
     One sort of a single int64 key ``(group − min) · 2^(a+b) + rank(value) · 2^b + position``
     (`dense_rank`; ``2^b > n`` positions). The keys are distinct, so a plain (SIMD)
     sort is stable, and the position is the low ``b`` bits of each sorted key.
-    Falls back to ``np.lexsort`` when the key needs more than 63 bits.
+    ``keys``, integers in the order of the values and equal exactly where they are equal,
+    stand in for the ranks (no float sort). Falls back to ``np.lexsort`` when the key
+    needs more than 63 bits.
     """
     n = value.size
     if n == 0:
         return np.zeros(0, np.intp)
-    rank, R = dense_rank(value)
     key = np.asarray(group, np.int64) - np.min(group)
-    b, a = int(n - 1).bit_length(), int(R - 1).bit_length()
-    if int(key.max()).bit_length() + a + b > 63:
+    b, g = int(n - 1).bit_length(), int(key.max()).bit_length()
+    if keys is None:
+        rank, R = dense_rank(value)
+    else:
+        rank = np.asarray(keys, np.int64) - keys.min()
+        R = int(rank.max()) + 1
+        if g + int(R - 1).bit_length() + b > 63:          # a wide grid: its ranks instead
+            rank, R = dense_rank(rank)
+    a = int(R - 1).bit_length()
+    if g + a + b > 63:
         return np.lexsort((value, group))
     key <<= a
     key |= rank
@@ -120,7 +130,7 @@ def order_by_group(group: np.ndarray, value: np.ndarray) -> np.ndarray:
     return key.astype(np.intp, copy=False)
 
 
-def histogram(x, group=None, n_groups: int | None = None, weights=None) -> GroupedHistogram:
+def histogram(x, group=None, n_groups: int | None = None, weights=None, keys=None) -> GroupedHistogram:
     """Build the grouped histogram of ``x`` (NaN ignored).
 
     Parameters
@@ -133,6 +143,9 @@ def histogram(x, group=None, n_groups: int | None = None, weights=None) -> Group
         Number of groups (default ``group.max() + 1``).
     weights : array of float, optional
         Non-negative observation weights.
+    keys : array of int, optional
+        Integers ordered as ``x`` and equal exactly where ``x`` is (e.g. exact fractions on a
+        fine common grid): the cells are then found by one integer sort (`order_by_group`).
 
     Examples
     --------
@@ -151,6 +164,7 @@ def histogram(x, group=None, n_groups: int | None = None, weights=None) -> Group
     if not ok.all():
         x, group = x[ok], group[ok]
         weights = None if weights is None else weights[ok]
+        keys = None if keys is None else keys[ok]
     L, k = _lattice(x)
     if L is not None and x.size:
         lo, hi = int(k.min()), int(k.max())
@@ -170,13 +184,12 @@ def histogram(x, group=None, n_groups: int | None = None, weights=None) -> Group
                 w2 = np.bincount(key, weights=weights * weights, minlength=nbins)[cells]
             return GroupedHistogram(n_groups, (cells // span).astype(np.intp),
                                     ((cells % span) + lo) / L, count[cells].astype(np.int64), w, w2)
-    order = order_by_group(group, x)
+    order = order_by_group(group, x, keys)
     x, group = x[order], group[order]
     weights = None if weights is None else weights[order]
     new = np.ones(x.size, bool)
     new[1:] = (x[1:] != x[:-1]) | (group[1:] != group[:-1])
-    cell = np.cumsum(new) - 1
-    _, first, count, w, w2 = _from_codes(cell, x, weights, n_groups)
+    first, count, w, w2 = _sorted_cells(new, weights)
     return GroupedHistogram(n_groups, group[first], x[first], count, w, w2)
 
 
@@ -198,16 +211,28 @@ class DenseHistogram:
     def n_groups(self) -> int:
         return self.count.shape[0]
 
+    @property
+    def n(self) -> np.ndarray:
+        """Observations per group."""
+        return self.count.sum(axis=1, dtype=np.int64)
+
     def weight_totals(self) -> np.ndarray:
         """``Σ w`` per group (the counts without weights)."""
         return (self.count if self.w is None else self.w).sum(axis=1, dtype=np.float64)
 
     def sparse(self) -> GroupedHistogram:
-        groups, cols = np.nonzero(self.count)
-        c = self.count[groups, cols].astype(np.int64)
-        w = c.astype(np.float64) if self.w is None else self.w[groups, cols]
-        return GroupedHistogram(self.n_groups, groups.astype(np.intp), self.grid[cols], c, w,
-                                w if self.w is None else self.w2[groups, cols])   # one array: no weights
+        flat = np.flatnonzero(self.count)             # row-major: by group, then value
+        groups, cols = np.divmod(flat, self.count.shape[1])
+        c = np.take(self.count, flat).astype(np.int64, copy=False)
+        w = c.astype(np.float64) if self.w is None else np.take(self.w, flat)
+        return GroupedHistogram(self.n_groups, groups.astype(np.intp, copy=False), self.grid[cols], c, w,
+                                w if self.w is None else np.take(self.w2, flat),   # one array: no weights
+                                self.grid, cols)
+
+    def columns(self, keep: np.ndarray) -> DenseHistogram:
+        """The table on the grid values ``grid[keep]`` only."""
+        cut = lambda a: None if a is None else np.ascontiguousarray(a[:, keep])  # noqa: E731
+        return DenseHistogram(self.grid[keep], cut(self.count), cut(self.w), cut(self.w2))
 
     def __add__(self, other: DenseHistogram) -> DenseHistogram:
         add = lambda a, b: None if a is None else a + b  # noqa: E731
@@ -217,6 +242,75 @@ class DenseHistogram:
 def sparse(h) -> GroupedHistogram:
     """``h`` as a `GroupedHistogram`."""
     return h.sparse() if isinstance(h, DenseHistogram) else h
+
+
+#: A `DenseHistogram` is finished as a table when at most this many of its (occupied-value) cells
+#: per observed cell are empty; sparser tables are finished as cells.
+DENSE_FILL = 8
+
+
+def finishing_form(h):
+    """``h`` in the form the finishing code reads fastest: a `DenseHistogram` as a table on the
+    values that occur (when that table is dense enough, `DENSE_FILL`), anything else as a
+    `GroupedHistogram`.
+
+    Both forms give bit-identical moments and tests: a dense table is summed value by value,
+    in the order the sparse cells of each group are summed, and empty values add nothing.
+    """
+    if not isinstance(h, DenseHistogram):
+        return h
+    occupied = h.count.any(axis=0)
+    if not occupied.all():
+        h = h.columns(np.flatnonzero(occupied))
+    return h if h.count.size <= DENSE_FILL * np.count_nonzero(h.count) else h.sparse()
+
+
+@dataclass(frozen=True)
+class CellView:
+    """The cells of a histogram as arrays the moment formulas share (`servgap.stats.moments`).
+
+    Sparse: one entry per cell, ``per_group`` a bincount over the cells (in cell order).
+    Dense: ``(values, groups)`` tables, value-major, ``per_group`` a sum over the values in
+    grid order (numpy adds the rows of a C-ordered table one after the other), so both forms
+    add the same numbers in the same order. ``at(x)`` spreads a per-group array over the cells.
+    """
+
+    count: np.ndarray
+    w: np.ndarray
+    w2: np.ndarray
+    value: np.ndarray
+    n_groups: int
+    group: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, h) -> "CellView":
+        if isinstance(h, GroupedHistogram):
+            return cls(h.count, h.w, h.w2, h.value, h.n_groups, h.group)
+        t = lambda a: None if a is None else np.ascontiguousarray(a.T)  # noqa: E731
+        count = t(h.count)
+        w = count.astype(np.float64) if h.w is None else t(h.w)
+        return cls(count, w, w if h.w is None else t(h.w2), h.grid[:, None], h.n_groups)
+
+    def per_group(self, arr) -> np.ndarray:
+        if self.group is not None:
+            return np.bincount(self.group, weights=arr, minlength=self.n_groups)
+        return np.broadcast_to(arr, self.count.shape).sum(axis=0)
+
+    def at(self, x: np.ndarray) -> np.ndarray:
+        return x[self.group] if self.group is not None else x[None, :]
+
+    @property
+    def n(self) -> np.ndarray:
+        if self.group is not None:
+            return np.bincount(self.group, weights=self.count, minlength=self.n_groups).astype(np.int64)
+        return self.count.sum(axis=0, dtype=np.int64)
+
+    @property
+    def distinct(self) -> np.ndarray:
+        """Number of occupied cells per group."""
+        if self.group is not None:
+            return np.bincount(self.group, minlength=self.n_groups)
+        return np.count_nonzero(self.count, axis=0)
 
 
 def stack(hists) -> GroupedHistogram:
@@ -263,27 +357,3 @@ def merge(*hists):
     size = int(cell[-1]) + 1 if cell.size else 0
     agg = lambda a: np.bincount(cell, weights=a, minlength=size)  # noqa: E731
     return GroupedHistogram(n_groups, g[new], v[new], agg(c).astype(np.int64), agg(w), agg(w2))
-
-
-def group_midranks(group, value, counts, n_groups):
-    """Mid-rank of every cell within its group, and ``Σ (t³ − t)`` over each group's tie blocks.
-
-    Cell ``i`` holds ``counts[i]`` observations equal to ``value[i]`` (any order). A tie
-    block is one distinct (group, value); its ``t`` observations, after ``b`` smaller ones
-    of the group, share the mid-rank ``b + (t + 1)/2`` (ranks start at 1). The blocks are
-    keys ``group × R + rank`` (`dense_rank`): every possible key when that table is
-    small (at most 8 per cell), else the distinct ones (one sort).
-    """
-    rank, R = dense_rank(value)
-    key = np.asarray(group, np.int64) * R + rank
-    if n_groups * R <= 8 * key.size:                 # every (group, rank): a dense groups × R table
-        size = np.bincount(key, weights=counts, minlength=n_groups * R).reshape(n_groups, R)
-        midrank = np.cumsum(size, axis=1) - (size - 1) / 2          # observations up to the block, minus half of it
-        return midrank.ravel()[key], (size * size * size - size).sum(axis=1)
-    blocks, cell_block = np.unique(key, return_inverse=True)
-    size = np.bincount(cell_block, weights=counts, minlength=blocks.size)
-    bgroup = blocks // max(R, 1)
-    before = np.cumsum(size) - size                  # observations in earlier blocks (exact integers)
-    start = np.searchsorted(bgroup, np.arange(n_groups))[bgroup]
-    midrank = before - before[start] + (size + 1) / 2
-    return midrank[cell_block], np.bincount(bgroup, weights=size * size * size - size, minlength=n_groups)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .histogram import GroupedHistogram
+from .histogram import CellView
 
 
 @dataclass(frozen=True)
@@ -43,24 +43,25 @@ class Moments:
             return np.where(self.v2 > 0, self.v1 ** 2 / np.where(self.v2 > 0, self.v2, 1), 0.0)
 
 
-def moments(h: GroupedHistogram) -> Moments:
+def moments(h) -> Moments:
     """Mean, SD (reliability weights) and effective n of each group of ``h``.
 
-    A group holding one distinct value has exactly that mean and SD 0 (weighted sums
-    could round them by an ulp).
+    ``h`` is a `GroupedHistogram` or a `DenseHistogram` (the same sums, value by value:
+    `servgap.stats.histogram.CellView`). A group holding one distinct value has exactly
+    that mean and SD 0 (weighted sums could round them by an ulp).
     """
-    n = h.n
-    distinct = np.bincount(h.group, minlength=h.n_groups)
+    h = CellView.of(h)
+    n, distinct = h.n, h.distinct
     v1 = h.per_group(h.w)
     v2 = v1 if h.w2 is h.w else h.per_group(h.w2)        # one array: no survey weights
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = h.per_group(h.w * h.value) / v1
-        ss = h.per_group(h.w * (h.value - mean[h.group]) ** 2)
+        ss = h.per_group(h.w * (h.value - h.at(mean)) ** 2)
         denom = v1 - v2 / v1
         sd = np.sqrt(np.where(denom > 0, ss / np.where(denom > 0, denom, 1), np.nan))
     one = distinct == 1
     if one.any():
-        mean = np.where(one, h.per_group(h.value), mean)
+        mean = np.where(one, h.per_group(np.where(h.count > 0, h.value, 0.0)), mean)
         sd = np.where(one & (n >= 2), 0.0, sd)
     mean = np.where(n > 0, mean, np.nan)
     return Moments(n, v1, v2, mean, sd, distinct)

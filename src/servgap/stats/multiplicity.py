@@ -34,7 +34,7 @@ def adjust(p, family=None, method: str = "holm") -> np.ndarray:
     out = np.full(p.shape, np.nan)
     if method == "none":
         return p.copy()
-    family = np.zeros(p.size, np.int64) if family is None else np.unique(np.asarray(family), return_inverse=True)[1].ravel()
+    family = np.zeros(p.size, np.int64) if family is None else _compact(np.asarray(family).ravel())
     ok = ~np.isnan(p)
     idx = np.flatnonzero(ok)
     if idx.size == 0:
@@ -42,8 +42,9 @@ def adjust(p, family=None, method: str = "holm") -> np.ndarray:
     pf, ff = p[idx], family[idx]
     order = order_by_group(ff, pf)
     ps, fs = pf[order], ff[order]
-    m = np.bincount(fs)[fs].astype(np.float64)
-    start = np.searchsorted(fs, fs, side="left")
+    sizes = np.bincount(fs)
+    m = sizes[fs].astype(np.float64)
+    start = (np.cumsum(sizes) - sizes)[fs]                  # first position of each family (sorted by family)
     j = np.arange(fs.size) - start + 1                      # 1-based rank within family
     if method == "bonferroni":
         adj = np.minimum(1.0, m * ps)
@@ -55,6 +56,14 @@ def adjust(p, family=None, method: str = "holm") -> np.ndarray:
     res[order] = adj
     out[idx] = res
     return out
+
+
+def _compact(family: np.ndarray) -> np.ndarray:
+    """Family labels as codes ``0..F−1`` in label order (`np.unique`'s inverse; by a bincount for small integers)."""
+    if family.dtype.kind in "iu" and family.size and 0 <= family.min() and family.max() < 4 * family.size + 64:
+        present = np.bincount(family) > 0
+        return (np.cumsum(present) - 1)[family]
+    return np.unique(family, return_inverse=True)[1].ravel()
 
 
 def _running(values, family, op, reverse=False):

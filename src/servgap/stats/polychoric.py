@@ -287,7 +287,7 @@ def _gamma(codes, taus, n_cat, pairs, rho):
     a22 = np.sum(pairs.observed * s * s, axis=(1, 2))                 # over the respondents, as lavaan
     di, dj = _pair_threshold_derivs(pairs, rho)
     w = pairs.observed * s / np.where(pi > 0, pi, 1.0)                  # n_ab s_ρ / π_ab
-    P, K = len(rho), pairs.K
+    P = len(rho)
     a21 = np.zeros((P, n_th))
     for m in range(P):
         for item, d, axis in ((pairs.i[m], di[m], 1), (pairs.j[m], dj[m], 0)):

@@ -35,7 +35,8 @@ import numpy as np
 from scipy import special
 
 from . import effects as ef
-from .histogram import GroupedHistogram, group_midranks
+from .histogram import GroupedHistogram, sparse
+from .ranks import group_midranks, signed_rank_sums
 from .moments import Moments
 
 
@@ -62,10 +63,11 @@ def _crit(df, confidence):
         return special.stdtrit(u, 0.5 + confidence / 2)[inv].reshape(np.shape(df))
 
 
-def t_test(m: Moments, confidence: float = 0.95, effect_ci: bool = True) -> dict:
+def t_test(m: Moments, confidence: float = 0.95, effect_ci: bool = True, p_value: bool = True) -> dict:
     """One-sample (paired) t of ``H0: mean = 0`` from moments of the differences.
 
-    ``effect_ci=False`` leaves the interval of ``d_z`` NaN (when a rank test replaces the effect).
+    ``effect_ci=False`` leaves the interval of ``d_z`` NaN and ``p_value=False`` the p-value
+    (when a rank test replaces the effect and the test).
     """
     n_eff = m.n_eff
     constant = m.constant
@@ -78,8 +80,8 @@ def t_test(m: Moments, confidence: float = 0.95, effect_ci: bool = True) -> dict
         q = _crit(df, confidence)
         effect = np.where(bad, np.nan, m.mean / m.sd)
     lo, hi = ef.dz_interval(effect, n_eff, confidence) if effect_ci else (np.full(effect.shape, np.nan),) * 2
-    out = dict(estimate=m.mean, sd=m.sd, se=se, statistic=t, df=df, p=_two_sided_t(t, df), ci_low=m.mean - q * se,
-               ci_high=m.mean + q * se, effect=effect, effect_ci_low=lo, effect_ci_high=hi)
+    out = dict(estimate=m.mean, sd=m.sd, se=se, statistic=t, df=df, p=_two_sided_t(t, df) if p_value else np.full(t.shape, np.nan),
+               ci_low=m.mean - q * se, ci_high=m.mean + q * se, effect=effect, effect_ci_low=lo, effect_ci_high=hi)
     # sd, se and df are defined (0, 0, n − 1) for constant differences; the test is not
     out = {k: v if k == "estimate" else _nan_where(thin if k in ("sd", "se", "df") else bad, v)
            for k, v in out.items()}
@@ -118,14 +120,9 @@ def welch_t(later: Moments, bench: Moments, confidence: float = 0.95) -> dict:
     return out
 
 
-def wilcoxon(h: GroupedHistogram, confidence: float = 0.95) -> dict:
-    """Wilcoxon signed-rank test per group from the histogram of differences."""
-    nz = h.value != 0
-    g, v, c = h.group[nz], h.value[nz], h.count[nz].astype(np.float64)
-    G = h.n_groups
-    midrank, ties = group_midranks(g, np.abs(v), c, G)
-    r_plus = np.bincount(g, weights=np.where(v > 0, c * midrank, 0.0), minlength=G)
-    n = np.bincount(g, weights=c, minlength=G)
+def wilcoxon(h, confidence: float = 0.95) -> dict:
+    """Wilcoxon signed-rank test per group from the histogram of differences (grouped or dense)."""
+    r_plus, n, ties = signed_rank_sums(h)
     thin = h.n < 2                          # the n column: complete pairs, zero differences included
     total = n * (n + 1) / 2
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -140,6 +137,7 @@ def wilcoxon(h: GroupedHistogram, confidence: float = 0.95) -> dict:
 
 def mann_whitney(later: GroupedHistogram, bench: GroupedHistogram, confidence: float = 0.95) -> dict:
     """Mann-Whitney U per group, U of the ``later`` sample (two histograms, same groups)."""
+    later, bench = sparse(later), sparse(bench)
     G = later.n_groups
     g = np.concatenate([later.group, bench.group])
     v = np.concatenate([later.value, bench.value])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 QUALITY_COLUMNS = ["source", "column", "issue", "count"]
@@ -52,5 +53,9 @@ def quality_frame(entries: Iterable[Mapping[str, Any]] | Mapping) -> pd.DataFram
     0  a.csv     E1  missing      3
     """
     t = dict(entries) if isinstance(entries, Mapping) else tally(entries)
-    df = pd.DataFrame([(*k, c) for k, c in t.items()], columns=QUALITY_COLUMNS).astype({"count": "int64"})
-    return df[df["count"] > 0].reset_index(drop=True)
+    kept = [(*k, c) for k, c in t.items() if c > 0]
+    if not kept:
+        return pd.DataFrame(columns=QUALITY_COLUMNS).astype({"count": "int64"})
+    cols = list(zip(*kept))
+    return pd.DataFrame({**{c: list(v) for c, v in zip(QUALITY_COLUMNS[:3], cols)},
+                         "count": np.array(cols[3], np.int64)})

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
+from ..model.gaps import COMPARISONS
 from ..model.instruments import Instrument
 from ..model.scoring import dimension_means
 from .ledger import quality_frame
@@ -162,6 +163,19 @@ class Survey:
             rows.append(dict(source=self.source, column=vp, issue="not_answered", count=int(unanswered.sum())))
             rows += [dict(source=self.source, column=f"{vp}:{d.id}", issue="too_few_items", count=int(c))
                      for d, c in zip(inst.dimensions, dropped)]
+        return rows
+
+    def incomplete_pairs(self) -> list[dict]:
+        """Ledger rows of the paired comparisons this survey holds both viewpoints of: per item, the
+        respondents with exactly one of the two ratings (``incomplete_pair``; left out of that item's
+        paired gap). `servgap.analyze` counts the same, per analysis."""
+        rows = []
+        for comp in COMPARISONS:
+            if comp.paired and comp.benchmark in self.data and comp.later in self.data:
+                B, L = self.data[comp.benchmark], self.data[comp.later]
+                rows += [dict(source=self.source, column=f"{comp.tag}:{iid}", issue="incomplete_pair",
+                              count=int(np.count_nonzero(np.isnan(B[:, j]) != np.isnan(L[:, j]))))
+                         for j, iid in enumerate(self.instrument.item_ids)]
         return rows
 
     def dimension_scores(self, viewpoint: str, min_items: float | None = None) -> pd.DataFrame:
