@@ -18,12 +18,13 @@ and threads; first run and steady state, the cluster start-up apart), the cost o
 step on one thread (the distinct segments and the map step per partition, a merge, the
 finishing), and from those the model of a larger cluster::
 
-    T(W, P) ≈ P · (c_segments + c_map + c_merge) / W + ⌈log₂ P⌉ · c_merge + P · o + c_finish
+    T(W, P) ≈ P · (c + q) / W + P · o + ⌈log₂ P⌉ · c_merge + c_finish,   c = c_segments + c_map + c_merge
 
-for ``P`` partitions on ``W`` workers (``o``: the scheduler's overhead per partition,
-measured on the one-worker cluster).
-
-Run: ``python benchmarks/bench_out_of_core.py [n_rows] [--keep] [--scaling] [--repeat=3]``
+for ``P`` partitions on ``W`` workers: ``q`` is the cluster's cost per partition that the
+workers share (moving a piece's partial result, task bookkeeping on the worker) and ``o``
+the serial one (the scheduler); both are solved from the steady times of the one- and
+two-worker process clusters, so the model reproduces those two points by construction
+and the 10-worker line is an extrapolation.
 """
 
 from __future__ import annotations
@@ -231,16 +232,23 @@ def scaling(n: int = 10_000_000, keep: bool = False) -> dict:
     P = cost["partitions"]
     work = P * (cost["c_segments"] + cost["c_map"] + cost["c_merge"])
     one = clusters[(1, True)]["steady"]
-    o = max(0.0, (one - work - math.ceil(math.log2(P)) * cost["c_merge"] - cost["c_finish"]) / P)
+    two = clusters[(2, True)]["steady"]
+    fixed = math.ceil(math.log2(P)) * cost["c_merge"] + cost["c_finish"]
+    q = max(0.0, (2 * (one - two) - work) / P)        # T1 - T2 = P (c + q) / 2
+    o = max(0.0, (one - work - q * P - fixed) / P)
     model = {}
+    rows_per_partition = cost["rows"] / P            # the reader's pieces (about PIECE_ROWS rows), not the files
+    parts = {N: max(1, math.ceil(N / rows_per_partition)) for N in (n, 100_000_000)}
     for W, N in ((1, n), (2, n), (10, 100_000_000)):
-        p = max(1, N // CHUNK)
-        model[(W, N)] = (p * (cost["c_segments"] + cost["c_map"] + cost["c_merge"]) / W
+        p = parts[N]
+        model[(W, N)] = (p * (cost["c_segments"] + cost["c_map"] + cost["c_merge"] + q) / W
                          + math.ceil(math.log2(p)) * cost["c_merge"] + p * o + cost["c_finish"])
-    print(f"  model: T(W, P) = P x {(cost['c_segments'] + cost['c_map'] + cost['c_merge']) * 1e3:.0f} ms / W "
-          f"+ ceil(log2 P) x {cost['c_merge'] * 1e3:.0f} ms + P x {o * 1e3:.1f} ms + {cost['c_finish']:.2f} s")
+    print(f"  model: T(W, P) = P x ({work / P * 1e3:.0f} + {q * 1e3:.0f}) ms / W + P x {o * 1e3:.1f} ms "
+          f"+ ceil(log2 P) x {cost['c_merge'] * 1e3:.0f} ms + {cost['c_finish']:.2f} s")
     for (W, N), T in model.items():
-        print(f"    {W:2d} workers, {N:>11,} rows ({max(1, N // CHUNK)} partitions): {T:6.1f} s")
+        seen = clusters[(W, True)]["steady"] if N == n and (W, True) in clusters else None
+        print(f"    {W:2d} workers, {N:>11,} rows ({parts[N]} partitions): {T:6.1f} s"
+              + ("" if seen is None else f"   (measured {seen:.1f} s: fitted)"))
     print("\n| scheduler | workers × threads | cluster start (s) | first run (s) | steady (s) | vs one thread |")
     print("|---|---|---:|---:|---:|---:|")
     base = rows[0][3]
@@ -249,7 +257,7 @@ def scaling(n: int = 10_000_000, keep: bool = False) -> dict:
         print(f"| {label} | {wt} | {start} | {first} | {steady:.2f} | {base / steady:.2f}× |")
     if not keep:
         remove(path)
-    return dict(rows=rows, costs=cost, overhead=o, model={f"{w}x{n}": t for (w, n), t in model.items()})
+    return dict(rows=rows, costs=cost, overhead=dict(shared=q, serial=o), model={f"{w}x{n}": t for (w, n), t in model.items()})
 
 
 if __name__ == "__main__":
