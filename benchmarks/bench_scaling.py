@@ -27,7 +27,7 @@ def main(in_memory=(100_000, 1_000_000), out_of_core=(100_000, 1_000_000, 10_000
             lines.append(f"| {n:,} | in memory | {test} | {t:.2f} | {n / t:,.0f} | {r['peak_rss_mb']:,.0f} |")
             print(lines[-1], flush=True)
     for n in out_of_core:
-        r = bench_out_of_core.main(n, keep=False)
+        r = bench_out_of_core.main(n, keep=False, repeat=1)
         lines.append(f"| {n:,} | Dask, Parquet ({r['partitions']} partitions) | t | {r['analyze_s']:.2f} | "
                      f"{r['rows_per_s']:,.0f} | {r['analyze_rss_mb']:,.0f} |")
         print(lines[-1], flush=True)

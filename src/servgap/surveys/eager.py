@@ -13,8 +13,9 @@ import pandas as pd
 from ..errors import DataError, show, where
 from . import screening
 from .cells import rating_block, resolve_mapping, segment_frame
+from .integers import CodedRatings, NotCoded, coded_ratings
 from .options import ReadOptions
-from .survey import Survey
+from .survey import Survey, to_codes
 from .validation import check_ids, check_range, normalise_ids, prepare_frame, require_column, resolve_columns
 from .values import NA_TEXT, Codes, numbers
 
@@ -22,8 +23,13 @@ from .values import NA_TEXT, Codes, numbers
 MAX_SEGMENT_CHARS = 200
 
 
-def read_eager(sources: list, inst, opts: ReadOptions) -> Survey:
-    """Read ``sources`` (paths or DataFrames) into a validated, read-only `Survey`."""
+def read_eager(sources: list, inst, opts: ReadOptions, coded: bool = False) -> Survey:
+    """Read ``sources`` (paths or DataFrames) into a validated, read-only `Survey`.
+
+    ``coded=True`` reads integer rating columns straight to one-byte codes
+    (`servgap.surveys.integers`; the same checks and ledger, no float matrices) when every
+    rating column allows it, and the float way otherwise.
+    """
     ledger: list = []
     df, fname, metadata, line_offset = prepare_frame(sources, opts, opts.carried_columns(inst.dimension_ids), ledger,
                                                      used=opts.used_columns(inst), item_ids=inst.item_ids)
@@ -32,24 +38,31 @@ def read_eager(sources: list, inst, opts: ReadOptions) -> Survey:
         raise DataError(f"{where(file=fname)}: the table has no rows (only a header).")
     opts = resolve_mapping(df, metadata, inst, opts, fname)
     if not opts.screen:
-        return _build(df, inst, opts, fname, metadata, line_offset, ledger)
+        return _build(df, inst, opts, fname, metadata, line_offset, ledger, coded=coded)
     return _screened(df, inst, opts, fname, metadata, line_offset, ledger)
 
 
 def _build(df, inst, opts: ReadOptions, fname: str, metadata: dict, line_offset: int, ledger: list,
-           check: bool = True) -> Survey:
-    """The survey of ``df``: ids, ratings per viewpoint, weights, importance, segments, kept columns."""
+           check: bool = True, coded: bool = False) -> Survey:
+    """The survey of ``df``: ids, ratings per viewpoint, weights, importance, segments, kept columns.
+
+    ``coded``: try the integer codes first (`servgap.surveys.integers.coded_ratings`); the data
+    are then a `servgap.surveys.integers.CodedRatings`.
+    """
     ids = _ids(df, opts, fname, line_offset, check, ledger)
     for what, cols in (("segment", opts.segments), ("keep", opts.keep)):
         for c in cols:
             require_column(df, c, fname, what)
-    used: dict = {}
-    data = {vp: _ratings(df, vp, spec, inst, opts, fname, ledger, line_offset, metadata, used)
-            for vp, spec in opts.columns.items()}
-    metadata["columns"] = used
+    if coded:
+        data = _coded(df, inst, opts, fname, metadata, line_offset, ledger)
+    else:
+        used: dict = {}
+        data = {vp: _ratings(df, vp, spec, inst, opts, fname, ledger, line_offset, metadata, used)
+                for vp, spec in opts.columns.items()}
+        metadata["columns"] = used
     seg = segment_frame(df, opts.segments, metadata, fname, ledger)
     for c in opts.segments:
-        seg[c] = _segment(seg[c], c, fname, ledger, line_offset)
+        seg[c] = segment_labels(seg[c], c, fname, ledger, line_offset)
     ledger.append(dict(source=fname, column="*", issue="no_usable_answer", count=_no_answer(data, len(df))))
     sv = Survey(instrument=inst, data=data, ids=ids, segments=seg, weights=_weights(df, opts, fname, line_offset),
                 strata=_design_labels(df, opts.strata, fname, line_offset, "strata"),
@@ -58,10 +71,27 @@ def _build(df, inst, opts: ReadOptions, fname: str, metadata: dict, line_offset:
                 has_ids=opts.id is not None, min_items=opts.min_items, source=fname, ledger=ledger, metadata=metadata)
     if opts.design_columns():
         sv.metadata["design"] = {"strata": opts.strata, "cluster": opts.cluster}
-    for vp, x in data.items():
-        x.flags.writeable = False      # validated data: read-only, so the integer codes stay true
-        sv.codes(vp)
+    if not isinstance(data, CodedRatings):
+        for vp, x in data.items():
+            x.flags.writeable = False      # validated data: read-only, so the integer codes stay true
+            sv.codes(vp)
     return sv
+
+
+def _coded(df, inst, opts: ReadOptions, fname: str, metadata: dict, line_offset: int, ledger: list) -> CodedRatings:
+    """The ratings as `CodedRatings`: each viewpoint of integer columns read straight to codes, the
+    others the float way (`_ratings`), in the order of the mapping (so the ledger rows are in order)."""
+    used: dict = {}
+    codes, floats = {}, {}
+    for vp, spec in opts.columns.items():
+        try:
+            codes[vp] = coded_ratings(df, vp, spec, inst, opts, fname, ledger, line_offset, metadata, used)
+        except NotCoded:
+            x = floats[vp] = _ratings(df, vp, spec, inst, opts, fname, ledger, line_offset, metadata, used)
+            x.flags.writeable = False
+            codes[vp] = to_codes(x, inst)
+    metadata["columns"] = used
+    return CodedRatings(codes, inst, floats)
 
 
 def _screened(df, inst, opts: ReadOptions, fname: str, metadata: dict, line_offset: int, ledger: list) -> Survey:
@@ -99,16 +129,16 @@ def _ids(df: pd.DataFrame, opts: ReadOptions, fname: str, line_offset: int, chec
     return pd.Index(ids.to_numpy(), name=opts.id)
 
 
-def _segment(s: pd.Series, col: str, fname: str, ledger: list, line_offset: int) -> pd.Series:
+def segment_labels(s: pd.Series, col: str, fname: str, ledger: list, line_offset: int) -> pd.Series:
     """A segment column as labels: text stripped, "no value" text (``N/A`` ...) missing, and a column
     mixing numbers and text made all text (``1``, ``1.0`` and ``"1"`` are one segment ``"1"``).
     Blank text is counted as ``missing``, "no value" text as ``missing_text``, rewritten cells as
     ``segment_normalised`` (empty cells were counted by `servgap.surveys.cells.segment_frame`).
-    The work is done once per distinct value."""
+    The work is done once per distinct value (a categorical column is factorised on its codes)."""
     s = s.reset_index(drop=True)
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         return s
-    obj = s.astype(object)
+    obj = s if isinstance(s.dtype, pd.CategoricalDtype) else s.astype(object)   # categories: no per-row objects
     try:
         codes, uniq = pd.factorize(obj, use_na_sentinel=True)
     except TypeError:                             # lists, arrays, dicts: not labels
@@ -243,10 +273,18 @@ def _frame_of(df: pd.DataFrame, cols: tuple) -> pd.DataFrame:
     return df[list(cols)].reset_index(drop=True) if cols else pd.DataFrame(index=range(len(df)))
 
 
-def _no_answer(data: dict, n: int) -> int:
-    """Respondents without a usable answer in any viewpoint (column by column: column-major matrices)."""
+def _no_answer(data, n: int) -> int:
+    """Respondents without a usable answer in any viewpoint (column by column: column-major matrices;
+    codes are or-ed together, a byte per respondent)."""
     none = np.ones(n, bool)
-    for x in data.values():
+    seen = np.zeros(n, np.uint8)
+    for vp in data:
+        c = data.codes(vp) if isinstance(data, CodedRatings) else None
+        if c is not None:
+            for j in range(c.shape[1]):
+                np.bitwise_or(seen, c[:, j], out=seen)
+            continue
+        x = data[vp]
         for j in range(x.shape[1]):
             none &= np.isnan(x[:, j])
-    return int(none.sum())
+    return int(np.count_nonzero(none & (seen == 0)))

@@ -3,40 +3,46 @@
 ``sg.read_survey(source, ..., engine="dask")`` with a `dask.dataframe.DataFrame`,
 a pandas DataFrame (cut into partitions), a Parquet file, a Parquet dataset directory or
 a glob (``"/data/wave*/part-*.parquet"``) returns a `DaskSurvey`. It keeps the
-Dask frame and the column mapping; nothing is read until `servgap.analyze` runs.
-``engine="auto"`` (the default) picks Dask for a Dask DataFrame, a glob, or Parquet data
-larger than `DASK_THRESHOLD_BYTES` on disk.
+Dask frame (or, for Parquet, the files cut into pieces: `servgap.surveys.pieces`; their
+footers give the number of rows) and the column mapping; nothing is read until
+`servgap.analyze` runs. ``engine="auto"`` (the default) picks Dask for a Dask DataFrame,
+a glob, or Parquet data larger than `DASK_THRESHOLD_BYTES` on disk.
 
 ``analyze()`` then maps the *same* code as the in-memory path over the partitions: each
 partition is validated by the in-memory reader (`servgap.surveys.eager`: scale, missing
-codes, non-numeric cells) and handed to a function of the engine
-(`DaskSurvey.map_reduce`), which reduces it to mergeable partial statistics; the
-partials are merged in a tree and finished by the shared code, so the tables equal the
-in-memory ones (to rounding, ~1e-15 relative). Dask's own scheduler runs the graph: the
-local threaded scheduler by default, or a `distributed.Client` when one is active.
+codes, non-numeric cells) — integer rating columns straight to one-byte codes, without
+float matrices (`servgap.surveys.integers`), with the same checks and ledger — and handed
+to a function of the engine (`DaskSurvey.map_reduce`), which reduces it to mergeable
+partial statistics; the partials are merged in a tree and finished by the shared code,
+so the tables equal the in-memory ones (to rounding, ~1e-15 relative). Dask's own
+scheduler runs the graph: the local threaded scheduler by default, or a
+`distributed.Client` when one is active.
 
 Differences from the in-memory path (documented in docs/performance.md):
 
 - errors are raised when ``analyze()`` (or ``.quality``/``.n``) computes, not when
   reading; a bad cell is reported as ``row r of partition k (index label x)`` — with a
-  Dask frame made by ``from_pandas`` the index label is the original row label;
+  Dask frame made by ``from_pandas`` the index label is the original row label — or, for
+  Parquet, ``row r of partition k (file f, row R of the file)``;
 - duplicate respondent ids are detected within a partition only;
 - only the wide layout and a single source are supported.
 """
 
 from __future__ import annotations
 
-import glob as _glob
 import re
+import sys
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import ConfigError, DataError, ServgapError, short
 from . import ledger as lg
-from .eager import read_eager
+from .eager import read_eager, segment_labels
 from .options import ReadOptions
+from .pieces import ParquetPieces, check_parquet_files, parquet_files
 from .provenance import add_files
 from .survey import BLOCK_ROWS, Survey
 from .validation import require_column, resolve_columns
@@ -51,24 +57,14 @@ def is_dask_frame(obj) -> bool:
     return type(obj).__module__.split(".")[0] in ("dask", "dask_expr") and hasattr(obj, "npartitions")
 
 
-def _parquet_files(source) -> list[str]:
-    text = str(source)
-    if any(ch in text for ch in "*?["):
-        return sorted(_glob.glob(text))
-    p = Path(text)
-    if p.is_dir():
-        return sorted(str(f) for f in p.rglob("*") if f.suffix.lower() in (".parquet", ".pq"))
-    if p.suffix.lower() in (".parquet", ".pq") and p.exists():
-        return [str(p)]
-    return []
-
-
 def _has_dask() -> bool:
+    """Whether dask's DataFrame package is installed (found, not imported: importing it takes half a second)."""
+    from importlib.util import find_spec
+
     try:
-        import dask.dataframe  # noqa: F401
-    except ImportError:
+        return find_spec("dask") is not None and find_spec("dask.dataframe") is not None
+    except (ImportError, ValueError):
         return False
-    return True
 
 
 def wants_dask(source, engine: str) -> bool:
@@ -85,7 +81,7 @@ def wants_dask(source, engine: str) -> bool:
         return True
     if any(ch in str(source) for ch in "*?["):
         return _has_dask()
-    files = _parquet_files(source)
+    files = parquet_files(source)
     return bool(files) and sum(Path(f).stat().st_size for f in files) > DASK_THRESHOLD_BYTES and _has_dask()
 
 
@@ -111,7 +107,7 @@ def _needed_columns(columns_of, inst, opts: ReadOptions, name: str) -> list[str]
 def read_dask_survey(source, inst, opts: ReadOptions) -> DaskSurvey:
     """Build a lazy survey over a Dask DataFrame or a Parquet dataset (see module docs)."""
     try:
-        import dask.dataframe as dd
+        import dask  # noqa: F401 - a Parquet dataset needs dask itself, not dask.dataframe
     except ImportError:
         raise ImportError("engine=\"dask\" needs dask; install it with pip install 'servgap[dask]'") from None
     if opts.layout != "wide":
@@ -119,44 +115,50 @@ def read_dask_survey(source, inst, opts: ReadOptions) -> DaskSurvey:
                           "or use engine=\"pandas\".")
     name = opts.name
     if isinstance(source, pd.DataFrame):           # engine="dask" on a pandas frame: cut it into partitions
+        import dask.dataframe as dd
+
         name = name or source.attrs.get("name", "<DataFrame>")
         source = dd.from_pandas(source, npartitions=max(1, -(-len(source) // BLOCK_ROWS)), sort=False)
     if is_dask_frame(source):
         name = name or "<dask DataFrame>"
         frame = source[_needed_columns(source.columns, inst, opts, name)]
+        pieces = None
     else:
-        files = _parquet_files(source)
+        files = parquet_files(source)
         name = name or Path(str(source)).name
         if not files:
             raise DataError(f"file {str(source)!r}: no Parquet files found; check the path or glob.")
-        _check_parquet_files(files)
-        schema = dd.read_parquet(files[0] if len(files) == 1 else files).columns
-        frame = dd.read_parquet(files, columns=_needed_columns(schema, inst, opts, name))
-    out = DaskSurvey(frame, inst, replace(opts, name=name), name)
+        footers = check_parquet_files(files)
+        need = _needed_columns(footers[0].schema.to_arrow_schema().names, inst, opts, name)
+        pieces = ParquetPieces.of(files, footers, need, opts.segments, _rating_columns(opts, inst, need))
+        frame = None                                 # a Dask DataFrame only if something asks for one
+    out = DaskSurvey(frame, inst, replace(opts, name=name), name, pieces)
     if not is_dask_frame(source):
         add_files(out.metadata, files)
     return out
 
 
-def _check_parquet_files(files: list[str]) -> None:
-    """Read every file's footer, so that a damaged partition is named now, not deep inside ``analyze``."""
-    import pyarrow.parquet as pq
-
-    for f in files:
-        try:
-            pq.read_metadata(f)
-        except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError ...
-            raise DataError(f"file {short(Path(f).name)!r}: not a readable Parquet file ({short(exc, 160)}); it is "
-                            f"damaged or truncated: write it again (full path: {short(f, 200)}).") from None
+def _rating_columns(opts: ReadOptions, inst, need: list) -> list[str]:
+    cols = set()
+    for spec in opts.columns.values():
+        cols |= set(resolve_columns(spec, inst.item_ids, "item", need, "", ""))
+    return [c for c in need if c in cols]
 
 
-def _relocate(msg: str, index: pd.Index, part: int) -> str:
-    """Turn ``row r`` of a partition-local error into ``row r of partition k (index label x)``."""
+def _relocate(msg: str, index: pd.Index, part: int, locate=None, files=()) -> str:
+    """Turn ``row r`` of a partition-local error into ``row r of partition k (index label x)``, or for a
+    piece of Parquet files (``locate(r) = (file name, row in the file)``), ``row r of partition k
+    (file f, row R of the file)``."""
     m = re.search(r"\brow (\d+)", msg)
     if not m:
-        return f"{msg} (partition {part})"
+        names = f"; file{'s' if len(files) > 1 else ''} {', '.join(repr(short(f)) for f in files)}" if files else ""
+        return f"{msg} (partition {part}{names})"
     r = int(m.group(1)) - 1
-    label = f" (index label {index[r]!r})" if 0 <= r < len(index) else ""
+    if locate is not None:
+        name, row = locate(r)
+        label = f" (file {short(name)!r}, row {row + 1} of the file)"
+    else:
+        label = f" (index label {index[r]!r})" if 0 <= r < len(index) else ""
     return msg.replace(m.group(0), f"row {r + 1} of partition {part}{label}", 1)
 
 
@@ -166,19 +168,64 @@ def _plain_strings(df: pd.DataFrame) -> pd.DataFrame:
     return df.astype(conv) if conv else df
 
 
-def _partition_survey(pdf: pd.DataFrame, inst, opts: ReadOptions, part: int) -> Survey | None:
-    """One partition read and validated in memory (``None`` when it is empty)."""
+def _partition_survey(pdf: pd.DataFrame, inst, opts: ReadOptions, part: int, locate=None,
+                      files=()) -> Survey | None:
+    """One partition read and validated in memory (``None`` when it is empty).
+
+    Integer rating columns are read straight to one-byte codes (`servgap.surveys.integers`),
+    other columns the float way: the checks and the ledger are the same.
+    """
     if len(pdf) == 0:
         return None
     try:
-        return read_eager([_plain_strings(pdf)], inst, opts)
+        return read_eager([_plain_strings(pdf)], inst, opts, coded=True)
     except DataError as exc:
-        raise type(exc)(_relocate(str(exc), pdf.index, part)) from None
+        raise type(exc)(_relocate(str(exc), pdf.index, part, locate, files)) from None
 
 
-def _apply(pdf, inst, opts, part, fn, args):
+def _shared(*objs):
+    """One graph node holding what every task needs (instrument, options, plan ...): Dask neither walks
+    nor hashes it per task, and a distributed worker receives it once."""
+    import dask
+
+    return dask.delayed(objs, traverse=False)
+
+
+def _apply(pdf, shared, part):
+    inst, opts, fn, args = shared
     sv = _partition_survey(pdf, inst, opts, part)
     return None if sv is None else fn(sv, *args)
+
+
+def _apply_piece(shared, k: int):
+    pieces, inst, opts, fn, args = shared
+    sv = _partition_survey(pieces.read(k), inst, opts, k, partial(pieces.locate, k), pieces.names(k))
+    return None if sv is None else fn(sv, *args)
+
+
+def _piece_segments(shared, k: int) -> pd.DataFrame:
+    """The distinct ``by`` rows of piece ``k`` as the partition's reader will see them (`_as_read`)."""
+    pieces, by = shared
+    return _as_read(pieces.distinct(k, by), by)
+
+
+def _as_read(d: pd.DataFrame, by: list) -> pd.DataFrame:
+    """Distinct segment rows as plain values (categoricals as their categories' type), normalised as the
+    reader normalises them (text stripped, "no value" text missing: `servgap.surveys.eager`), so that
+    the table of segments holds the values the partitions are coded with. A value the reader refuses
+    is kept: the partition's reader reports it with its row."""
+    d = _plain_strings(d.astype({c: d[c].cat.categories.dtype for c in by
+                                 if isinstance(d[c].dtype, pd.CategoricalDtype)}).reset_index(drop=True))
+    for c in by:
+        try:
+            d[c] = segment_labels(d[c], c, "", [], 0)
+        except DataError:
+            pass
+    return d
+
+
+def _concat_distinct(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([a, b], ignore_index=True).drop_duplicates()
 
 
 def _partition_ledger(sv: Survey) -> dict:
@@ -193,18 +240,30 @@ def _merge_either(a, b, merge):
     return b if a is None else a if b is None else merge(a, b)
 
 
+def _scheduler() -> dict:
+    """Dask's default scheduler without importing ``distributed`` to look for a client: none can be
+    active while it is not imported (its import alone costs a sixth of a second)."""
+    import dask
+
+    if dask.config.get("scheduler", None) is None and "distributed" not in sys.modules:
+        import dask.threaded
+
+        return {"scheduler": dask.threaded.get}      # a function: dask looks for no client
+    return {}
+
+
 def _tree(tasks: list, merge):
     """Pairwise (tree) reduction of delayed partials with ``merge``, computed with the active scheduler."""
     import dask
 
     if not tasks:
         return None
-    both = dask.delayed(_merge_either, pure=True)
+    both = dask.delayed(_merge_either, pure=False)
     while len(tasks) > 1:
         tasks = [both(tasks[i], tasks[i + 1], merge) if i + 1 < len(tasks) else tasks[i]
                  for i in range(0, len(tasks), 2)]
     try:
-        (out,) = dask.compute(tasks[0])
+        (out,) = dask.compute(tasks[0], **_scheduler())
     except (ServgapError, ImportError):
         raise
     except Exception as exc:  # noqa: BLE001 - a partition that cannot be read (damaged data pages ...)
@@ -236,8 +295,8 @@ class DaskSurvey(Survey):
     30
     """
 
-    def __init__(self, frame, instrument, opts: ReadOptions, source: str):
-        self.frame, self.instrument, self.options, self.source = frame, instrument, opts, source
+    def __init__(self, frame, instrument, opts: ReadOptions, source: str, pieces: ParquetPieces | None = None):
+        self._frame, self.pieces, self.instrument, self.options, self.source = frame, pieces, instrument, opts, source
         self.min_items = opts.min_items
         self.has_ids = opts.id is not None
         self.segment_columns = list(opts.segments)
@@ -247,22 +306,37 @@ class DaskSurvey(Survey):
         self._memory: Survey | None = None
 
     @property
+    def frame(self):
+        """The Dask DataFrame of the used columns (of a Parquet dataset: made when first asked for)."""
+        if self._frame is None:
+            import dask.dataframe as dd
+
+            self._frame = dd.read_parquet(list(self.pieces.files), columns=list(self.pieces.columns))
+        return self._frame
+
+    @property
     def viewpoints(self) -> list[str]:
         return list(self.options.columns)
 
     @property
     def npartitions(self) -> int:
-        return self.frame.npartitions
+        return len(self.pieces) if self.pieces is not None else self.frame.npartitions
 
     @property
     def n(self) -> int:
         if self._n is None:
-            self._n = int(len(self.frame))
+            self._n = self.pieces.rows if self.pieces is not None else int(len(self.frame))
         return self._n
 
     def unique_segments(self, by: list[str]) -> pd.DataFrame:
         """Distinct combinations of the ``by`` columns over all partitions."""
-        return _plain_strings(self.frame[list(by)].drop_duplicates().compute().reset_index(drop=True))
+        if self.pieces is None:
+            return _as_read(self.frame[list(by)].drop_duplicates().compute(), list(by)).drop_duplicates()
+        import dask
+
+        f, shared = dask.delayed(_piece_segments, pure=False), _shared(self.pieces, list(by))
+        out = _tree([f(shared, k) for k in range(len(self.pieces))], _concat_distinct)
+        return (out if out is not None else pd.DataFrame(columns=list(by))).reset_index(drop=True)
 
     def count_rows(self, cols: list[str]) -> pd.DataFrame:
         """Distinct combinations of ``cols`` over all partitions with their number of rows (``count``).
@@ -280,9 +354,12 @@ class DaskSurvey(Survey):
         """
         import dask
 
-        f = dask.delayed(_apply, pure=True)
-        return _tree([f(p, self.instrument, self.options, i, fn, args) for i, p in enumerate(self.frame.to_delayed())],
-                     merge)
+        if self.pieces is not None:
+            f, shared = dask.delayed(_apply_piece, pure=False), _shared(self.pieces, self.instrument, self.options, fn,
+                                                                         args)
+            return _tree([f(shared, k) for k in range(len(self.pieces))], merge)
+        f, shared = dask.delayed(_apply, pure=False), _shared(self.instrument, self.options, fn, args)
+        return _tree([f(p, shared, i) for i, p in enumerate(self.frame.to_delayed())], merge)
 
     @property
     def quality(self) -> pd.DataFrame:

@@ -65,6 +65,10 @@ def to_codes(x: np.ndarray, inst) -> np.ndarray | None:
 class Survey:
     """Validated survey data: one ``n × items`` float matrix per viewpoint.
 
+    The ratings of integer columns read partition by partition are kept as one-byte codes
+    (`servgap.surveys.integers.CodedRatings`); ``data`` then makes a viewpoint's float
+    matrix when it is first asked for.
+
     Attributes
     ----------
     instrument : Instrument
@@ -120,8 +124,12 @@ class Survey:
 
         Computed once per read-only ratings array (``read_survey`` makes them read-only and
         codes them while reading) and kept while ``data[viewpoint]`` is that array; a
-        writable array is coded afresh on every call, so its codes never go stale.
+        writable array is coded afresh on every call, so its codes never go stale. Ratings
+        kept as codes give them directly.
         """
+        own = getattr(self.data, "codes", None)              # ratings kept as codes (`servgap.surveys.integers`)
+        if own is not None:
+            return own(viewpoint)
         x = self.data[viewpoint]
         cache = self.__dict__.setdefault("_codes", {})     # subclasses with their own __init__ too
         hit = cache.get(viewpoint)
@@ -181,13 +189,17 @@ class Survey:
 
     def take(self, sl) -> "Survey":
         """The rows ``sl`` (a slice: views, no copies; or a boolean mask), with their rating codes."""
-        part = Survey(instrument=self.instrument, data={vp: x[sl] for vp, x in self.data.items()},
+        lazy = hasattr(self.data, "take")                   # ratings kept as codes: their rows, no floats
+        part = Survey(instrument=self.instrument,
+                      data=self.data.take(sl) if lazy else {vp: x[sl] for vp, x in self.data.items()},
                       ids=self.ids[sl], segments=self.segments.iloc[sl],
                       weights=None if self.weights is None else self.weights[sl],
                       importance=None if self.importance is None else self.importance[sl],
                       strata=None if self.strata is None else self.strata[sl],
                       cluster=None if self.cluster is None else self.cluster[sl],
                       has_ids=self.has_ids, min_items=self.min_items, source=self.source)
+        if lazy:
+            return part
         for vp, x in part.data.items():      # the codes of the rows are views too
             c = self.codes(vp)
             part._codes[vp] = (x, None if c is None else c[sl] if isinstance(sl, slice) else np.asfortranarray(c[sl]))

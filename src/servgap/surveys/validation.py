@@ -221,7 +221,17 @@ def normalise_ids(columns, col: str, ledger: list) -> list[pd.Series]:
     return out
 
 
+def _increasing(ids: pd.Series) -> bool:
+    """Numbers in strictly increasing order (no NaN): then none is empty or repeated, and no hashing is needed."""
+    if not isinstance(ids.dtype, np.dtype) or ids.dtype.kind not in "iuf" or len(ids) < 2:
+        return isinstance(ids.dtype, np.dtype) and ids.dtype.kind in "iu"
+    a = ids.to_numpy()
+    return bool((a[1:] > a[:-1]).all())
+
+
 def check_ids(ids: pd.Series, name, col, line_offset):
+    if _increasing(ids):
+        return
     try:
         na = ids.isna().to_numpy()
         dup = ids.duplicated(keep=False).to_numpy()
