@@ -85,3 +85,30 @@ analysis: {by: "1、您平时主要在哪个网点办理业务？"}
     assert sorted(s.screened["id"]) == [5, 8, 12]
     with pytest.raises(sg.errors.ConfigError, match="unknown rule 'speedrs'"):
         parse_config(yaml.safe_load(text.replace("speeders:", "speedrs:")), base=EXPORTS).read()
+
+
+def test_init_from_proposes_the_missing_code_and_the_id(tmp_path):
+    """The bundled customers file codes 'no answer' as 0: init proposes missing: [0] (marked CHECK, with
+    the count of such cells) and the id column, and analyze with that file equals the hand-declared read."""
+    src = Path(sg.__file__).parent / "data" / "example" / "customers.csv"
+    cfg = tmp_path / "survey.yaml"
+    assert main(["init", str(cfg), "--from", str(src)]) == 0
+    text = cfg.read_text(encoding="utf-8")
+    spec = yaml.safe_load(text)
+    raw = pd.read_csv(src)
+    ratings = [c for c in raw.columns if c[0] in "EP" and c[1:].isdigit()]
+    zeros = int((raw[ratings] == 0).sum().sum())
+    assert spec["missing"] == [0] and spec["id"] == "resp_id"
+    line = next(ln for ln in text.splitlines() if ln.startswith("missing:"))
+    assert "# CHECK" in line and f"{zeros:,} cells of 0" in line and "1-7 scale" in line
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["analyze", str(src), "--config", str(cfg), "--out", str(tmp_path / "out"),
+                     "--format", "json"]) == 0
+        got = sg.read_results(tmp_path / "out" / "customers" / "results.json").gaps
+        want = sg.analyze(sg.read_survey(raw, columns={"expected": "E{item}", "perceived": "P{item}"}, id="resp_id",
+                                         segments=["branch", "segment"], missing=[0]), by="branch").gaps
+    cols = ["dimension", "branch", "n", "mean_gap", "p_adj"]
+    got = got[cols].astype({"branch": str}).sort_values(["dimension", "branch"]).reset_index(drop=True)
+    want = want[cols].astype({"branch": str}).sort_values(["dimension", "branch"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want, check_dtype=False, atol=1e-12)

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .model.instruments import SERVQUAL22, Instrument, gap_constructs
+from .model.instruments import SERVQUAL22, Instrument, as_instrument, gap_constructs
 from .surveys.read import read_survey
 from .surveys.suggest import MIN_CONFIDENCE
 from .yamlio import read_yaml
@@ -147,6 +147,16 @@ def _text_encoding(path: Path) -> str | None:
     return None
 
 
+def _missing_line(sugg, inst) -> str:
+    """``missing:`` proposed from the whole numbers outside the scale found in the rating columns (marked CHECK)."""
+    if not sugg.missing:
+        return "# missing: [0, 9]             # codes meaning 'no answer' in the rating columns"
+    cells = ", ".join(f"{k:,} cells of {c}" for c, k in sugg.missing.items())
+    return (f"missing: [{', '.join(map(str, sugg.missing))}]   # CHECK: {cells}, outside the "
+            f"{inst.scale_min:g}-{inst.scale_max:g} scale: 'no answer' codes? If they are ratings, "
+            "the instrument's scale is another one")
+
+
 def config_from_file(path, instrument=SERVQUAL22, *, encoding: str | None = None, platform: str = "auto",
                      config_dir=".") -> str:
     """A commented survey YAML proposing how to read the export ``path`` (what ``servgap init --from`` writes).
@@ -184,7 +194,8 @@ def config_from_file(path, instrument=SERVQUAL22, *, encoding: str | None = None
     seg = sugg.segments
     lines.append(f"segments: [{', '.join(map(_q, seg))}]   # proposed: columns that look like segments"
                  if seg else "# segments: [<branch column>]")
-    lines += ["# missing: [0, 9]             # codes meaning 'no answer' in the rating columns",
+    lines.append(_missing_line(sugg, as_instrument(instrument)))
+    lines += [
               "# scale_labels: auto          # text answers: built-in zh/en 5- and 7-point label sets"]
     lines += _columns_block(sugg)
     if sugg.importance:

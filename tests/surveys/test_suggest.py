@@ -167,3 +167,19 @@ def test_single_viewpoint_surveys_and_unmarked_twins():
     assert sugg.columns == {} and sugg.table["reason"].str.contains("which is which").all()
     once = sg.suggest_columns(_frame(twice[:22]))
     assert list(once.columns) == ["rating"] and once.ok
+
+
+def test_id_and_missing_codes_proposed_from_the_values():
+    cols = [f"E{i}" for i in IDS] + [f"P{i}" for i in IDS]
+    df = _frame(cols, n=12).astype(float)
+    df.insert(0, "id", [1, 2, 3] * 4)                       # named like an id, but repeated: not proposed
+    df.insert(1, "Respondent ID", [f"R{k}" for k in range(12)])
+    df.loc[[0, 3], "E4"] = 0
+    df.loc[5, "P9"] = 0
+    df.loc[7, "P1"] = 99
+    df.loc[8, "E2"] = 7.5                                   # off the scale but no whole number: not a code
+    s = sg.suggest_columns(df)
+    assert s.id == "Respondent ID"
+    assert s.missing == {0: 3, 99: 1}
+    clean = sg.suggest_columns(_frame(cols))
+    assert clean.missing == {} and clean.id is None

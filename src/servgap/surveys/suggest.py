@@ -19,13 +19,14 @@ confidence 0.5, which `read_survey` refuses: a wrong guess would flip the sign o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from ..display import num
 from ..model.instruments import SERVQUAL22, as_instrument
-from .headers import Header, WordingMatcher, norm, spec
+from .headers import Header, WordingMatcher, norm, spec, squash
 from .placing import assign, features, importance_columns, item_texts, resolve
 
 #: Lowest confidence `read_survey` accepts for a suggested column.
@@ -50,11 +51,16 @@ class Suggestion:
     platform : str
         The platform the export was read as.
     id : str or None
-        The platform's respondent-id column (``序号``, ``ResponseId`` …), if any.
+        The respondent-id column: the platform's (``序号``, ``ResponseId`` …), else a column
+        named like one (``resp_id``, ``客户编号`` …) whose values are unique; ``None`` if none.
     segments : list of str
         Columns that look like segments (branch, region …), for ``segments=``.
     importance : dict or None
         ``{dimension: column}`` when an importance allocation over the dimensions was found.
+    missing : dict
+        ``{code: cells}``: whole numbers outside the instrument's scale found in the rating
+        columns of `columns` (``0``, ``9``, ``99`` … typically "no answer" codes), for
+        ``missing=`` once checked; empty when there are none (or no data was read).
     """
 
     columns: dict
@@ -66,6 +72,7 @@ class Suggestion:
     importance: dict | None = None
     source: str = "<table>"
     item_ids: list = field(default_factory=list)
+    missing: dict = field(default_factory=dict)
 
     @property
     def n_items(self) -> int:
@@ -117,6 +124,37 @@ def _segments(headers: list[Header], df: pd.DataFrame | None, used: set) -> list
                 continue
         out.append(h.column)
     return out
+
+
+def _id_column(headers: list[Header], df: pd.DataFrame | None, used: set) -> str | None:
+    """The first column named like a respondent id (``id_words``) whose values are all present and unique."""
+    words = {squash(w) for w in spec()["id_words"]}
+    for h in headers:
+        if h.column in used or h.role not in (None, "metadata") or squash(h.text) not in words:
+            continue
+        if df is None or h.column not in df.columns:
+            return h.column
+        col = df[h.column]
+        if len(col) and col.notna().all() and col.is_unique:
+            return h.column
+    return None
+
+
+def _missing_codes(df: pd.DataFrame | None, columns: dict, inst, meta: Mapping) -> dict:
+    """``{code: cells}`` of the whole numbers outside ``[scale_min, scale_max]`` in the mapped rating
+    columns, leaving out what the reader blanks anyway (the platform's markers, SPSS user-missing values)."""
+    if df is None:
+        return {}
+    markers = {str(m) for m in (meta.get("marker_codes") or {})}
+    user = meta.get("missing_values") or {}
+    counts: dict = {}
+    for col in {c for m in columns.values() for c in m.values()} & set(df.columns):
+        v = pd.to_numeric(df[col], errors="coerce")
+        out = v[((v < inst.scale_min) | (v > inst.scale_max)) & ~v.isin(list(user.get(col, ())))]
+        for code, k in out[out == out.round()].value_counts().items():
+            if str(int(code)) not in markers:
+                counts[int(code)] = counts.get(int(code), 0) + int(k)
+    return dict(sorted(counts.items()))
 
 
 def suggest(headers: list[Header], inst, *, df: pd.DataFrame | None = None, exclude=(), platform: str = "plain",
@@ -177,8 +215,11 @@ def suggest_columns(source, instrument=SERVQUAL22, *, encoding: str | None = Non
     inst = as_instrument(instrument)
     df, name, meta = read_table(source, encoding=encoding, sheet=sheet)
     df, meta = apply_platform(df, meta, name, platform)
-    return suggest(headers_of(meta, df), inst, df=df, platform=meta["platform"], id=meta["roles"].get("id"),
-                   source=name)
+    headers = headers_of(meta, df)
+    sugg = suggest(headers, inst, df=df, platform=meta["platform"], id=meta["roles"].get("id"), source=name)
+    taken = {c for m in sugg.columns.values() for c in m.values()} | set(sugg.segments)
+    return replace(sugg, id=sugg.id or _id_column(headers, df, taken | set((sugg.importance or {}).values())),
+                   missing=_missing_codes(df, sugg.columns, inst, meta))
 
 
 def refusal(sugg: Suggestion, fname: str) -> str:
