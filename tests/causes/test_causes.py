@@ -19,7 +19,7 @@ from scipy import stats as sps
 import servgap as sg
 from factories import gap_customers, gap_staff, gap_surveys, quiet_analyze
 from servgap.causes.catalog import cause_catalog
-from servgap.causes.ranking import CAUSE_COLUMNS, cause_scores, rank_causes
+from servgap.causes.ranking import CAUSE_COLUMNS, cause_scores
 from servgap.causes.scoring import significance_weight
 from servgap.causes.wording import gap_list, rank_label
 from servgap.errors import ConfigError

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pytest
 
 import servgap as sg
 from factories import gap_customers, gap_staff, gap_surveys, quiet_analyze

@@ -4,6 +4,7 @@ owners, targets, sources, languages and exports."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -112,3 +113,29 @@ def test_by_segment_actions_and_tree_columns():
     assert plan.columns[0] == "branch" and set(plan["branch"]) == {"A"}
     assert tree.columns[0] == "branch" and set(tree["branch"]) == {"A"}
     assert r.actions().columns[0] == "priority"
+
+
+def test_one_ranking_per_result_and_arguments(res, monkeypatch):
+    """causes(), actions() and cause_tree() of one result share one evaluation per set of arguments;
+    each caller gets its own copy; a catalog given by the caller is evaluated afresh and agrees."""
+    import servgap.causes.ranking as rk
+
+    fresh = res
+    fresh.__dict__.pop("_cause_rankings", None)
+    runs = []
+    real = rk._evaluate
+    monkeypatch.setattr(rk, "_evaluate", lambda *a, **k: runs.append(k) or real(*a, **k))
+    a = fresh.causes(top=10)
+    fresh.actions(top=10)
+    fresh.cause_tree(top=10)
+    assert len(runs) == 1                                    # one evaluation for the three tables
+    a["score"] = -1.0                                        # a caller's edits stay its own
+    b = fresh.causes(top=10)
+    assert (b["score"] > 0).all() and len(runs) == 1
+    fresh.causes(top=3)
+    fresh.causes(top=10, lang="zh")
+    assert len(runs) == 3                                    # other arguments: other rankings
+    packaged = Path(sg.__file__).parent / "data" / "causes.yaml"
+    own = fresh.causes(top=10, catalog=str(packaged))        # the packaged catalog, named: not cached
+    assert len(runs) == 4
+    pd.testing.assert_frame_equal(own, b)

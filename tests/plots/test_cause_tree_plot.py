@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import servgap as sg
 from factories import gap_customers, gap_staff, gap_surveys, quiet_analyze
 from servgap import plots as plotting
 from servgap.errors import ConfigError

@@ -148,7 +148,6 @@ def test_chinese_workbook_has_the_same_numbers(books_en_zh):
 
 
 def test_provenance_sheet(book):
-    import hashlib
 
     import servgap as sg
 

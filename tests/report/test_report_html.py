@@ -3,8 +3,6 @@
 import re
 import warnings
 
-import numpy as np
-import pandas as pd
 import pytest
 
 import servgap as sg

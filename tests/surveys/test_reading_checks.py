@@ -2,7 +2,6 @@
 detected (encoding, separator, decimal mark) in the metadata, missing optional readers, damaged Dask
 partitions, and sheets joined like files."""
 
-import io
 import warnings
 import zipfile
 

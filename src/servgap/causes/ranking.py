@@ -14,7 +14,7 @@ import functools
 import math
 import os
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 import numpy as np
@@ -182,7 +182,29 @@ def _segment_evidence(res, src, key, by_cols, dims, con_groups, finer_groups, fi
 
 def evaluate(res, top: int | None = 10, lang: str = "en", by=None, catalog=None, importance: bool = False,
              include_not_significant: bool = False, min_shortfall: float = MIN_SHORTFALL) -> Ranking:
-    """The ranking of ``res`` with the assessments behind it (see `rank_causes`)."""
+    """The ranking of ``res`` with the assessments behind it (see `rank_causes`).
+
+    Computed once per result and arguments with the packaged catalog (``res.causes()``,
+    the action plan, the cause tree and the HTML, Excel and JSON exports share it); each
+    call gets its own copy of the table.
+    """
+    args = dict(top=top, lang=lang, by=tuple(by) if isinstance(by, list) else by, importance=importance,
+                include_not_significant=include_not_significant, min_shortfall=min_shortfall)
+    store = getattr(res, "__dict__", None)
+    try:
+        key = tuple(args.items())
+        hash(key)
+    except TypeError:
+        store = None
+    if catalog is not None or store is None:
+        return _evaluate(res, catalog=catalog, **args)
+    cache = store.setdefault("_cause_rankings", {})
+    if key not in cache:
+        cache[key] = _evaluate(res, **args)
+    return replace(cache[key], frame=cache[key].frame.copy())
+
+
+def _evaluate(res, top, lang, by, importance, include_not_significant, min_shortfall, catalog=None) -> Ranking:
     lang = resolve_lang(lang)
     if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
         raise ConfigError(f"top={top!r}: give a positive whole number of causes per segment, or None for all.")

@@ -57,7 +57,7 @@ def _rank(rank, tied) -> str:
 def _evidence_line(rows: pd.DataFrame, lang: str) -> str:
     """The leading numbers of one path: gap shortfalls first, then constructs."""
     out = []
-    for r in rows.itertuples(index=False):
+    for r in rows[["evidence", "evidence_gap", "item_label", "value", "direction"]].itertuples(index=False):
         if r.evidence == "gap":
             g = _TEXT[lang]["gap"].format(g=int(r.evidence_gap))
             out.append(f"{r.item_label} {g} {num(r.value)}")
