@@ -176,3 +176,18 @@ def test_missing_optional_package_is_a_usage_error(tmp_path, monkeypatch, capsys
     (tmp_path / "c.yaml").write_text(CONFIG)
     assert main(["analyze", "x.csv", "--config", str(tmp_path / "c.yaml"), "--format", "xlsx"]) == 2
     assert "pip install 'servgap[excel]'" in capsys.readouterr().err
+
+
+def test_python_dash_m_servgap_is_the_command(batch):
+    """``python -m servgap`` runs the same command as the console script (exit codes and output)."""
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "servgap", "validate", "--config", str(batch / "survey.yaml")]
+    good = subprocess.run([*run, str(batch / "good.csv")], capture_output=True, text=True, timeout=120)
+    assert good.returncode == 0 and "good.csv" in good.stdout
+    bad = subprocess.run([*run, str(batch / "bad.csv")], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and "outside the scale" in bad.stderr
+    version = subprocess.run([sys.executable, "-m", "servgap", "--version"], capture_output=True, text=True,
+                             timeout=120)
+    assert version.returncode == 0 and sg.__version__ in version.stdout
