@@ -79,7 +79,7 @@ def wants_dask(source, engine: str) -> bool:
         return False
     if engine == "dask":
         return True
-    if any(ch in str(source) for ch in "*?["):
+    if any(ch in str(source) for ch in "*?[") and not Path(source).exists():      # a pattern, not a file name
         return _has_dask()
     files = parquet_files(source)
     return bool(files) and sum(Path(f).stat().st_size for f in files) > DASK_THRESHOLD_BYTES and _has_dask()

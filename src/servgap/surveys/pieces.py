@@ -27,6 +27,9 @@ import pandas as pd
 
 from ..errors import DataError, short
 
+#: File suffixes taken for Parquet (a directory's Parquet files, a glob for the Dask back-end).
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
 #: Rows of a piece (several row groups or files are read together up to this many).
 PIECE_ROWS = 1 << 19
 
@@ -150,8 +153,8 @@ def parquet_files(source) -> list[str]:
         return sorted(_glob.glob(text))
     p = Path(text)
     if p.is_dir():
-        return sorted(str(f) for f in p.rglob("*") if f.suffix.lower() in (".parquet", ".pq"))
-    if p.suffix.lower() in (".parquet", ".pq") and p.exists():
+        return sorted(str(f) for f in p.rglob("*") if f.suffix.lower() in PARQUET_SUFFIXES)
+    if p.suffix.lower() in PARQUET_SUFFIXES and p.exists():
         return [str(p)]
     return []
 
@@ -181,4 +184,4 @@ def _nullable(t):
     return pd.api.types.pandas_dtype(str(t).capitalize().replace("Uint", "UInt"))
 
 
-__all__ = ["ParquetPieces", "PIECE_ROWS", "parquet_files", "check_parquet_files"]
+__all__ = ["ParquetPieces", "PIECE_ROWS", "PARQUET_SUFFIXES", "parquet_files", "check_parquet_files"]

@@ -3,15 +3,19 @@ lazily, partition by partition (`servgap.surveys.lazy`)."""
 
 from __future__ import annotations
 
+import glob as _glob
+import os
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError, short
 from ..model.instruments import SERVQUAL22, as_instrument
 from .eager import read_eager
 from .lazy import read_dask_survey, wants_dask
 from .options import ReadOptions
-from .survey import Survey
+from .pieces import PARQUET_SUFFIXES
+from .survey import Survey, stack
 
 
 def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | None = None,
@@ -27,10 +31,13 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
 
     Parameters
     ----------
-    source : path, DataFrame, or list of them
+    source : path, glob, DataFrame, or list of them
         CSV/Excel/Parquet/SPSS file or DataFrame. Several sources (e.g. expectations and
         perceptions in two files) are joined on ``id``; ids found in only some of them
-        are counted as ``unmatched_id``.
+        are counted as ``unmatched_id``. A glob (``"waves/*.csv"``) stacks the rows of
+        every file it matches into one survey with a segment ``file`` (each file's path
+        below their common folder; ids become ``"file:id"``, each file its own source in
+        the ledger); a glob of Parquet files goes to the Dask back-end (``engine``).
     instrument : Instrument, dict or YAML path
         Default `servgap.SERVQUAL22`.
     columns : dict, optional
@@ -94,9 +101,10 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
     engine : {"auto", "pandas", "dask"}
         ``"dask"`` (extra ``dask``): a lazy `servgap.surveys.lazy.DaskSurvey` over a
         ``dask.dataframe.DataFrame`` (or a pandas one), a Parquet dataset directory or a
-        glob, validated and analysed partition by partition. ``"auto"`` picks Dask for a
-        Dask DataFrame, a glob, or Parquet data above
-        ``servgap.surveys.lazy.DASK_THRESHOLD_BYTES`` (1 GiB) on disk.
+        glob of Parquet files, validated and analysed partition by partition. ``"auto"``
+        picks Dask for a Dask DataFrame, a glob of Parquet files, or Parquet data above
+        ``servgap.surveys.lazy.DASK_THRESHOLD_BYTES`` (1 GiB) on disk; ``"pandas"`` reads
+        everything in memory.
 
     Returns
     -------
@@ -121,9 +129,37 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
         if engine not in ("auto", "pandas"):
             raise ConfigError(f"engine={engine!r} reads one source; join several files first or use engine=\"pandas\".")
         return read_eager(list(source), inst, opts)
+    files = glob_matches(source)
+    if files is not None and not (files and all(Path(f).suffix.lower() in PARQUET_SUFFIXES for f in files)
+                                  and wants_dask(source, engine)):
+        return _read_stacked(source, files, inst, opts, engine)
     if wants_dask(source, engine):
         if opts.columns is None or opts.screen or opts.platform not in ("auto", "plain"):
             raise ConfigError("engine=\"dask\" reads plain tables with columns= given and no screen=; find the "
                               "columns with sg.suggest_columns() on one partition and screen in memory.")
         return read_dask_survey(source, inst, replace(opts, platform="plain"))
     return read_eager([source], inst, opts)
+
+
+def glob_matches(source) -> list[str] | None:
+    """The files a glob pattern matches (sorted), or ``None`` when ``source`` is no pattern (or an existing path)."""
+    if not isinstance(source, (str, Path)) or not any(ch in str(source) for ch in "*?[") or Path(source).exists():
+        return None
+    return sorted(f for f in _glob.glob(str(source), recursive=True) if Path(f).is_file())
+
+
+def _read_stacked(pattern, files: list[str], inst, opts: ReadOptions, engine: str) -> Survey:
+    """Every file of a glob read in memory as one survey of stacked rows, with a segment ``file`` (the
+    path below the files' common folder); Dask takes only Parquet files."""
+    if not files:
+        raise DataError(f"no file matches {short(str(pattern), 200)!r}; check the folder and the pattern "
+                        "(e.g. \"waves/*.csv\").")
+    if engine == "dask":
+        other = next(f for f in files if Path(f).suffix.lower() not in PARQUET_SUFFIXES)
+        raise ConfigError(f"engine=\"dask\" reads Parquet files, and {short(Path(other).name)!r} is not one: "
+                          "use engine=\"pandas\" (each file read in memory, rows stacked), or write the files "
+                          "as Parquet (df.to_parquet) for out-of-core analysis.")
+    top = os.path.commonpath([str(Path(f).resolve().parent) for f in files])
+    labels = [Path(os.path.relpath(Path(f).resolve(), top)).as_posix() for f in files]
+    parts = [read_eager([f], inst, replace(opts, name=None)) for f in files]   # the ledger names each file
+    return stack(parts, labels, column="file")
