@@ -257,6 +257,27 @@ def test_model_one_dimension_and_pooled_segments(res, resb):
         plotting.model(res, dimension="speed")
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("which", ["res", "resb"])
+def test_model_cards_do_not_overlap_and_stay_inside(request, which, lang):
+    """The five gap cards (one survey with CIs, six branches with ranges) are drawn apart from each other
+    and inside the axes, in both languages."""
+    import itertools
+
+    ax = plotting.model(request.getfixturevalue(which), lang=lang)
+    fig = ax.figure
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    cards = {t.get_gid(): t.get_bbox_patch().get_window_extent(r) for t in ax.texts
+             if (t.get_gid() or "") in {f"gap{g}" for g in range(1, 6)}}
+    assert sorted(cards) == [f"gap{g}" for g in range(1, 6)]
+    hits = [(a, b) for (a, A), (b, B) in itertools.combinations(cards.items(), 2) if A.overlaps(B)]
+    assert hits == []
+    frame = ax.get_window_extent(r)
+    for g, box in cards.items():
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1, g
+
+
 @pytest.mark.parametrize("lang, word", [("en", "not measured"), ("zh", "未测量")])
 def test_model_customer_only(rcust, lang, word):
     ax = plotting.model(rcust, lang=lang)

@@ -40,7 +40,7 @@ from .common import (
 
 CX, W, H = 58.0, 31.0, 8.0                      # centre column, box width and height
 Y = {"expected": 75.0, "perceived": 59.0, "delivered": 39.0, "specification": 23.0, "management": 7.0}
-COMMS = (99.0, 39.0, 27.0)                      # communications box: x, y, width
+COMMS = (103.0, 39.0, 27.0)                     # communications box: x, y, width
 DIVIDER = 50.0
 FLOW = "#78909c"
 CUST_FILL, CUST_EDGE = "#e8f0f7", "#5b7fa3"
@@ -294,7 +294,7 @@ def _gaps(ax, vals, lang: str, alpha: float, conf: str) -> None:
         _badge(ax, g, badge_at[g], colour, gv.measured)
         (cx, cy), ha, wrap = cards[g]
         if lang == "zh":
-            wrap = max(8, wrap // 2)
+            wrap = max(12, wrap // 2)
         _card(ax, g, gv, (cx, cy), ha, lang, conf, wrap, colour)
 
 
