@@ -5,6 +5,7 @@ human headers and values; the summary opens with the headline and the decision."
 import hashlib
 import re
 import warnings
+import html
 from html.parser import HTMLParser
 
 import numpy as np
@@ -209,12 +210,17 @@ def test_summary_opens_with_the_headline(res, parsed):
     sig = res.gaps[(res.gaps["mean_gap"] < 0) & (res.gaps["p_adj"] < 0.05)].nsmallest(3, "mean_gap")
     first = re.search(r'<table data-table="gaps">.*?</table>', summary, flags=re.DOTALL).group(0)
     assert [int(x) for x in re.findall(r'<tr data-row="(\d+)">', first)] == list(sig.index)
-    causes = res.causes(lang=lang).head(3)
-    for name in causes["name"]:
-        assert name in summary
+    # the top three causes and every cause tied with the third (ties are not cut), each at its rank
+    ranked = res.causes(lang=lang)
+    cut = ranked[ranked["rank"] <= ranked["rank"].iloc[2]]
+    listed = re.search(r'<ol class="top">(.*?)</ol>', summary, flags=re.DOTALL).group(1)
+    got = re.findall(r'<li value="(\d+)"><strong>(.*?)</strong>( <span class="note">\((.*?)\)</span>)?', listed)
+    assert [(int(r), html.unescape(n)) for r, n, *_ in got] == list(zip(cut["rank"], cut["name"]))
+    assert [bool(mark) for _, _, mark, _ in got] == cut["tied"].tolist()
+    assert all(word == ("tied" if lang == "en" else "并列") for *_, word in got if word)
     assert ("measured" if lang == "en" else "已测量") in summary
     assert ("First actions" if lang == "en" else "首先要做的事") in summary
-    assert summary.count("<li>") >= 6
+    assert summary.count("<li") >= 6
     # respondents: one count per file, although the staff file feeds two surveys (ratings and constructs)
     n = sum(len(pd.read_csv(sg.example_path(f))) for f in ("customers", "staff"))
     assert f'<div class="value">{n:,}</div>' in summary

@@ -152,7 +152,8 @@ class _Builder:
         out = []
         for r in df.to_dict("records"):
             basis = str(r.get("basis", ""))
-            out.append({"rank": r.get("rank"), "name": str(r.get("name", "")), "basis": basis,
+            out.append({"rank": r.get("rank"), "tied": bool(r.get("tied", False)), "name": str(r.get("name", "")),
+                        "basis": basis,
                         "basis_label": self.labels.value("basis", basis), "gap": self.gap_list(r.get("gap")),
                         "segment": " / ".join(str(r[b]) for b in self.by if b in r)})
         return out, None

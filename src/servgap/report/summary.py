@@ -103,9 +103,14 @@ def shortfalls(res) -> pd.DataFrame:
 
 
 def top_causes(res, lang: str, k: int = 3):
-    """The first ``k`` causes (``None`` and the reason when there are none)."""
+    """The first ``k`` causes and every cause tied with the last of them (ties are not cut), or
+    ``None`` and the reason when there are none."""
     df, why = optional_table(res, "causes", lang)
-    return (None, why) if df is None else (df.head(k), None)
+    if df is None:
+        return None, why
+    if "rank" in df.columns and len(df) > k:
+        return df[df["rank"].to_numpy() <= df["rank"].iloc[k - 1]], None
+    return df.head(k), None
 
 
 def first_actions(res, lang: str, k: int = 3):
