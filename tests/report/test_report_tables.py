@@ -218,6 +218,10 @@ def test_summary_opens_with_the_headline(res, parsed):
     assert [(int(r), html.unescape(n)) for r, n, *_ in got] == list(zip(cut["rank"], cut["name"]))
     assert [bool(mark) for _, _, mark, _ in got] == cut["tied"].tolist()
     assert all(word == ("tied" if lang == "en" else "并列") for *_, word in got if word)
+    heads = [html.unescape(h) for h in re.findall(r"<h3>(\d+[=.] .*?)</h3>", text)]
+    assert len(heads) >= 4
+    for r in ranked.head(len(heads)).itertuples():                 # the cause cards: "3=" when tied, "2." alone
+        assert f"{r.rank}{'=' if r.tied else '.'} {r.name}" in heads
     assert ("measured" if lang == "en" else "已测量") in summary
     assert ("First actions" if lang == "en" else "首先要做的事") in summary
     assert summary.count("<li") >= 6

@@ -256,7 +256,9 @@ class _Builder:
             quotes = [{"doc": str(s.get("document", "")), "quote": str(s.get("quote", ""))} if isinstance(s, dict)
                       else {"doc": "", "quote": str(s)} for s in src]
             basis = str(r.get("basis", ""))
-            out.append({"rank": r.get("rank"), "cause": str(r.get("cause", "")), "name": str(r.get("name", "")),
+            tied = "=" if bool(r.get("tied", False)) else "."
+            out.append({"rank": r.get("rank"), "rank_label": f"{r.get('rank')}{tied}", "cause": str(r.get("cause", "")),
+                        "name": str(r.get("name", "")),
                         "segment": [str(r[b]) for b in self.by if b in r], "gap": self.gap_list(r.get("gap")),
                         "score": num(r.get("score")), "basis": basis, "basis_label": self.labels.value("basis", basis),
                         "level": self.labels.value("level", r["level"]) if r.get("level") else "",
