@@ -59,12 +59,14 @@ def one_pass(surveys, out: Path, plots=True) -> dict:
     return t
 
 
-def main(repeats: int = 5) -> None:
+def main(repeats: int = 5) -> dict:
+    """Print the table and return ``{"ratios": {(input, "figures"|"tables"): ratio}, "bytes": demo report size,
+    "cold": cold ratio}``."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     warnings.simplefilter("ignore")
     load0 = os.getloadavg()
     out = Path(tempfile.mkdtemp())
-    cold = None
+    cold, result = None, {"ratios": {}}
     print(f"load average before: {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f} ({os.cpu_count()} CPUs)")
     for name in ("customers", "demo"):
         surveys = _surveys(name)
@@ -74,18 +76,21 @@ def main(repeats: int = 5) -> None:
             runs = [one_pass(surveys, out, plots) for _ in range(repeats)]
             med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
             ratio = med["reports"] / med["analysis"]
+            result["ratios"][(name, "figures" if plots else "tables")] = ratio
             what = "with figures" if plots else "tables only "
             print(f"{name:9s} {what}  analyze+causes {med['analysis']:.3f} s   html {med['html']:.3f} s   "
                   f"xlsx {med['xlsx']:.3f} s   json {med['json']:.3f} s   ratio {ratio:5.1f}x  "
                   f"(goal <= {GOAL_RATIO:g}x: {'met' if ratio <= GOAL_RATIO else 'not met'})")
             if name == "demo" and plots:
-                size = med["bytes"]
+                size = result["bytes"] = med["bytes"]
                 print(f"demo report {size / 1e6:.2f} MB (goal <= {GOAL_BYTES / 1e6:g} MB: "
                       f"{'met' if size <= GOAL_BYTES else 'not met'})")
     print(f"cold first pass (customers, with imports): analyze+causes {cold['analysis']:.2f} s, "
           f"reports {cold['reports']:.2f} s, ratio {cold['reports'] / cold['analysis']:.1f}x")
     load1 = os.getloadavg()
     print(f"load average after: {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
+    result["cold"] = cold["reports"] / cold["analysis"]
+    return result
 
 
 if __name__ == "__main__":

@@ -41,11 +41,10 @@ from ..model.gaps import viewpoint_label
 from .common import optional_table, plot_kinds, provenance
 from .figures import IMAGE_FORMATS, report_figures
 from .strings import STRINGS
-from .summary import first_actions, headline, shortfalls, top_causes
+from .html_causes import MAX_TABLE_ROWS, TOP, CauseSections
+from .summary import headline, shortfalls
 from .tables import Labels, col, settings_in_words, spec, view
 
-TOP = 3
-MAX_TABLE_ROWS = 400
 #: The most segments the report lists (a table of 100,000 branches helps no reader and takes minutes to
 #: render); with more, it lists those with the largest shortfalls and says so. Every segment stays in
 #: the Excel and JSON outputs.
@@ -58,7 +57,7 @@ def _segment(row, by) -> str:
     return " / ".join(str(row[b]) for b in by)
 
 
-class _Builder:
+class _Builder(CauseSections):
     def __init__(self, res, lang: str):
         self.res, self.lang, self.t = res, lang, STRINGS[lang]
         self.by = [str(b) for b in res.by]
@@ -145,47 +144,6 @@ class _Builder:
         full = view(sig, cols, self.labels, self.conf, self.by, limit=MAX_TABLE_ROWS, **kw)
         return top, (full if len(sig) > TOP else None)
 
-    def summary_causes(self):
-        df, why = top_causes(self.res, self.lang, TOP)
-        if df is None:
-            return [], why
-        out = []
-        for r in df.to_dict("records"):
-            basis = str(r.get("basis", ""))
-            out.append({"rank": r.get("rank"), "tied": bool(r.get("tied", False)), "name": str(r.get("name", "")),
-                        "basis": basis,
-                        "basis_label": self.labels.value("basis", basis), "gap": self.gap_list(r.get("gap")),
-                        "segment": " / ".join(str(r[b]) for b in self.by if b in r)})
-        return out, None
-
-    def gap_list(self, g) -> str:
-        gs = list(g) if isinstance(g, (list, tuple, np.ndarray)) else [g]
-        return ", ".join(str(x) for x in gs if x is not None)
-
-    def actions(self):
-        df, why = optional_table(self.res, "actions", self.lang)
-        if df is None:
-            return None, self.t["actions_unavailable"].format(why=why)
-        return self.view(df, "actions", limit=MAX_TABLE_ROWS), None
-
-    def first_actions(self):
-        """The first actions; without an action table, the first remedy of each top cause."""
-        df, _ = first_actions(self.res, self.lang, TOP)
-        if df is not None:
-            return [{"action": _text(r.get("remedy") or r.get("action")),
-                     "meta": " · ".join(x for x in (_text(r.get("owner")),
-                                                    self.labels.value("horizon", r["horizon"]) if r.get("horizon")
-                                                    else "") if x)}
-                    for r in df.to_dict("records")]
-        causes, _ = top_causes(self.res, self.lang, TOP)
-        out = []
-        for r in [] if causes is None else causes.to_dict("records"):
-            rem = r.get("remedies")
-            rem = list(rem) if isinstance(rem, (list, tuple, np.ndarray)) else ([rem] if rem else [])
-            if rem:
-                out.append({"action": str(rem[0]), "meta": str(r.get("name", ""))})
-        return out
-
     def kpis(self, sig):
         t, res = self.t, self.res
         out = [{"label": t["kpi_sig"], "value": f"{len(sig)}", "note": t["kpi_sig_of"].format(n=len(self.gaps)),
@@ -243,29 +201,6 @@ class _Builder:
                 rows.append({"label": self.dim_label(dim), "cells": [cells.get(s) for s in segs]})
         return rows
 
-    def causes(self):
-        df, why = optional_table(self.res, "causes", self.lang)
-        if df is None:
-            return [], self.t["causes_unavailable"].format(why=why)
-        out = []
-        for r in df.to_dict("records"):
-            rem = r.get("remedies")
-            rem = [str(x) for x in rem] if isinstance(rem, (list, tuple, np.ndarray)) else ([str(rem)] if rem else [])
-            src = r.get("sources")
-            src = list(src) if isinstance(src, (list, tuple, np.ndarray)) else ([src] if src else [])
-            quotes = [{"doc": str(s.get("document", "")), "quote": str(s.get("quote", ""))} if isinstance(s, dict)
-                      else {"doc": "", "quote": str(s)} for s in src]
-            basis = str(r.get("basis", ""))
-            tied = "=" if bool(r.get("tied", False)) else "."
-            out.append({"rank": r.get("rank"), "rank_label": f"{r.get('rank')}{tied}", "cause": str(r.get("cause", "")),
-                        "name": str(r.get("name", "")),
-                        "segment": [str(r[b]) for b in self.by if b in r], "gap": self.gap_list(r.get("gap")),
-                        "score": num(r.get("score")), "basis": basis, "basis_label": self.labels.value("basis", basis),
-                        "level": self.labels.value("level", r["level"]) if r.get("level") else "",
-                        "evidence": _text(r.get("evidence")), "explanation": _text(r.get("explanation")),
-                        "remedies": rem, "sources": quotes})
-        return out, None
-
     def extra_tables(self):
         out = []
         for name in ("tolerance", "constructs", "ipa"):
@@ -312,10 +247,6 @@ class _Builder:
                   for i in p["inputs"]]
         software = " · ".join(f"{k} {v}" for k, v in {"servgap": p["servgap_version"], **p.get("software", {})}.items())
         return {"created": p["created"], "inputs": inputs, "software": software}
-
-
-def _text(v) -> str:
-    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
 
 
 def render_context(res, lang: str = "en", title: str | None = None, image_format: str = "auto",
