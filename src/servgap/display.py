@@ -18,6 +18,9 @@ from .errors import ConfigError
 LANGS = ("en", "zh")
 MINUS = "\u2212"
 MISSING = "\u2013"          # an en dash stands for a missing number
+#: Fewer respondents than this behind a number: reports mark it (``†``) and cause
+#: explanations say "small sample" -- read with care.
+SMALL_SAMPLE = 30
 THRESHOLDS = (0.001, 0.01, 0.05)
 
 # Diverging palette (ColorBrewer RdBu): strong = significant, pale = not significant.

@@ -228,3 +228,29 @@ def test_summary_opens_with_the_headline(res, parsed):
     # respondents: one count per file, although the staff file feeds two surveys (ratings and constructs)
     n = sum(len(pd.read_csv(sg.example_path(f))) for f in ("customers", "staff"))
     assert f'<div class="value">{n:,}</div>' in summary
+
+
+def test_small_samples_are_marked_and_explained(res, parsed):
+    """Every respondent count below 30 in a report table carries †, no other does, and a table with
+    such a row explains the mark (the result tables keep the plain number)."""
+    from servgap.display import SMALL_SAMPLE
+
+    lang, text, tables = parsed
+    seen_small = 0
+    for t in tables:
+        src = _source(res, t["name"])
+        cols = [c["attrs"].get("data-col") for c in t["head"]]
+        if src is None or "n" not in cols or "n" not in src.columns:
+            continue
+        k = cols.index("n")
+        for row in t["rows"]:
+            if "data-row" not in row["attrs"] or len(row["cells"]) != len(cols):
+                continue
+            n = src["n"].iloc[int(row["attrs"]["data-row"])]
+            shown = row["cells"][k]["text"]
+            assert shown.endswith("†") == bool(n < SMALL_SAMPLE), (t["name"], shown, n)
+            seen_small += bool(n < SMALL_SAMPLE)
+    assert seen_small > 0                                           # the staff branches have 8 respondents
+    note = "† fewer than 30 respondents: read with care." if lang == "en" else "† 样本不足 30 人，解读需谨慎。"
+    assert note in text
+    assert res.gaps["n"].dtype.kind in "iu"                         # the numbers stay numbers

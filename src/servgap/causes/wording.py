@@ -11,11 +11,11 @@ The user sees names, never catalog ids or viewpoint names.
 
 from __future__ import annotations
 
-from ..display import num, pvalue
+from ..display import SMALL_SAMPLE, num, pvalue
 from ..model.instruments import SERVQUAL22, gap_constructs
 
 #: Samples smaller than this get a small-sample note.
-SMALL_N = 30
+SMALL_N = SMALL_SAMPLE
 
 #: What each gap compares, as said in a sentence.
 GAP_PHRASE = {

@@ -34,7 +34,7 @@ import pandas as pd
 
 from .._version import __version__
 from ..atomic import write_text
-from ..display import check_lang, gap_background, num, pvalue, significant, stars
+from ..display import SMALL_SAMPLE, check_lang, gap_background, num, pvalue, significant, stars
 from ..errors import ConfigError
 from ..model.gaps import gap as gap_def
 from ..model.gaps import viewpoint_label
@@ -271,7 +271,7 @@ def render_context(res, lang: str = "en", title: str | None = None, image_format
         f["title"] = t["fig"].get(f["kind"], f["kind"])
         f["note"] = t["figure_skipped"].format(why=f["note"]) if f["note"] else None
     prov = b.provenance()
-    return {"t": t, "lang": lang, "title": title or t["title"], "version": __version__,
+    return {"t": t, "lang": lang, "title": title or t["title"], "version": __version__, "small_sample": SMALL_SAMPLE,
             "by": b.by, "headline": b.headline(), "lead": b.lead(sig), "kpis": b.kpis(sig), "top": top,
             "all_shortfalls": all_short, "top_causes": top_causes_, "causes_why": causes_why,
             "first_actions": first, "conf": b.conf, "figures": figures, "gap_sections": b.gap_sections(),

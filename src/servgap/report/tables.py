@@ -19,13 +19,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..display import MISSING, num, pvalue, significant, stars
+from ..display import MISSING, SMALL_SAMPLE, num, pvalue, significant, stars
 from ..model.gaps import gap as gap_def
 from ..model.gaps import viewpoint_label
 from ..model.instruments import GAP_CONSTRUCTS
 from ..model.ipa import QUADRANT_LABELS, quadrant_label
 from .strings import STRINGS
 
+#: After a respondent count below `SMALL_SAMPLE` (explained under the table).
+SMALL_MARK = "\u2020"
 KINDS = ("text", "label", "int", "num", "signed", "p", "ci", "bool", "gapno")
 #: Columns holding p-values (and only those are shown with `pvalue`).
 P_COLUMNS = frozenset({"p", "p_adj", "msa_p_adj", "mss_p_adj"})
@@ -104,7 +106,9 @@ def show(c: Column, rec: dict, labels: Labels) -> str:
             return MISSING
         return labels.t["yes"] if bool(v) else labels.t["no"]
     if k == "int":
-        return MISSING if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{int(v):,}"
+        if v is None or (isinstance(v, float) and not np.isfinite(v)):
+            return MISSING
+        return f"{int(v):,}" + (SMALL_MARK if _small(c, v) else "")
     if k in ("num", "signed"):
         text = num(v, signed=k == "signed")
         return text + (stars(rec.get(c.stars_from)) if c.stars_from else "")
@@ -115,6 +119,11 @@ def show(c: Column, rec: dict, labels: Labels) -> str:
     if isinstance(v, (list, tuple, np.ndarray)):
         return ", ".join(labels.value(c.cols[0], x) if c.kind == "label" else str(x) for x in v)
     return MISSING if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+
+
+def _small(c: Column, v) -> bool:
+    """A respondent count (column ``n``) below `servgap.display.SMALL_SAMPLE`."""
+    return c.cols[0] == "n" and c.kind == "int" and v is not None and np.isfinite(v) and v < SMALL_SAMPLE
 
 
 def _cls(c: Column, rec: dict, alpha: float) -> str:
@@ -148,7 +157,9 @@ def view(df: pd.DataFrame, columns: list[Column], labels: Labels, conf: float, b
         rows.append({"pos": int(p), "cells": [(show(c, rec, labels), _cls(c, rec, alpha)) for c in columns]})
     head = [{"text": labels.header(c, conf, by, headers), "cols": " ".join(c.cols),
              "cls": "num" if c.kind not in ("text", "label", "gapno", "bool") else ""} for c in columns]
-    return {"columns": head, "rows": rows, "total": len(df)}
+    small = any(c.cols[0] == "n" and c.kind == "int" for c in columns) and bool(
+        (pd.to_numeric(shown["n"], errors="coerce") < SMALL_SAMPLE).any())
+    return {"columns": head, "rows": rows, "total": len(df), "small": small}
 
 
 def by_columns(by) -> list[Column]:
