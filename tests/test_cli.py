@@ -44,6 +44,15 @@ def test_demo_en(tmp_path, capsys):
     # the summary names the planted worst gap (responsiveness in branch B03) and where the files are
     first = next(line for line in text.splitlines() if line.strip().startswith("\u2212"))
     assert "Responsiveness" in first and "B03" in first
+    # each line gives its n; the staff line (8 per branch) is marked small and the mark explained
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sg.analyze(list(sg.load_example(tolerance=True)) + [sg.load_example_constructs()], by="branch")
+    worst = res.gaps[(res.gaps["mean_gap"] < 0) & (res.gaps["p_adj"] < 0.05)].nsmallest(5, "mean_gap")
+    lines = [line for line in text.splitlines() if line.strip().startswith("\u2212")]
+    for line, n in zip(lines, worst["n"]):
+        assert line.endswith(f"n = {n:,}{'†' if n < 30 else ''})")
+    assert (worst["n"] < 30).any() and "† fewer than 30 respondents: read with care." in text
     assert str(out.resolve()) in text
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert data["measured_gaps"] == [1, 2, 3, 4, 5] and data["by"] == ["branch"]

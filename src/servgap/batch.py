@@ -243,7 +243,7 @@ class Summary:
 
 def summary_lines(res, lang: str = "en", top: int = 5) -> list[str]:
     """Readable lines on the largest significant shortfalls of an analysis."""
-    from .display import num, pvalue
+    from .display import SMALL_SAMPLE, num, pvalue
     from .model.gaps import gap as gap_def
     from .report.strings import STRINGS
 
@@ -261,7 +261,9 @@ def summary_lines(res, lang: str = "en", top: int = 5) -> list[str]:
         seg = " / ".join(str(r[b]) for b in res.by)
         lines.append(f"  {num(r['mean_gap'], signed=True):>6}  {gap_def(int(r['gap'])).label(lang)} · "
                      f"{labels.get(r['dimension'], r['dimension'])}{' · ' + seg if seg else ''}  "
-                     f"(p_adj {pvalue(r['p_adj'])})")
+                     f"(p_adj {pvalue(r['p_adj'])}, n = {int(r['n']):,}{'†' if r['n'] < SMALL_SAMPLE else ''})")
+    if (sig.head(top)["n"] < SMALL_SAMPLE).any():
+        lines.append("  " + t["small_n"].format(k=SMALL_SAMPLE))
     return lines
 
 
