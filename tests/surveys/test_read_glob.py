@@ -89,3 +89,10 @@ def test_a_file_name_with_brackets_is_a_file_not_a_pattern(tmp_path, customers):
     customers.iloc[:20].to_csv(path, index=False)
     sv = sg.read_survey(str(path), **KW)
     assert sv.n == 20 and "file" not in sv.segments.columns
+
+
+def test_a_named_glob_survey_keeps_its_name(tmp_path, customers):
+    for k in range(2):
+        customers.iloc[600 * k:600 * (k + 1)].to_csv(tmp_path / f"w{k}.csv", index=False)
+    sv = sg.read_survey(str(tmp_path / "w*.csv"), name="all waves", **KW)
+    assert sv.source == "all waves" and set(sv.quality["source"]) >= {"w0.csv", "w1.csv"}

@@ -162,4 +162,7 @@ def _read_stacked(pattern, files: list[str], inst, opts: ReadOptions, engine: st
     top = os.path.commonpath([str(Path(f).resolve().parent) for f in files])
     labels = [Path(os.path.relpath(Path(f).resolve(), top)).as_posix() for f in files]
     parts = [read_eager([f], inst, replace(opts, name=None)) for f in files]   # the ledger names each file
-    return stack(parts, labels, column="file")
+    out = stack(parts, labels, column="file")
+    if opts.name:
+        out.source = opts.name
+    return out
