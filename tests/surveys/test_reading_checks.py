@@ -102,6 +102,8 @@ def test_sheets_give_the_same_numbers_as_one_table(tmp_path):
     ("55,5", ("number 55.5 written with a decimal comma",), ("on the scale", "missing=")),
     ("The staff were friendly but the queue was very long today", ("free text", "columns="), ("missing=",)),
     ("x9", ("missing=['x9']",), ()),
+    ("2 or 3", ("number inside other text", "one number per cell"), ("missing=",)),
+    ("约5", ("number inside other text",), ("missing=",)),
 ])
 def test_fixes_are_right_for_the_value(cell, words, absent):
     from servgap.surveys.values import Codes, numbers
@@ -115,3 +117,23 @@ def test_fixes_are_right_for_the_value(cell, words, absent):
         assert w in msg, msg
     for w in absent:
         assert w not in msg, msg
+
+
+@pytest.mark.parametrize("cells, want", [
+    (["5分", "6 分", "７分"], [5, 6, 7]),
+    (["非常同意(7)", "同意（6）", "一般 (4)"], [7, 6, 4]),
+    (["7 非常同意", "6、同意", "4-一般"], [7, 6, 4]),
+    (["7 - Strongly agree", "6: Agree", "(4)"], [7, 6, 4]),
+    (["7 points", "1 point", "3 pts"], [7, 1, 3]),
+])
+def test_a_rating_with_its_unit_or_label_around_it_is_read_and_counted(cells, want):
+    """A valid rating in another form is read as its number and counted as number_in_text (never refused
+    with "declare it missing"); other columns than ratings do not take text numbers."""
+    from servgap.surveys.values import Codes, numbers
+
+    s = pd.Series([*cells, "", "5"], dtype=object)
+    x, counts = numbers(s, "E1", "f.csv", Codes(), scale=(1, 7))
+    np.testing.assert_array_equal(x, [*want, np.nan, 5.0])
+    assert counts["number_in_text"] == len(cells) and counts["missing"] == 1
+    with pytest.raises(DataError, match="not a number"):
+        numbers(pd.Series(["5分"], dtype=object), "weight", "f.csv", Codes(), codes_apply=False)

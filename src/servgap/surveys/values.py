@@ -7,7 +7,10 @@
   text, ``"9"``, also matches the number 9);
 - ``missing_text``: undeclared text that spells "no value" (`NA_TEXT`: ``NA``, ``N/A``,
   ``NaN``, ``NULL``, ``None``, ``#N/A`` ...);
-- ``full_width_digits``: numbers typed with full-width digits (``５``), read as numbers.
+- ``full_width_digits``: numbers typed with full-width digits (``５``), read as numbers;
+- ``number_in_text`` (rating columns only): a rating written with text around it, read as
+  its number -- with a unit (``5分``, ``7 points``, ``(6)``) or with its answer label
+  (``非常同意(7)``, ``7 非常同意``, ``7 - Strongly agree``).
 
 Everything else that is not a number is refused, with a fix that is right for that
 value: a number written with the other decimal mark gets ``decimal=``, a value label
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import decimal as _decimal
 import numbers as _numbers
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -31,7 +35,12 @@ from .labels import NA_TEXTS
 
 #: Undeclared text read as "no value" and counted as ``missing_text`` (pandas' NA strings, any case).
 NA_TEXT = NA_TEXTS
-ISSUES = ("missing_code", "missing", "missing_text", "full_width_digits")
+ISSUES = ("missing_code", "missing", "missing_text", "full_width_digits", "number_in_text")
+_NUM = r"\d+(?:\.\d+)?"
+#: One number with a unit or its label around it (after NFKC: full-width brackets are ASCII).
+IN_TEXT = re.compile(rf"^(?:\(\s*)?(?P<a>{_NUM})\s*(?:\)\s*)?(?:分|points?|pts?\.?|stars?|星|颗星)?$"
+                     rf"|^(?P<b>{_NUM})\s*(?:[-–—:.、)]\s*|\s+)(?P<lab1>[^\d()]+)$"
+                     rf"|^(?P<lab2>[^\d()]+?)\s*\(\s*(?P<c>{_NUM})\s*\)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -168,6 +177,11 @@ def numbers(s: pd.Series, col: str, name: str, codes: Codes, line_offset: int = 
             got = _parse(wide, decimal)
             tx[np.flatnonzero(undone)] = got
             counts["full_width_digits"] += int(np.count_nonzero(~np.isnan(got)))
+        undone = rest & np.isnan(tx)
+        if scale is not None and undone.any():     # a rating with its unit or label around it
+            got = _in_text(txt[undone])
+            tx[np.flatnonzero(undone)] = got
+            counts["number_in_text"] += int(np.count_nonzero(~np.isnan(got)))
     t_bad = rest & np.isnan(tx)
     pos = np.flatnonzero(is_text)
     x[pos] = tx
@@ -185,6 +199,13 @@ def numbers(s: pd.Series, col: str, name: str, codes: Codes, line_offset: int = 
     counts["missing"] = int(np.count_nonzero(blank)) + int(np.count_nonzero(t_blank))
     x[hit] = np.nan
     return x, counts
+
+
+def _in_text(txt: pd.Series) -> np.ndarray:
+    """The number of each text that is one number with a unit or an answer label around it (`IN_TEXT`), else NaN."""
+    m = txt.map(lambda v: unicodedata.normalize("NFKC", v).strip()).str.extract(IN_TEXT)
+    got = m["a"].fillna(m["b"]).fillna(m["c"])
+    return pd.to_numeric(got, errors="coerce").to_numpy(dtype=np.float64)
 
 
 def _parse(txt: pd.Series, decimal: str) -> np.ndarray:
@@ -209,6 +230,9 @@ def _fix(v, decimal: str, scale, labels, codes_apply: bool = True) -> str:
                     "expected; export the codes (values) instead of the labels.")
     if isinstance(v, str) and (len(text) > 40 or "\n" in text):
         return "It is free text: check that columns= maps this column to the right question."
+    if any(ch.isdigit() for ch in text) and (len(text) > 6 or any(ch.isspace() or ord(ch) >= 0x2E80 for ch in text)):
+        return ("It holds a number inside other text: write the rating alone (one number per cell), "
+                "or map its answer labels with scale_labels=.")
     if not codes_apply:
         return "Clean the data (missing-value codes do not apply to this column)."
     return f"Clean the data, or declare the code as missing, e.g. missing=[{short(repr(text), 40)}]."
