@@ -51,8 +51,8 @@ SURVEY_KEYS = ("columns", "id", "segments", "weight", "strata", "cluster", "impo
                "screen", "sep", "decimal")
 ANALYSIS_KEYS = ("by", "test", "correction", "alpha", "confidence", "weighted", "min_items", "gaps", "wave",
                  "variance", "lonely_psu")
-TOP_KEYS = ("files", "instrument", *SURVEY_KEYS, "analysis", "staff")
-STAFF_KEYS = ("files", "instrument", *SURVEY_KEYS)
+TOP_KEYS = ("files", "instrument", "scale", *SURVEY_KEYS, "analysis", "staff")
+STAFF_KEYS = ("files", "instrument", "scale", *SURVEY_KEYS)
 BUILTIN_INSTRUMENTS = ("servqual22", "gap_constructs")
 
 TEMPLATE = """\
@@ -63,6 +63,7 @@ TEMPLATE = """\
 
 # files: [customers.csv]          # optional: the files to read (the command line may give them instead)
 instrument: servqual22            # "servqual22" (22 items, 7-point), or the path of an instrument YAML
+# scale: [1, 5]                   # the instrument's items rated on another scale
 
 # viewpoint -> column pattern; {item} is replaced by the item ids 1..22 (E1, P1, ...)
 columns:
@@ -256,6 +257,11 @@ def _survey_spec(block: Mapping, base: Path, where: str, allowed) -> dict:
         raise ConfigError(f"{where}: 'columns' is required: map each viewpoint to a column pattern, "
                           "e.g. columns: {expected: \"E{item}\", perceived: \"P{item}\"}.")
     inst = _instrument(block.get("instrument"), base, where)
+    if block.get("scale") is not None:            # the instrument's items on another scale: scale: [1, 5]
+        scale = block["scale"]
+        if not isinstance(scale, (list, tuple)) or len(scale) != 2:
+            raise ConfigError(f"{where}: scale {scale!r} must be [min, max], e.g. scale: [1, 5].")
+        inst = (inst or SERVQUAL22).with_scale(*scale)
     if inst is not None:
         spec["instrument"] = inst
     return spec

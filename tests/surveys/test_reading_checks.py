@@ -137,3 +137,35 @@ def test_a_rating_with_its_unit_or_label_around_it_is_read_and_counted(cells, wa
     assert counts["number_in_text"] == len(cells) and counts["missing"] == 1
     with pytest.raises(DataError, match="not a number"):
         numbers(pd.Series(["5分"], dtype=object), "weight", "f.csv", Codes(), codes_apply=False)
+
+
+@pytest.mark.parametrize("lo, hi", [(1, 9), (0, 6), (1, 5)])
+def test_ratings_on_another_scale_get_the_scale_as_the_fix(tmp_path, lo, hi):
+    """Answers that run on from the scale (1-9, 0-6 against 1-7) are another scale: the message says so and
+    names the scale, never "declare them missing"; with_scale and a configuration's scale: read them. A 1-5
+    survey fits inside 1-7 and is read as it is; an isolated 99 is still a code."""
+    rng = np.random.default_rng(lo + hi)
+    df = pd.DataFrame({f"{v}{i}": rng.integers(lo, hi + 1, 80) for v in "EP" for i in sg.SERVQUAL22.item_ids})
+    cols = {"expected": "E{item}", "perceived": "P{item}"}
+    if (lo, hi) == (1, 5):
+        assert sg.read_survey(df, columns=cols).n == 80
+    else:
+        with pytest.raises(DataError) as err:
+            sg.read_survey(df, columns=cols)
+        msg = str(err.value)
+        assert f"the data are on a {lo}-{hi} scale" in msg and f"with_scale({lo}, {hi})" in msg
+        assert "missing=" not in msg
+    sv = sg.read_survey(df, sg.SERVQUAL22.with_scale(lo, hi), columns=cols)
+    assert (sv.instrument.scale_min, sv.instrument.scale_max) == (lo, hi) and sv.n == 80
+    df.to_csv(tmp_path / "s.csv", index=False)
+    (tmp_path / "s.yaml").write_text(f'scale: [{lo}, {hi}]\ncolumns: {{expected: "E{{item}}", perceived: '
+                                     f'"P{{item}}"}}\n', encoding="utf-8")
+    from servgap.config import load_config
+
+    (s,) = load_config(tmp_path / "s.yaml").read([str(tmp_path / "s.csv")])
+    assert s.instrument.scale_max == hi and s.n == 80
+    one = df.copy()
+    one = one.clip(1, 7)
+    one.loc[3, "E1"] = 99
+    with pytest.raises(DataError, match=r"missing=\[99\]"):
+        sg.read_survey(one, columns=cols)

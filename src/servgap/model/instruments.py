@@ -231,6 +231,17 @@ class Instrument:
         """Read an instrument from a YAML file (safe loader)."""
         return cls.from_dict(read_yaml(path, "instrument file"), source=repr(str(path)))
 
+    def with_scale(self, lo: float, hi: float) -> "Instrument":
+        """The same items and dimensions rated on ``lo..hi`` (e.g. SERVQUAL on a 5-point scale).
+
+        >>> sg.SERVQUAL22.with_scale(1, 5).scale_max, len(sg.SERVQUAL22.with_scale(1, 5).items)
+        (5, 22)
+        """
+        from dataclasses import replace
+
+        lo, hi = _scale([lo, hi], f"instrument {self.id!r}")
+        return replace(self, scale_min=lo, scale_max=hi)
+
     # -- lookups ------------------------------------------------------------------------
     @cached_property
     def items(self) -> list[Item]:

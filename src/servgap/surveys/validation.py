@@ -105,9 +105,38 @@ def check_range(x, cols, inst, name, out_of_range, ledger, line_offset):
     r, j = np.argwhere(bad)[0]
     total = int(bad.sum())
     raise DataError(f"{where(file=name, column=cols[j], row=int(r) + 1 + line_offset, value=x[r, j])}: outside "
-                    f"the scale {lo:g}-{hi:g} ({total} such cell{'s' if total > 1 else ''} in all). Declare the "
-                    f"code as missing (missing=[{x[r, j]:g}]) or pass out_of_range=\"missing\" to treat such "
-                    "values as missing.")
+                    f"the scale {lo:g}-{hi:g} ({total} such cell{'s' if total > 1 else ''} in all). "
+                    + range_fix(x, bad, inst, x[r, j]))
+
+
+#: Out-of-range cells at least this share of the answers, contiguous with the scale: another scale, not a code.
+OTHER_SCALE_SHARE = 0.10
+
+
+def range_fix(x: np.ndarray, bad: np.ndarray, inst, value: float) -> str:
+    """The right fix for ratings outside the instrument's scale.
+
+    When the values outside run on from one end of the scale without a hole (8, 9 after
+    1-7; 0 before 1-7) and are at least `OTHER_SCALE_SHARE` of the answers, the data are
+    on another scale: the fix is the instrument's scale, never "declare them missing".
+    Otherwise (an isolated 0, 9 or 99) they are codes: declare them or set them missing.
+    """
+    lo, hi = inst.scale_min, inst.scale_max
+    vals = np.unique(x[bad])
+    answered = max(1, int(np.count_nonzero(~np.isnan(x))))
+    whole = bool(np.all(vals == np.round(vals)))
+    above, below = vals[vals > hi], vals[vals < lo]
+    run = (above.size and not below.size and np.array_equal(above, hi + 1 + np.arange(above.size))) or \
+          (below.size and not above.size and np.array_equal(below, lo - below.size + np.arange(below.size)))
+    if whole and run and bad.sum() / answered >= OTHER_SCALE_SHARE:
+        a, b = float(np.nanmin(x)), float(np.nanmax(x))
+        return (f"The answers run {a:g}-{b:g} ({bad.sum() / answered:.0%} of them outside {lo:g}-{hi:g}): the data "
+                f"are on a {a:g}-{b:g} scale. Read them with the instrument on that scale: "
+                f"instrument={'sg.SERVQUAL22' if inst.id == 'servqual22' else 'your_instrument'}"
+                f".with_scale({a:g}, {b:g}) (in a survey configuration or an instrument YAML: "
+                f"scale: [{a:g}, {b:g}]).")
+    return (f"Declare the code as missing (missing=[{value:g}]) or pass out_of_range=\"missing\" to treat such "
+            "values as missing.")
 
 
 def check_used(df: pd.DataFrame, meta: dict, used, name: str) -> None:
