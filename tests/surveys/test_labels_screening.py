@@ -40,6 +40,21 @@ def test_builtin_sets_zh_and_en():
     assert s.metadata["scale_labels"]["expected"] == "en_agree_5"
 
 
+@pytest.mark.parametrize("labels, name", [
+    (["非常不满意", "不太满意", "一般", "较满意", "非常满意"], "zh_satisfied_5"),
+    (["非常不同意", "不太同意", "一般", "比较同意", "非常同意"], "zh_agree_5"),
+    (["非常不重要", "不太重要", "一般", "较重要", "非常重要"], "zh_important_5"),
+])
+def test_common_chinese_variants_of_the_5_point_labels(labels, name):
+    """不太 / 较 (a little less / rather) are the usual wordings of points 2 and 4 in Chinese surveys."""
+    df, want = _labelled(labels)
+    s = sg.read_survey(df, FIVE, columns={"expected": "E{item}", "perceived": "P{item}"})
+    got = np.column_stack([s.data["expected"], s.data["perceived"]])
+    want[:, [3, 7]] = 6 - want[:, [3, 7]]
+    np.testing.assert_array_equal(got, want)
+    assert s.metadata["scale_labels"]["expected"] == name
+
+
 def test_na_texts_are_left_to_the_numeric_check():
     df, want = _labelled(ZH5)
     df.loc[2, "E3"] = "N/A"
