@@ -169,3 +169,19 @@ def test_ratings_on_another_scale_get_the_scale_as_the_fix(tmp_path, lo, hi):
     one.loc[3, "E1"] = 99
     with pytest.raises(DataError, match=r"missing=\[99\]"):
         sg.read_survey(one, columns=cols)
+
+
+def test_column_patterns_match_ignoring_case_with_a_warning():
+    """E{item} finds e1 ... e22 (one column each, case and spaces ignored) and says so; a pattern with no such
+    match is still refused."""
+    from servgap.errors import ColumnError, DataQualityWarning
+
+    rng = np.random.default_rng(3)
+    ids = sg.SERVQUAL22.item_ids
+    df = pd.DataFrame({f"{v}{i}": rng.integers(1, 8, 12) for v in "ep" for i in ids})
+    cols = {"expected": "E{item}", "perceived": "P{item}"}
+    with pytest.warns(DataQualityWarning, match=r"matched ignoring case and spaces \('E1' -> 'e1'"):
+        sv = sg.read_survey(df, columns=cols)
+    np.testing.assert_array_equal(sv.data["expected"][:, 0], df["e1"].to_numpy(float))
+    with pytest.raises(ColumnError, match=r"'expected' pattern 'X\{item\}' matches no column"):
+        sg.read_survey(df, columns={"expected": "X{item}", "perceived": "P{item}"})

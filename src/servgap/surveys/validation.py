@@ -61,6 +61,7 @@ def resolve_columns(spec, keys: list[str], placeholder: str, df_cols, name: str,
         cols = [spec.replace("{" + placeholder + "}", str(k)) for k in keys]
     else:
         raise ConfigError(f"{what}: give a pattern with {{{placeholder}}} or a mapping, not {spec!r}.")
+    cols = _case_insensitive(cols, df_cols, name, what)
     present = [c in df_cols for c in cols]
     if not any(present):
         raise ColumnError(f"{where(file=name)}: the {what} pattern {short(repr(spec))} matches no column "
@@ -71,6 +72,25 @@ def resolve_columns(spec, keys: list[str], placeholder: str, df_cols, name: str,
         raise ColumnError(f"{where(file=name)}: {what} columns {', '.join(repr(short(m)) for m in miss[:10])} are missing "
                           f"({len(miss)} of {len(cols)}).{suggest(miss[0], list(df_cols))}")
     return cols
+
+
+def _case_insensitive(cols: list[str], df_cols, name: str, what: str) -> list[str]:
+    """``cols`` with each name that is not a column replaced by the one column equal to it but for case and
+    surrounding spaces (``E1`` -> ``e1``), with one `DataQualityWarning`; names without such a match stay."""
+    have = set(map(str, df_cols))
+    if all(c in have for c in cols):
+        return cols
+    folded: dict = {}
+    for c in map(str, df_cols):
+        folded.setdefault(c.strip().casefold(), []).append(c)
+    out = [c if c in have or len(folded.get(c.strip().casefold(), [])) != 1 else folded[c.strip().casefold()][0]
+           for c in cols]
+    changed = [(a, b) for a, b in zip(cols, out) if a != b]
+    if changed:
+        warnings.warn(f"{where(file=name)}: the {what} columns were matched ignoring case and spaces ("
+                      f"{', '.join(f'{a!r} -> {b!r}' for a, b in changed[:3])}{' ...' if len(changed) > 3 else ''}).",
+                      DataQualityWarning, stacklevel=6)
+    return out
 
 
 def numeric_block(df: pd.DataFrame, cols: list[str], name: str, missing, ledger, line_offset: int, *,
