@@ -180,8 +180,43 @@ def test_column_patterns_match_ignoring_case_with_a_warning():
     ids = sg.SERVQUAL22.item_ids
     df = pd.DataFrame({f"{v}{i}": rng.integers(1, 8, 12) for v in "ep" for i in ids})
     cols = {"expected": "E{item}", "perceived": "P{item}"}
-    with pytest.warns(DataQualityWarning, match=r"matched ignoring case and spaces \('E1' -> 'e1'"):
+    with pytest.warns(DataQualityWarning) as seen:
         sv = sg.read_survey(df, columns=cols)
+    said = [str(w.message) for w in seen]
+    assert any("'expected' columns were matched ignoring case and spaces ('E1' -> 'e1'" in m for m in said)
+    assert any("'perceived' columns were matched ignoring case and spaces ('P1' -> 'p1'" in m for m in said)
     np.testing.assert_array_equal(sv.data["expected"][:, 0], df["e1"].to_numpy(float))
     with pytest.raises(ColumnError, match=r"'expected' pattern 'X\{item\}' matches no column"):
         sg.read_survey(df, columns={"expected": "X{item}", "perceived": "P{item}"})
+
+
+def test_title_lines_above_the_header_are_skipped_and_said(tmp_path):
+    """A questionnaire title (and a blank line, or Excel's "sep=" line) above the header: the header is
+    found, the lines are skipped with a DataQualityWarning, and error rows still count from the header."""
+    from servgap.errors import DataQualityWarning
+
+    rng = np.random.default_rng(5)
+    ids = sg.SERVQUAL22.item_ids
+    df = pd.DataFrame({f"{v}{i}": rng.integers(1, 8, 15) for v in "EP" for i in ids})
+    cols = {"expected": "E{item}", "perceived": "P{item}"}
+    (tmp_path / "t.csv").write_text("银行服务质量调查问卷\n\n" + df.to_csv(index=False), encoding="utf-8")
+    (tmp_path / "s.csv").write_text("sep=;\n" + df.to_csv(index=False, sep=";"), encoding="utf-8")
+    with pd.ExcelWriter(tmp_path / "t.xlsx") as w:
+        pd.DataFrame([["银行服务质量调查问卷"], ["2025年第二季度"]]).to_excel(w, index=False, header=False)
+        df.to_excel(w, index=False, startrow=3)
+    for name, k in (("t.csv", 2), ("s.csv", 1), ("t.xlsx", 3)):
+        with pytest.warns(DataQualityWarning, match=rf"{k} title lines? above the header skipped"):
+            sv = sg.read_survey(str(tmp_path / name), columns=cols)
+        assert sv.n == 15 and sv.metadata["title_rows"] == k, name
+        np.testing.assert_array_equal(sv.data["perceived"][:, 21], df["P22"].to_numpy(float))
+    bad = df.copy()
+    bad.loc[4, "E3"] = 12                                           # data row 5, file line 2 + 1 + 5
+    (tmp_path / "b.csv").write_text("银行服务质量调查问卷\n\n" + bad.to_csv(index=False), encoding="utf-8")
+    with pytest.raises(DataError, match=r"column 'E3', row 7, value 12"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sg.read_survey(str(tmp_path / "b.csv"), columns=cols)
+    df.to_csv(tmp_path / "plain.csv", index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataQualityWarning)
+        assert "title_rows" not in sg.read_survey(str(tmp_path / "plain.csv"), columns=cols).metadata

@@ -63,6 +63,7 @@ class TextFormat:
     decimal: str
     chosen: dict
     header: tuple = ()
+    title: int = 0            # title lines above the header (`title_rows`)
 
 
 def check_encoding(name: str) -> str:
@@ -264,8 +265,35 @@ def sniff_text(path: Path, encoding: str | None, sep: str | None, decimal: str |
         decimal = sniff_decimal(text, sep)
         if decimal != ".":
             chosen["decimal"] = decimal
-    header = next((row for row in _rows(text, sep) if row), [])
-    return TextFormat(enc, compression, sep, decimal, chosen, tuple(header))
+    rows = _rows(text, sep)
+    title = title_rows(rows[:40])
+    header = next((row for row in rows[title:] if row), [])
+    return TextFormat(enc, compression, sep, decimal, chosen, tuple(header), title)
+
+
+def filled_cells(row) -> int:
+    """Cells of ``row`` that hold something (not blank, NaN or a pandas ``Unnamed: k`` name)."""
+    return sum(1 for v in row if not (v is None or (isinstance(v, float) and v != v) or str(v).strip() == ""
+                                      or str(v).startswith("Unnamed: ")))
+
+
+def title_rows(rows: list) -> int:
+    """How many title lines stand above the header: leading rows with at most one filled cell (a
+    questionnaire title, a date), before a row with at least 3 filled cells and at least half as many
+    as the widest of the rows after it; 0 when the first row is the header.
+
+    >>> title_rows([["银行服务质量调查"], [], ["id", "E1", "P1"], ["1", "5", "6"]])
+    2
+    >>> title_rows([["id", "E1", "P1"], ["1", "5", "6"]])
+    0
+    """
+    k = 0
+    while k < min(len(rows), 10) and filled_cells(rows[k]) <= 1:
+        k += 1
+    if k == 0 or k >= len(rows):
+        return 0
+    width = max(filled_cells(r) for r in rows[k:k + 10])
+    return k if filled_cells(rows[k]) >= max(3, width / 2) else 0
 
 
 def _chunks(path: Path, compression: str | None, size: int = 1 << 20):

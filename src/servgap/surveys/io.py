@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ColumnError, ConfigError, DataError, short, show, where
-from .encoding import sniff_text, undecodable
+from ..errors import ColumnError, ConfigError, DataError, DataQualityWarning, short, show, where
+from .encoding import filled_cells, sniff_text, title_rows, undecodable
 from .workbooks import read_workbook
 
 _EXTRA = {"excel": "openpyxl", "spss": "pyreadstat", "parquet": "pyarrow"}
@@ -76,7 +76,8 @@ def read_csv_table(path: Path, encoding=None, sep=None, decimal=None) -> tuple[p
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
             df = pd.read_csv(path, encoding=fmt.encoding, sep=fmt.sep, decimal=fmt.decimal, compression=fmt.compression,
-                             keep_default_na=False, na_values=[""], index_col=False, low_memory=False)
+                             keep_default_na=False, na_values=[""], index_col=False, low_memory=False,
+                             skiprows=fmt.title or None)
     except UnicodeDecodeError:
         raise undecodable(path, fmt.encoding, fmt.compression) from None
     except pd.errors.ParserWarning:
@@ -102,7 +103,28 @@ def read_csv_table(path: Path, encoding=None, sep=None, decimal=None) -> tuple[p
     meta = dict(fmt.chosen)
     if len(fmt.header) == df.shape[1]:
         meta["header"] = list(fmt.header)
+    if fmt.title:
+        meta["title_rows"] = fmt.title
+        _warn_title(name, fmt.title)
     return df, meta
+
+
+def _warn_title(name: str, k: int) -> None:
+    warnings.warn(f"file {name!r}: {k} title line{'s' if k > 1 else ''} above the header skipped (the header is "
+                  f"line {k + 1}).", DataQualityWarning, stacklevel=6)
+
+
+def _retitle(df: pd.DataFrame, name: str, meta: dict):
+    """A sheet whose first rows are a title: the header moved to the first row that looks like one."""
+    rows = [list(df.columns)] + df.head(40).astype(object).values.tolist()
+    k = title_rows(rows)
+    if not k:
+        return df, meta
+    header = [f"Unnamed: {j}" if filled_cells([h]) == 0 else str(h).strip() for j, h in enumerate(rows[k])]
+    out = df.iloc[k:].reset_index(drop=True).infer_objects()
+    out.columns = header
+    _warn_title(name, k)
+    return out, {**meta, "title_rows": k}
 
 
 def _parquet_files(path: Path) -> list[Path]:
@@ -169,7 +191,11 @@ def read_tables(source, *, encoding=None, sheet=0, sep=None, decimal=None) -> li
     elif suffix in EXCEL_SUFFIXES:
         if suffix not in (".xls", ".xlsb", ".ods"):
             _need("excel")
-        return [_clean(df, label, m, workbook=True) for df, label, m in read_workbook(path, sheet)]
+        out = []
+        for df, label, m in read_workbook(path, sheet):
+            df, m = _retitle(df, label, m)
+            out.append(_clean(df, label, m, workbook=True))
+        return out
     elif suffix in (".sav", ".zsav"):
         df, meta = read_sav_table(path)
     else:

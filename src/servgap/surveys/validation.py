@@ -208,7 +208,7 @@ def prepare_frame(sources, opts, keep_cols: list[str], ledger: list, used=(), it
                 df = _long(df, opts, keep_cols, name, item_ids)
             frames.append((df, name))
     if len(frames) == 1:
-        return frames[0][0], frames[0][1], metadata, metadata.get("header_lines", 0)
+        return frames[0][0], frames[0][1], metadata, metadata.get("header_lines", 0) + metadata.get("title_rows", 0)
     id = opts.id
     if id is None:
         raise ConfigError(f"joining several {'sheets' if len(sources) == 1 else 'files'} needs the respondent id: "
