@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import servgap as sg
-from servgap.errors import ColumnError, ConfigError, DataError, PairingError
+from servgap.errors import ColumnError, ConfigError, DataError, DataQualityWarning, PairingError
 from factories import make_customers
 
 COLS = {"expected": "E{item}", "perceived": "P{item}"}
@@ -46,10 +46,14 @@ def test_chinese_headers_and_gbk(tmp_path):
     zh["网点"] = zh["网点"].map({"A": "北京分行", "B": "上海分行", "C": "深圳分行"})
     path = tmp_path / "客户.csv"
     zh.to_csv(path, index=False, encoding="gbk")
-    with pytest.raises(DataError, match="gbk"):
-        sg.read_survey(path, columns={"expected": "期望{item}", "perceived": "感知{item}"})
+    with pytest.warns(DataQualityWarning, match=r"not UTF-8 but Chinese Windows text: read as GB18030"):
+        auto = sg.read_survey(path, columns={"expected": "期望{item}", "perceived": "感知{item}"}, id="编号",
+                              segments="网点")
     s = sg.read_survey(path, columns={"expected": "期望{item}", "perceived": "感知{item}"}, id="编号",
                        segments="网点", encoding="gbk")
+    assert auto.metadata["encoding"] == "gb18030"
+    np.testing.assert_array_equal(auto.data["expected"], s.data["expected"])
+    assert auto.segments["网点"].tolist() == s.segments["网点"].tolist()
     res = sg.analyze(s, by="网点")
     assert set(res.dimensions["网点"]) == {"北京分行", "上海分行", "深圳分行"}
     ref = sg.analyze(sg.read_survey(df, columns=COLS), by=None)

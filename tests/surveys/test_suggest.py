@@ -183,3 +183,14 @@ def test_id_and_missing_codes_proposed_from_the_values():
     assert s.missing == {0: 3, 99: 1}
     clean = sg.suggest_columns(_frame(cols))
     assert clean.missing == {} and clean.id is None
+
+
+@pytest.mark.parametrize("e, p", [("期望{}", "感知{}"), ("期望值{}", "感知值{}"), ("Q{}期望", "Q{}感知"), ("期望_{}", "感知_{}"),
+                                  ("{}期望", "{}感知"), ("期望({})", "感知({})"), ("第{}题期望", "第{}题感知")])
+def test_chinese_viewpoint_words_with_item_numbers(e, p):
+    """Hand-made Chinese headers: the viewpoint word and the item number, in either order."""
+    cols = [e.format(i) for i in IDS] + [p.format(i) for i in IDS]
+    s = sg.suggest_columns(_frame(cols))
+    assert s.ok
+    assert s.columns["expected"] == {i: e.format(i) for i in IDS}
+    assert s.columns["perceived"] == {i: p.format(i) for i in IDS}

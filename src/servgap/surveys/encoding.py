@@ -11,6 +11,9 @@ guessing where the bytes are unambiguous:
   the byte order the text shows (``utf-16-le``/``-be``), or refused when it shows none;
 - **encoding names** are checked (``"utf-9"`` → "unknown encoding ... did you mean
   'utf-8'?"); ``encoding="auto"`` asks charset-normalizer and says what it chose;
+- without ``encoding=``, a file that is not UTF-8 but decodes as GB18030 (GBK, GB2312)
+  with Chinese text in it -- a Chinese Windows export -- is read as GB18030, with a
+  `DataQualityWarning`; other undecodable bytes are an error naming their line;
 - the **separator** (``,``, ``;``, tab, ``|``) is the one that splits the header and the
   first lines into the same number of fields; the **decimal mark** is ``,`` when the
   separator is not a comma and the numbers are written ``5,5`` and never ``5.5``.
@@ -301,6 +304,37 @@ def _chunks(path: Path, compression: str | None, size: int = 1 << 20):
     with opener(path, "rb") as fh:
         while chunk := fh.read(size):
             yield chunk
+
+
+def chinese_windows_text(path: Path, compression: str | None = None) -> bool:
+    """Whether the file is GB18030 text (which holds GBK and GB2312, the encodings of Chinese Windows
+    exports) and not UTF-8 in any part: every line with non-ASCII bytes fails as UTF-8 and the whole
+    file decodes as GB18030 with Chinese characters in it. A file mixing UTF-8 and GBK lines is not."""
+    dec = codecs.getincrementaldecoder("gb18030")()
+    cjk, tail = False, b""
+    try:
+        for chunk in _chunks(path, compression):
+            lines = (tail + chunk).split(b"\n")
+            tail = lines.pop()
+            if any(_utf8_line(ln) for ln in lines):
+                return False
+            text = dec.decode(chunk)
+            cjk = cjk or any("\u4e00" <= ch <= "\u9fff" for ch in text)
+        dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return cjk and not _utf8_line(tail)
+
+
+def _utf8_line(line: bytes) -> bool:
+    """A line with non-ASCII bytes that decodes as UTF-8."""
+    if line.isascii():
+        return False
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def undecodable(path: Path, enc: str, compression: str | None = None) -> DataError:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ColumnError, ConfigError, DataError, DataQualityWarning, short, show, where
-from .encoding import filled_cells, sniff_text, title_rows, undecodable
+from .encoding import chinese_windows_text, filled_cells, sniff_text, title_rows, undecodable
 from .workbooks import read_workbook
 
 _EXTRA = {"excel": "openpyxl", "spss": "pyreadstat", "parquet": "pyarrow"}
@@ -79,6 +79,11 @@ def read_csv_table(path: Path, encoding=None, sep=None, decimal=None) -> tuple[p
                              keep_default_na=False, na_values=[""], index_col=False, low_memory=False,
                              skiprows=fmt.title or None)
     except UnicodeDecodeError:
+        if encoding is None and fmt.encoding == "utf-8" and chinese_windows_text(path, fmt.compression):
+            warnings.warn(f"file {name!r} is not UTF-8 but Chinese Windows text: read as GB18030 (GBK); pass "
+                          "encoding=\"gb18030\" to make this explicit.", DataQualityWarning, stacklevel=5)
+            df, meta = read_csv_table(path, "gb18030", sep, decimal)
+            return df, {**meta, "encoding": "gb18030"}
         raise undecodable(path, fmt.encoding, fmt.compression) from None
     except pd.errors.ParserWarning:
         raise DataError(f"file {name!r}, line 2: the first data row has more fields than the header; a value "
