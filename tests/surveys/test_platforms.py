@@ -173,3 +173,31 @@ def test_parse_duration_and_ip():
     np.testing.assert_array_equal(parse_duration(pd.Series([3.5, np.nan])), [3.5, np.nan])
     got = ip_addresses(pd.Series(["117.136.1.2(浙江-杭州)", "2001:db8::1", None])).tolist()
     assert got[:2] == ["117.136.1.2", "2001:db8::1"] and pd.isna(got[2])
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_hand_made_table_with_a_group_row_over_the_items(tmp_path, suffix):
+    """期望 | | … | 感知 | | … above 1 2 … 22 (merged cells saved as blanks): read as two header rows, without
+    columns=, each rating equal to its cell; a long table with 期望 and 感知 columns is not taken for one."""
+    from servgap.surveys.platforms import choose_layout
+
+    rng = np.random.default_rng(11)
+    ids = sg.SERVQUAL22.item_ids
+    top = ["编号", "网点", "期望"] + [""] * 21 + ["感知"] + [""] * 21
+    sub = ["", ""] + list(ids) * 2
+    ratings = rng.integers(1, 8, (25, 44))
+    body = [[k + 1, "AB"[k % 2], *r] for k, r in enumerate(ratings.tolist())]
+    table = pd.DataFrame([top, sub, *body])
+    path = tmp_path / f"hand.{suffix}"
+    if suffix == "csv":
+        table.to_csv(path, index=False, header=False)
+    else:
+        table.to_excel(path, index=False, header=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s = sg.read_survey(path, id="编号", segments="网点")
+    assert s.metadata["platform_layout"] == "two_row" and s.n == 25
+    np.testing.assert_array_equal(s.data["expected"], ratings[:, :22].astype(float))
+    np.testing.assert_array_equal(s.data["perceived"], ratings[:, 22:].astype(float))
+    long = pd.DataFrame({"id": np.repeat([1, 2], 22), "item": ids * 2, "期望": 5, "感知": 4})
+    assert choose_layout(long, {}).id == "table"

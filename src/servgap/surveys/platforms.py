@@ -98,6 +98,8 @@ def _matches(lay: Layout, df: pd.DataFrame, meta: Mapping) -> bool:
         return False
     if d.get("first_name") and (len(df.columns) == 0 or norm(df.columns[0]) not in {norm(n) for n in d["first_name"]}):
         return False
+    if not all(any(re.search(rx, n) for n in names) for rx in d.get("names_regex", ())):
+        return False
     for k, rule in (d.get("line") or {}).items():
         cells = _header_line(df, int(k))
         want = {norm(a) for a in rule.get("any", ())}
