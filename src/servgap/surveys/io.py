@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..errors import ColumnError, ConfigError, DataError, DataQualityWarning, short, show, where
 from .encoding import chinese_windows_text, filled_cells, sniff_text, title_rows, undecodable
+from .pieces import PARQUET_SUFFIXES
 from .workbooks import read_workbook
 
 _EXTRA = {"excel": "openpyxl", "spss": "pyreadstat", "parquet": "pyarrow"}
@@ -133,7 +134,7 @@ def _retitle(df: pd.DataFrame, name: str, meta: dict):
 
 
 def _parquet_files(path: Path) -> list[Path]:
-    return sorted(f for f in path.rglob("*") if f.is_file() and f.suffix.lower() in (".parquet", ".pq"))
+    return sorted(f for f in path.rglob("*") if f.is_file() and f.suffix.lower() in PARQUET_SUFFIXES)
 
 
 def read_parquet_table(path: Path) -> pd.DataFrame:
@@ -186,10 +187,10 @@ def read_tables(source, *, encoding=None, sheet=0, sep=None, decimal=None) -> li
     if not path.exists():
         raise DataError(f"{where(file=path)}: no such file; check the path.")
     suffix = path.suffix.lower()
-    if path.is_dir() and suffix not in ("", ".parquet", ".pq"):
+    if path.is_dir() and suffix not in ("", *PARQUET_SUFFIXES):
         raise DataError(f"file {short(name)!r} is a folder, not a {suffix} file; give the path of the data file.")
     meta: dict = {}
-    if path.is_dir() or suffix in (".parquet", ".pq"):
+    if path.is_dir() or suffix in PARQUET_SUFFIXES:
         df = read_parquet_table(path)
     elif suffix in TEXT_SUFFIXES:
         df, meta = read_csv_table(path, encoding, sep, decimal)
