@@ -194,3 +194,22 @@ def test_chinese_viewpoint_words_with_item_numbers(e, p):
     assert s.ok
     assert s.columns["expected"] == {i: e.format(i) for i in IDS}
     assert s.columns["perceived"] == {i: p.format(i) for i in IDS}
+
+
+def test_the_staff_survey_is_found_without_columns():
+    """The bundled staff file (M, S, D, C per item): the four staff viewpoints of gaps 1-4, read as with columns=."""
+    import warnings
+
+    path = sg.example_path("staff")
+    s = sg.suggest_columns(path)
+    assert s.ok and set(s.columns) == {"management", "specification", "delivered", "communicated"}
+    assert s.columns["delivered"] == {i: f"D{i}" for i in IDS}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        auto = sg.read_survey(path, id="staff_id", segments="branch")
+    given = sg.load_example()[1]
+    for vp in given.viewpoints:
+        np.testing.assert_array_equal(auto.data[vp], given.data[vp])
+    zh = [f"{w}{i}" for w in ("管理层认知", "服务标准", "实际提供的服务", "对外宣传") for i in IDS]
+    z = sg.suggest_columns(_frame(zh))
+    assert z.ok and z.columns["communicated"]["7"] == "对外宣传7"

@@ -155,18 +155,32 @@ def find_markers(text: str, ignore: str = "") -> set[str]:
 
 
 def code_marker(code: str) -> tuple[str, str] | None:
-    """``(viewpoint, item number)`` of a code like ``E12``, ``P_3``, ``q7_e``, ``exp5``; else ``None``.
+    """``(viewpoint, item number)`` of a code like ``E12``, ``P_3``, ``q7_e``, ``exp5``, ``期望12``,
+    ``Q12感知``, ``对外宣传(3)``; else ``None``.
 
     >>> code_marker("E12"), code_marker("q7_P"), code_marker("Q7"), code_marker("expected_3")
-    (('expected', '12'), ('perceived', '7'), None, None)
+    (('expected', '12'), ('perceived', '7'), None, ('expected', '3'))
+    >>> code_marker("Q12感知"), code_marker("对外宣传(3)"), code_marker("满意度1")
+    (('perceived', '12'), ('communicated', '3'), None)
     """
-    cm = spec()["code_markers"]
-    letters = {k.casefold(): v for k, v in cm["letters"].items()}
-    for pat in cm["patterns"]:
+    letters = _code_words()
+    for pat in spec()["code_markers"]["patterns"]:
         m = re.match(pat, code.strip())
         if m and m.group("vp").casefold() in letters:
             return letters[m.group("vp").casefold()], str(int(m.group("num")))
     return None
+
+
+@lru_cache(maxsize=1)
+def _code_words() -> dict:
+    """The viewpoint of each code prefix: the marker letters (``E``, ``exp`` …), then every one-word
+    viewpoint marker (``期望``, ``对外宣传``, ``actual`` …)."""
+    out = {k.casefold(): v for k, v in spec()["code_markers"]["letters"].items()}
+    for vp, words in spec()["viewpoint_markers"].items():
+        for w in words:
+            if " " not in w:
+                out.setdefault(norm(w), vp)
+    return out
 
 
 def letter_marker(code: str) -> set[str]:
