@@ -203,7 +203,7 @@ def test_the_staff_survey_is_found_without_columns():
     path = sg.example_path("staff")
     s = sg.suggest_columns(path)
     assert s.ok and set(s.columns) == {"management", "specification", "delivered", "communicated"}
-    assert s.columns["delivered"] == {i: f"D{i}" for i in IDS}
+    assert s.columns["delivered"] == {i: f"D{i}" for i in IDS} and s.id == "staff_id"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         auto = sg.read_survey(path, id="staff_id", segments="branch")
