@@ -91,8 +91,12 @@ def test_label_set_of_another_size_and_ambiguous_sets():
     five = pd.DataFrame({f"E{i}": ZH5 for i in IDS})
     with pytest.raises(DataError, match=r"every point of the 5-point set zh_agree_5.*不同意=2, 一般=4, 同意=6"):
         sg.read_survey(five, columns={"expected": "E{item}"})
+    with pytest.raises(DataError, match=r"instrument=sg.SERVQUAL22.with_scale\(1, 5\), or scale: \[1, 5\]"):
+        sg.read_survey(five, columns={"expected": "E{item}"})
     s = sg.read_survey(five, columns={"expected": "E{item}"}, scale_labels="zh_agree_7")       # the user decides
     assert s.data["expected"][:, 0].tolist() == [1, 2, 4, 6, 7]
+    s5 = sg.read_survey(five, sg.SERVQUAL22.with_scale(1, 5), columns={"expected": "E{item}"})   # or a 5-point scale
+    assert s5.data["expected"][:, 0].tolist() == [1, 2, 3, 4, 5]
     two = pd.DataFrame({f"E{i}": ZH5[:2] for i in IDS})                  # two labels of a 7-point scale: fine
     assert sg.read_survey(two, columns={"expected": "E{item}"}).data["expected"][:, 0].tolist() == [1, 2]
     imp = pd.DataFrame({f"E{i}": ["Very important", "Extremely important"] for i in IDS})
