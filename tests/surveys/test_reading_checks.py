@@ -147,8 +147,12 @@ def test_ratings_on_another_scale_get_the_scale_as_the_fix(tmp_path, lo, hi):
     rng = np.random.default_rng(lo + hi)
     df = pd.DataFrame({f"{v}{i}": rng.integers(lo, hi + 1, 80) for v in "EP" for i in sg.SERVQUAL22.item_ids})
     cols = {"expected": "E{item}", "perceived": "P{item}"}
-    if (lo, hi) == (1, 5):
-        assert sg.read_survey(df, columns=cols).n == 80
+    if (lo, hi) == (1, 5):                     # inside 1-7: read as it is, and the narrower scale pointed out
+        from servgap.errors import DataQualityWarning
+
+        with pytest.warns(DataQualityWarning, match=r"answers lie between 1 and 5 on the instrument's 1-7 scale.*"
+                                                    r"with_scale\(1, 5\)"):
+            assert sg.read_survey(df, columns=cols).n == 80
     else:
         with pytest.raises(DataError) as err:
             sg.read_survey(df, columns=cols)

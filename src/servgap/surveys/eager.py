@@ -7,10 +7,12 @@ weights, importance, segments, kept columns, and respondents without any usable 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, show, where
+from ..errors import DataError, DataQualityWarning, show, where
 from . import screening
 from .cells import rating_block, resolve_mapping, segment_frame
 from .integers import CodedRatings, NotCoded, coded_ratings
@@ -75,7 +77,32 @@ def _build(df, inst, opts: ReadOptions, fname: str, metadata: dict, line_offset:
         for vp, x in data.items():
             x.flags.writeable = False      # validated data: read-only, so the integer codes stay true
             sv.codes(vp)
+    _narrow_scale(sv, fname)
     return sv
+
+
+#: Answers at least this many before a survey that never uses the top of its scale is pointed out.
+NARROW_SCALE_ANSWERS = 200
+
+
+def _narrow_scale(sv: Survey, fname: str) -> None:
+    """Warn when many answers all lie in ``lo .. lo + k - 1`` of a scale two or more points wider (a 5-point
+    questionnaire read with the 7-point SERVQUAL instrument): values are kept; the scale is the user's call."""
+    inst = sv.instrument
+    lo, hi = inst.scale_min, inst.scale_max
+    width = int(hi - lo + 1) if float(hi - lo).is_integer() else 0
+    codes = [sv.codes(vp) for vp in sv.viewpoints]
+    if width < 5 or any(c is None for c in codes):
+        return
+    answers = sum(int(np.count_nonzero(c)) for c in codes)
+    top = max((int(c.max(initial=0)) for c in codes), default=0)
+    if answers >= NARROW_SCALE_ANSWERS and 3 <= top <= width - 2 and any((c == 1).any() for c in codes):
+        warnings.warn(f"file {fname!r}: all {answers:,} answers lie between {lo:g} and {lo + top - 1:g} on the "
+                      f"instrument's {lo:g}-{hi:g} scale. If the questionnaire had {top} points, read it with "
+                      f"instrument={'sg.SERVQUAL22' if inst.id == 'servqual22' else 'your_instrument'}"
+                      f".with_scale({lo:g}, {lo + top - 1:g}) (scale: [{lo:g}, {lo + top - 1:g}] in a configuration), "
+                      "so that labels, midpoints and plots follow it; the gaps are the same either way.",
+                      DataQualityWarning, stacklevel=5)
 
 
 def _coded(df, inst, opts: ReadOptions, fname: str, metadata: dict, line_offset: int, ledger: list) -> CodedRatings:
