@@ -77,7 +77,8 @@ def _build(df, inst, opts: ReadOptions, fname: str, metadata: dict, line_offset:
         for vp, x in data.items():
             x.flags.writeable = False      # validated data: read-only, so the integer codes stay true
             sv.codes(vp)
-    _narrow_scale(sv, fname)
+    if not coded:                          # partitions (coded) are parts: the whole survey is judged once
+        _narrow_scale(sv, fname)
     return sv
 
 
