@@ -242,6 +242,15 @@ class Instrument:
         lo, hi = _scale([lo, hi], f"instrument {self.id!r}")
         return replace(self, scale_min=lo, scale_max=hi)
 
+    def scale_hint(self, lo: float, hi: float) -> str:
+        """How a user reads data on ``lo..hi`` with this instrument (the fix messages quote it).
+
+        >>> sg.SERVQUAL22.scale_hint(1, 5)
+        'instrument=sg.SERVQUAL22.with_scale(1, 5), or scale: [1, 5] in a configuration'
+        """
+        name = "sg.SERVQUAL22" if self.id == "servqual22" else "your_instrument"
+        return f"instrument={name}.with_scale({lo:g}, {hi:g}), or scale: [{lo:g}, {hi:g}] in a configuration"
+
     # -- lookups ------------------------------------------------------------------------
     @cached_property
     def items(self) -> list[Item]:

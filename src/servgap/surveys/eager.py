@@ -100,9 +100,8 @@ def _narrow_scale(sv: Survey, fname: str) -> None:
     if answers >= NARROW_SCALE_ANSWERS and 3 <= top <= width - 2 and any((c == 1).any() for c in codes):
         warnings.warn(f"file {fname!r}: all {answers:,} answers lie between {lo:g} and {lo + top - 1:g} on the "
                       f"instrument's {lo:g}-{hi:g} scale. If the questionnaire had {top} points, read it with "
-                      f"instrument={'sg.SERVQUAL22' if inst.id == 'servqual22' else 'your_instrument'}"
-                      f".with_scale({lo:g}, {lo + top - 1:g}) (scale: [{lo:g}, {lo + top - 1:g}] in a configuration), "
-                      "so that labels, midpoints and plots follow it; the gaps are the same either way.",
+                      f"{inst.scale_hint(lo, lo + top - 1)}, so that labels, midpoints and plots follow it; the gaps "
+                      "are the same either way.",
                       DataQualityWarning, stacklevel=5)
 
 

@@ -131,9 +131,8 @@ def resolve(scale_labels, seen: dict, inst, fname: str, what: str, line_offset: 
         as_k = ", ".join(f"{str(v[2]).strip()}={lo + f.lookup()[k] - 1:g}" for k, v in seen.items())
         raise DataError(f"{where(file=fname)}: the answer labels of {what} are every point of the {s.size}-point set "
                         f"{s.describe()}; read on the instrument's {lo:g}-{hi:g} scale they would be {as_k}. If the "
-                        f"question had {s.size} points, use an instrument on a 1-{s.size} scale (instrument="
-                        f"{'sg.SERVQUAL22' if inst.id == 'servqual22' else 'your_instrument'}.with_scale(1, {s.size}), "
-                        f"or scale: [1, {s.size}] in a configuration); if it had "
+                        f"question had {s.size} points, use an instrument on a 1-{s.size} scale "
+                        f"({inst.scale_hint(1, s.size)}); if it had "
                         f"{k_points}, pass scale_labels=\"{f.id}\".")
     if fitting:
         first = fitting[0].lookup()

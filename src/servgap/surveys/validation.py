@@ -152,9 +152,7 @@ def range_fix(x: np.ndarray, bad: np.ndarray, inst, value: float) -> str:
         a, b = float(np.nanmin(x)), float(np.nanmax(x))
         return (f"The answers run {a:g}-{b:g} ({bad.sum() / answered:.0%} of them outside {lo:g}-{hi:g}): the data "
                 f"are on a {a:g}-{b:g} scale. Read them with the instrument on that scale: "
-                f"instrument={'sg.SERVQUAL22' if inst.id == 'servqual22' else 'your_instrument'}"
-                f".with_scale({a:g}, {b:g}) (in a survey configuration or an instrument YAML: "
-                f"scale: [{a:g}, {b:g}]).")
+                f"{inst.scale_hint(a, b)} (or an instrument YAML).")
     return (f"Declare the code as missing (missing=[{value:g}]) or pass out_of_range=\"missing\" to treat such "
             "values as missing.")
 
