@@ -7,6 +7,15 @@ import pandas as pd
 
 ITEMS = [str(i) for i in range(1, 23)]
 
+#: The survey configuration of the bundled customers file (and files shaped like it), for CLI benchmarks.
+CUSTOMERS_CONFIG = """\
+columns: {expected: "E{item}", perceived: "P{item}"}
+id: resp_id
+segments: [branch]
+missing: [0]
+analysis: {by: branch}
+"""
+
 
 def make_frame(n: int, segments: int = 500, seed: int = 1, missing: float = 0.01) -> pd.DataFrame:
     """``n`` respondents × 22 items × (expected, perceived) plus a segment column ``seg``."""

@@ -27,13 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-CONFIG = """\
-columns: {expected: "E{item}", perceived: "P{item}"}
-id: resp_id
-segments: [branch]
-missing: [0]
-analysis: {by: branch}
-"""
+sys.path.insert(0, str(Path(__file__).parent))
+from _data import CUSTOMERS_CONFIG  # noqa: E402
+
 GOAL = 0.6
 
 
@@ -51,7 +47,7 @@ def make_files(folder: Path, n_files: int, rows: int = 1200) -> list[Path]:
         f = folder / f"wave{k:02d}.csv"
         df.to_csv(f, index=False)
         files.append(f)
-    (folder / "survey.yaml").write_text(CONFIG, encoding="utf-8")
+    (folder / "survey.yaml").write_text(CUSTOMERS_CONFIG, encoding="utf-8")
     return files
 
 

@@ -19,14 +19,11 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _data import CUSTOMERS_CONFIG  # noqa: E402
+
 GOAL = 1.5
 HEAVY = ("scipy", "matplotlib", "jinja2", "semopy", "dask", "distributed", "statsmodels")
-CONFIG = """\
-columns: {expected: "E{item}", perceived: "P{item}"}
-id: resp_id
-segments: [branch]
-missing: [0]
-"""
 
 
 def _run(cmd: list[str], cwd: str) -> float:
@@ -54,7 +51,7 @@ def main(repeats: int = 9) -> dict:
     import servgap as sg
 
     with tempfile.TemporaryDirectory(prefix="servgap_startup_") as d:
-        (Path(d) / "survey.yaml").write_text(CONFIG, encoding="utf-8")
+        (Path(d) / "survey.yaml").write_text(CUSTOMERS_CONFIG, encoding="utf-8")
         data = str(sg.example_path("customers"))
         pandas_cmd = [sys.executable, "-c", "import pandas"]
         validate = {"console script": [str(Path(sys.executable).parent / "servgap"), "validate", data,
