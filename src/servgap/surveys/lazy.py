@@ -42,7 +42,7 @@ from ..errors import ConfigError, DataError, ServgapError, short
 from . import ledger as lg
 from .eager import read_eager, segment_labels
 from .options import ReadOptions
-from .pieces import ParquetPieces, check_parquet_files, parquet_files
+from .pieces import ParquetPieces, check_parquet_files, is_pattern, parquet_files
 from .provenance import add_files
 from .survey import BLOCK_ROWS, Survey
 from .validation import require_column, resolve_columns
@@ -79,7 +79,7 @@ def wants_dask(source, engine: str) -> bool:
         return False
     if engine == "dask":
         return True
-    if any(ch in str(source) for ch in "*?[") and not Path(source).exists():      # a pattern, not a file name
+    if is_pattern(source):
         return _has_dask()
     files = parquet_files(source)
     return bool(files) and sum(Path(f).stat().st_size for f in files) > DASK_THRESHOLD_BYTES and _has_dask()

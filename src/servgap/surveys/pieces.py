@@ -146,10 +146,15 @@ class ParquetPieces:
         return df
 
 
+def is_pattern(source) -> bool:
+    """Whether ``source`` is a glob pattern: a path with ``*``, ``?`` or ``[`` that is not an existing file."""
+    return isinstance(source, (str, Path)) and any(ch in str(source) for ch in "*?[") and not Path(source).exists()
+
+
 def parquet_files(source) -> list[str]:
     """The Parquet files of a file, a dataset directory (searched recursively) or a glob, sorted."""
     text = str(source)
-    if any(ch in text for ch in "*?["):
+    if is_pattern(source):
         return sorted(_glob.glob(text))
     p = Path(text)
     if p.is_dir():
@@ -184,4 +189,4 @@ def _nullable(t):
     return pd.api.types.pandas_dtype(str(t).capitalize().replace("Uint", "UInt"))
 
 
-__all__ = ["ParquetPieces", "PIECE_ROWS", "PARQUET_SUFFIXES", "parquet_files", "check_parquet_files"]
+__all__ = ["ParquetPieces", "PIECE_ROWS", "PARQUET_SUFFIXES", "is_pattern", "parquet_files", "check_parquet_files"]

@@ -14,7 +14,7 @@ from ..model.instruments import SERVQUAL22, as_instrument
 from .eager import read_eager
 from .lazy import read_dask_survey, wants_dask
 from .options import ReadOptions
-from .pieces import PARQUET_SUFFIXES
+from .pieces import PARQUET_SUFFIXES, is_pattern
 from .survey import Survey, stack
 
 
@@ -143,7 +143,7 @@ def read_survey(source, instrument=SERVQUAL22, *, columns: Mapping[str, Any] | N
 
 def glob_matches(source) -> list[str] | None:
     """The files a glob pattern matches (sorted), or ``None`` when ``source`` is no pattern (or an existing path)."""
-    if not isinstance(source, (str, Path)) or not any(ch in str(source) for ch in "*?[") or Path(source).exists():
+    if not is_pattern(source):
         return None
     return sorted(f for f in _glob.glob(str(source), recursive=True) if Path(f).is_file())
 

@@ -81,7 +81,7 @@ class Suggestion:
     @property
     def confidence(self) -> float:
         """The lowest confidence of the columns in `columns` (0 when a viewpoint is incomplete or none is found)."""
-        used = {c for m in self.columns.values() for c in m.values()}
+        used = mapped_columns(self.columns)
         rows = self.table[self.table["column"].isin(used)]
         if not self.columns or len(rows) == 0 or any(len(m) < self.n_items for m in self.columns.values()):
             return 0.0
@@ -110,6 +110,11 @@ class Suggestion:
 
     def _repr_html_(self) -> str:
         return f"<p>{self!r}</p>" + self.table.to_html(index=False, na_rep="")
+
+
+def mapped_columns(columns: Mapping) -> set:
+    """The columns a ``{viewpoint: {item: column}}`` mapping uses."""
+    return {c for m in columns.values() for c in m.values()}
 
 
 def _segments(headers: list[Header], df: pd.DataFrame | None, used: set) -> list[str]:
@@ -148,7 +153,7 @@ def _missing_codes(df: pd.DataFrame | None, columns: dict, inst, meta: Mapping) 
     markers = {str(m) for m in (meta.get("marker_codes") or {})}
     user = meta.get("missing_values") or {}
     counts: dict = {}
-    for col in {c for m in columns.values() for c in m.values()} & set(df.columns):
+    for col in mapped_columns(columns) & set(df.columns):
         v = pd.to_numeric(df[col], errors="coerce")
         out = v[((v < inst.scale_min) | (v > inst.scale_max)) & ~v.isin(list(user.get(col, ())))]
         for code, k in out[out == out.round()].value_counts().items():
@@ -173,7 +178,7 @@ def suggest(headers: list[Header], inst, *, df: pd.DataFrame | None = None, excl
     pos = {h.column: k for k, h in enumerate(headers)}
     table["_k"] = table["column"].map(pos).fillna(len(pos)).to_numpy()
     table = table.sort_values("_k", kind="stable").drop(columns="_k").reset_index(drop=True)
-    used = {c for m in columns.values() for c in m.values()} | imp_cols
+    used = mapped_columns(columns) | imp_cols
     unmatched = [c.h.column for c in cands if c.h.column not in used]
     return Suggestion(columns=columns, table=table, unmatched=unmatched, platform=platform, id=id,
                       segments=_segments(headers, df, used | skip), importance=imp, source=source,
@@ -217,7 +222,7 @@ def suggest_columns(source, instrument=SERVQUAL22, *, encoding: str | None = Non
     df, meta = apply_platform(df, meta, name, platform)
     headers = headers_of(meta, df)
     sugg = suggest(headers, inst, df=df, platform=meta["platform"], id=meta["roles"].get("id"), source=name)
-    taken = {c for m in sugg.columns.values() for c in m.values()} | set(sugg.segments)
+    taken = mapped_columns(sugg.columns) | set(sugg.segments)
     return replace(sugg, id=sugg.id or _id_column(headers, df, taken | set((sugg.importance or {}).values())),
                    missing=_missing_codes(df, sugg.columns, inst, meta))
 
