@@ -46,8 +46,7 @@ class CauseSections:
         return out, None
 
     def gap_list(self, g) -> str:
-        gs = list(g) if isinstance(g, (list, tuple, np.ndarray)) else [g]
-        return ", ".join(str(x) for x in gs if x is not None)
+        return ", ".join(str(x) for x in as_list(g) if x is not None)
 
     def actions(self):
         df, why = optional_table(self.res, "actions", self.lang)
