@@ -122,28 +122,33 @@ def hedges_j(df) -> np.ndarray:
     return np.where(nu > 1, out, np.nan)
 
 
-def _cornish_fisher(t, df, ps):
-    """``δ`` with ``P(T_df(δ) ≤ t) = p`` for each ``p`` of ``ps``, by the fourth-order Cornish–Fisher
+def _cornish_fisher(t, df, p):
+    """``(δ_p, δ_{1−p})`` with ``P(T_df(δ) ≤ t) = p`` and ``= 1 − p``, by the fourth-order Cornish–Fisher
     quantile of ``W = Z − tS`` (Abramowitz & Stegun 26.2.51; cumulants of ``S`` from `chi_cumulants`,
-    computed once per distinct ``df``)."""
+    computed once per distinct ``df``).
+
+    The expansion at ``z`` and ``−z`` shares its terms: those even in ``z`` (``E``) and those
+    odd (``O``) give ``w(±z) = E ± O``.
+    """
     u, inv = np.unique(df, return_inverse=True)
     k = chi_cumulants(u)[:, inv.ravel()]
-    K2 = 1 + t * t * k[1]
-    sd = np.sqrt(K2)
-    g3, g4, g5, g6 = ((-t) ** r * k[r - 1] / sd ** r for r in range(3, 7))
-    g33, g34, g35, g44, g333, g3333, g334 = g3 * g3, g3 * g4, g3 * g5, g4 * g4, g3 ** 3, g3 ** 4, g3 * g3 * g4
-    out = []
-    for p in ps:
-        z = float(special.ndtri(p))
-        z2, z3, z4, z5 = z * z, z ** 3, z ** 4, z ** 5
-        w = (z + g3 * (z2 - 1) / 6
-             + g4 * (z3 - 3 * z) / 24 - g33 * (2 * z3 - 5 * z) / 36
-             + g5 * (z4 - 6 * z2 + 3) / 120 - g34 * (z4 - 5 * z2 + 2) / 24 + g333 * (12 * z4 - 53 * z2 + 17) / 324
-             + g6 * (z5 - 10 * z3 + 15 * z) / 720 - g44 * (3 * z5 - 24 * z3 + 29 * z) / 384
-             - g35 * (2 * z5 - 17 * z3 + 21 * z) / 180 + g334 * (14 * z5 - 103 * z3 + 107 * z) / 288
-             - g3333 * (252 * z5 - 1688 * z3 + 1511 * z) / 7776)
-        out.append(t * k[0] - sd * w)
-    return out
+    sd = np.sqrt(1 + t * t * k[1])
+    q = -t / sd                                              # γ_r = (−t/sd)^r κ_r, by products
+    q2 = q * q
+    g3, g4 = q2 * q * k[2], q2 * q2 * k[3]
+    g5, g6 = q2 * q2 * q * k[4], q2 * q2 * q2 * k[5]
+    g33 = g3 * g3
+    z = float(special.ndtri(p))
+    z2, z3, z4, z5 = z * z, z ** 3, z ** 4, z ** 5
+    even = (g3 * ((z2 - 1) / 6) + g5 * ((z4 - 6 * z2 + 3) / 120) - (g3 * g4) * ((z4 - 5 * z2 + 2) / 24)
+            + (g33 * g3) * ((12 * z4 - 53 * z2 + 17) / 324))
+    odd = (z + g4 * ((z3 - 3 * z) / 24) - g33 * ((2 * z3 - 5 * z) / 36)
+           + g6 * ((z5 - 10 * z3 + 15 * z) / 720) - (g4 * g4) * ((3 * z5 - 24 * z3 + 29 * z) / 384)
+           - (g3 * g5) * ((2 * z5 - 17 * z3 + 21 * z) / 180) + (g33 * g4) * ((14 * z5 - 103 * z3 + 107 * z) / 288)
+           - (g33 * g33) * ((252 * z5 - 1688 * z3 + 1511 * z) / 7776))
+    mid = t * k[0] - sd * even
+    spread = sd * odd
+    return mid - spread, mid + spread
 
 
 def _secant(t, df, p, x, tol=1e-10, maxit=100):
@@ -188,7 +193,7 @@ def ncp_interval(t, df, confidence: float = 0.95):
     out = [np.full(t.size, np.nan), np.full(t.size, np.nan)]
     big = ok & (df >= CF_MIN_DF)
     if big.any():
-        out[0][big], out[1][big] = _cornish_fisher(t[big], df[big], (1 - a, a))
+        out[0][big], out[1][big] = _cornish_fisher(t[big], df[big], 1 - a)
     small = ok & ~big
     if small.any():
         ts, ds = t[small], df[small]
@@ -196,7 +201,7 @@ def ncp_interval(t, df, confidence: float = 0.95):
                   for p in (1 - a, a)]
         near = ds >= CF_START_DF        # Cornish–Fisher starts the search a few 1e-5 from the root: fewer CDF calls
         if near.any():
-            for st, cf in zip(starts, _cornish_fisher(ts[near], ds[near], (1 - a, a))):
+            for st, cf in zip(starts, _cornish_fisher(ts[near], ds[near], 1 - a)):
                 st[near] = cf
         for x, p, start in zip(out, (1 - a, a), starts):
             x[small] = _secant(ts, ds, np.full(ts.size, p), start)
