@@ -201,3 +201,18 @@ def test_tampered_results_and_bugs_give_one_line(folder, capsys, monkeypatch):
     assert main(["init", str(folder / "x.yaml")]) == 1
     err = capsys.readouterr().err
     assert "IndexError" in err and "bug" in err and "Traceback" not in err
+
+
+def test_plots_without_the_report_are_the_reports_figures(folder, monkeypatch):
+    """``--plots`` without html draws each figure once, as the report would: the same PNG bytes."""
+    monkeypatch.setattr("servgap.plots.PlotAccessor.kinds", ("gaps", "snake"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for fmt, out in (("html", "with"), ("xlsx", "without")):
+            assert main(["analyze", str(folder / "a.csv"), "--config", str(folder / "survey.yaml"), "--out",
+                         str(folder / out), "--format", fmt, "--plots"]) == 0
+    for kind in ("gaps", "snake"):
+        png = (folder / "without" / "a" / "plots" / f"{kind}.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        assert png == (folder / "with" / "a" / "plots" / f"{kind}.png").read_bytes()
+    assert not (folder / "without" / "a" / "report.html").exists()

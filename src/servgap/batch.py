@@ -74,16 +74,11 @@ def out_dirs(files, out: Path, reserved=RESERVED) -> dict:
 
 
 def _draw_plots(res, folder: Path, lang: str) -> None:
-    from .report.common import make_figure, plot_kinds, save_png
+    """Every plot of ``res`` as ``<kind>.png`` in ``folder`` (the report's figures, without the report)."""
+    from .report.common import plot_kinds
+    from .report.figures import report_figures
 
-    folder.mkdir(parents=True, exist_ok=True)
-    for kind in plot_kinds(res):
-        f = make_figure(res, kind, lang)
-        if f.figure is not None:
-            import matplotlib.pyplot as plt
-
-            save_png(f.figure, folder / f"{kind}.png")
-            plt.close(f.figure)
+    report_figures(res, lang, plot_kinds(res), image_format="png", plots_dir=folder)
 
 
 def write_outputs(res, out: Path, formats=FORMATS, lang: str = "en", plots: bool = True) -> list[Path]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import decimal
-import io
 import math
 import os
 import platform
@@ -204,33 +203,6 @@ def make_figure(res, kind: str, lang: str = "en", **kwargs) -> Figure:
         return Figure(kind, note=f"{type(exc).__name__}: {exc}")
     fig = ax.figure if hasattr(ax, "figure") else ax
     return Figure(kind, figure=fig)
-
-
-def save_png(fig, path, dpi: int = 144) -> None:
-    """Save ``fig`` as a PNG file, atomically (`servgap.atomic`): never a truncated image under the final name."""
-    from ..atomic import atomic_path
-
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
-
-
-def figure_bytes(fig, fmt: str = "svg", dpi: int = 144) -> bytes:
-    """Render a matplotlib figure to SVG or PNG bytes and close it."""
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight", metadata=_metadata(fmt))
-    plt.close(fig)
-    return buf.getvalue()
-
-
-def _metadata(fmt: str) -> dict:
-    # no creation date, so identical results give identical files
-    if fmt == "svg":
-        return {"Date": None, "Creator": None}
-    if fmt == "png":
-        return {"Software": None}
-    return {}
 
 
 def data_uri(data: bytes, fmt: str) -> str:
