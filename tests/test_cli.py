@@ -2,9 +2,11 @@
 
 import json
 import warnings
+from pathlib import Path
 
 import jsonschema
 import openpyxl
+import pandas as pd
 import pytest
 from factories import survey_frame
 
@@ -109,7 +111,8 @@ def test_validate(batch, capsys):
     out = capsys.readouterr().out
     assert "missing_code" in out and "good.csv" in out
     assert main(["validate", str(batch / "bad.csv"), "--config", str(batch / "survey.yaml")]) == 1
-    assert "outside the scale" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "outside the scale" in err and "no --config was given" not in err    # the fix goes in that config
 
 
 def test_report_from_saved_json(batch, monkeypatch):
@@ -136,7 +139,9 @@ def test_init_and_template(tmp_path, capsys):
 
 def test_usage_errors(tmp_path, capsys):
     assert main([]) == 2
-    assert main(["analyze", "x.csv"]) == 2                                    # --config missing
+    assert main(["analyze", "x.csv", "--out", str(tmp_path / "o")]) == 1        # no such file (the batch goes on)
+    out = capsys.readouterr().out
+    assert "no such file; check the path." in out and "init --from" not in out     # no setting to write down
     assert main(["demo", "--lang", "fr"]) == 2
     assert main(["analyze", "x.csv", "--config", str(tmp_path / "nope.yaml")]) == 2
     assert "does not exist" in capsys.readouterr().err
@@ -200,3 +205,40 @@ def test_python_dash_m_servgap_is_the_command(batch):
     version = subprocess.run([sys.executable, "-m", "servgap", "--version"], capture_output=True, text=True,
                              timeout=120)
     assert version.returncode == 0 and sg.__version__ in version.stdout
+
+
+EXPORTS = Path(__file__).parent / "data" / "exports"
+
+
+def test_validate_without_a_config_names_the_columns_it_found(capsys):
+    assert main(["validate", str(EXPORTS / "qualtrics.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "expected: 22 columns found from the headers (Q2_1 ... Q2_22" in out
+    assert "perceived: 22 columns found from the headers (Q3_1 ... Q3_22" in out
+    assert "servgap init --from FILE" in out
+
+
+def test_analyze_without_a_config_reads_an_export_as_read_survey_does(tmp_path):
+    """No --config: columns from the headers; gap 5 per item and branch equals the export's own answers."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["analyze", str(EXPORTS / "qualtrics.csv"), "--by", "Q1", "--format", "json",
+                     "--out", str(tmp_path)]) == 0
+    res = sg.read_results(tmp_path / "qualtrics" / "results.json")
+    truth = pd.read_csv(EXPORTS / "qualtrics.truth.csv")
+    got = res.items[res.items["gap"] == 5].set_index(["Q1", "item"])["mean_gap"]
+    for (branch, item), value in got.items():
+        rows = truth[truth["branch"] == branch]
+        d = (rows[f"perceived:{item}"] - rows[f"expected:{item}"]).dropna()
+        assert value == pytest.approx(d.mean(), abs=1e-12)
+    assert len(got) == 22 * truth["branch"].nunique()
+
+
+def test_without_a_config_a_data_error_says_where_the_fix_goes(tmp_path, capsys):
+    code = main(["analyze", sg.example_path("customers"), "--format", "json", "--out", str(tmp_path)])
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "missing: [0]" in out and "servgap init --from FILE" in out and "--config" in out
+    assert main(["validate", sg.example_path("customers")]) == 1
+    err = capsys.readouterr().err
+    assert "outside the scale 1-7" in err and "servgap init --from FILE" in err

@@ -120,10 +120,21 @@ class FileJob:
     plots: bool
 
 
-def message(exc: Exception, config: bool = True) -> str:
-    """One line on a failure: the servgap message (fixes in YAML spelling), or the exception's type and text."""
-    msg = str(exc) if isinstance(exc, ServgapError) else f"{type(exc).__name__}: {exc}"
-    return yaml_hint(msg, from_config=config)
+#: Added to a data error when no configuration was given: where the fix the message names goes.
+NO_CONFIG_HINT = ("no --config was given, so the file was read with the defaults: write a configuration with "
+                  "`servgap init --from FILE`, make the fix there and run again with --config.")
+
+
+def message(exc: Exception, config: bool = True, detected: bool = False) -> str:
+    """One line on a failure: the servgap message (fixes in YAML spelling), or the exception's type and text.
+
+    ``detected`` (no configuration file): a fix that is a setting (one `yaml_hint` respells) gets
+    `NO_CONFIG_HINT`, which says where to write it.
+    """
+    raw = str(exc) if isinstance(exc, ServgapError) else f"{type(exc).__name__}: {exc}"
+    msg = yaml_hint(raw, from_config=config)
+    setting = yaml_hint(raw) != raw
+    return f"{msg} ({NO_CONFIG_HINT})" if detected and setting and "init --from" not in msg else msg
 
 
 def run_file(job: FileJob, file: str, folder: Path) -> dict:
@@ -139,7 +150,7 @@ def run_file(job: FileJob, file: str, folder: Path) -> dict:
             written = write_outputs(res, folder, job.formats, job.lang, plots=job.plots)
             gaps = res.gaps
         except Exception as exc:  # noqa: BLE001
-            return dict(file=file, ok=False, outputs=[], gaps=None, error=message(exc),
+            return dict(file=file, ok=False, outputs=[], gaps=None, error=message(exc, detected=job.cfg.detected),
                         config_error=isinstance(exc, ConfigError), warnings=[str(w.message) for w in caught])
     gaps.insert(0, "file", file)
     return dict(file=file, ok=True, outputs=[str(p) for p in written], gaps=gaps, error=None, config_error=False,

@@ -103,10 +103,10 @@ def _progress(items, total: int | None = None):
     return tqdm(items, total=total, file=sys.stderr, disable=not sys.stderr.isatty(), unit="file")
 
 
-def _message(exc: Exception, config: bool) -> str:
+def _message(exc: Exception, config: bool, cfg=None) -> str:
     from .batch import message
 
-    return message(exc, config)
+    return message(exc, config, detected=getattr(cfg, "detected", False))
 
 
 # -- commands ---------------------------------------------------------------------------
@@ -135,11 +135,17 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def _config(args):
+    """The ``--config`` file, or without one the columns found from each file's headers (`SurveyConfig.from_headers`)."""
+    from .config import SurveyConfig, load_config
+
+    return load_config(args.config) if args.config else SurveyConfig.from_headers(_by(getattr(args, "by", None)))
+
+
 def cmd_analyze(args) -> int:
     from .batch import FileJob, Summary, check_analysis, out_dirs, run_files
-    from .config import load_config
 
-    cfg = load_config(args.config)
+    cfg = _config(args)
     formats = _formats(args.format)
     missing = [m for m in map(_missing_package, formats) if m]
     if missing:
@@ -186,7 +192,7 @@ def _combined(cfg, files, failures, out: Path, by, formats, args) -> dict:
         res = combine_files(cfg, good, by)
         written = write_outputs(res, out / "combined", formats, args.lang, plots=args.plots)
     except Exception as exc:  # noqa: BLE001
-        msg = _message(exc, config=True)
+        msg = _message(exc, config=True, cfg=cfg)
         _say(f"FAILED --combine: {msg}")
         return {"status": "failed", "error": msg, "files": good, "outputs": []}
     print("\n".join(summary_lines(res, args.lang)))
@@ -197,9 +203,8 @@ def cmd_validate(args) -> int:
     import pandas as pd
 
     from .batch import pair_lines
-    from .config import load_config
 
-    cfg = load_config(args.config)
+    cfg = _config(args)
     files = _expand(args.files) if args.files else cfg.files
     if args.files and not files:
         raise _UsageError("no data files: no FILE argument names an existing file.")
@@ -208,7 +213,7 @@ def cmd_validate(args) -> int:
     except ConfigError:
         raise
     except (ServgapError, OSError) as exc:
-        print(f"error: {_message(exc, config=True)}", file=sys.stderr)
+        print(f"error: {_message(exc, config=True, cfg=cfg)}", file=sys.stderr)
         return 1
     with pd.option_context("display.max_rows", 500, "display.width", 160):
         for s in surveys:
@@ -216,11 +221,28 @@ def cmd_validate(args) -> int:
             chosen = {k: v for k, v in s.metadata.items() if k in ("encoding", "sep", "decimal", "compression", "sheet")}
             if chosen:
                 print("  read with " + ", ".join(f"{k} {v!r}" for k, v in chosen.items()))
+            if cfg.detected:
+                for line in _found_columns(s.metadata):
+                    print(line)
             q = s.quality
             print(q.to_string(index=False) if len(q) else "  nothing recoded or excluded")
             print()
         print("\n".join(pair_lines(cfg, surveys)))
     return 0
+
+
+def _found_columns(meta) -> list[str]:
+    """Lines naming the rating columns found from the headers (no ``--config``), one per viewpoint."""
+    sugg = meta.get("suggestion")
+    lines = []
+    for vp, cols in (meta.get("columns") or {}).items():
+        names = list(cols.values()) if isinstance(cols, dict) else list(cols)
+        conf = "" if sugg is None else sugg.loc[sugg["column"].isin(names), "confidence"].min()
+        conf = f", lowest confidence {conf:.2f}" if conf != "" and conf == conf else ""
+        lines.append(f"  {vp}: {len(names)} columns found from the headers ({names[0]} ... {names[-1]}{conf})")
+    if lines:
+        lines.append("  (no --config: to change them, `servgap init --from FILE` writes a configuration to edit)")
+    return lines
 
 
 def cmd_init(args) -> int:
@@ -251,19 +273,16 @@ def cmd_report(args) -> int:
             raise ConfigError(f"the results file {src[0]!r} cannot be rendered ({type(exc).__name__}: {exc}); "
                               "was it edited? Write it again with res.to_json(path) or `servgap analyze`.") from None
     else:
-        if not args.config:
-            raise _UsageError("report from data files needs --config survey.yaml (or give a results .json file).")
-        from .config import load_config
-
         files = _expand(src)
         if not files:
             raise _UsageError("no data files: no FILE argument names an existing file.")
         try:
-            res = load_config(args.config).analyze(files, by=_by(args.by))
+            cfg = _config(args)
+            res = cfg.analyze(files, by=_by(args.by))
         except ConfigError:
             raise
         except (ServgapError, OSError) as exc:
-            print(f"error: {_message(exc, config=True)}", file=sys.stderr)
+            print(f"error: {_message(exc, config=True, cfg=cfg)}", file=sys.stderr)
             return 1
         res.to_html(args.out, lang=args.lang)
     print(f"wrote {args.out}")
@@ -319,7 +338,8 @@ def build_parser() -> argparse.ArgumentParser:
     lang(d)
     a = command("analyze", "batch-analyse survey files (globs allowed), one output folder per file")
     a.add_argument("files", nargs="*", metavar="FILE")
-    a.add_argument("--config", required=True, help="survey configuration YAML (see `servgap init`)")
+    a.add_argument("--config", help="survey configuration YAML (see `servgap init`); without it the rating "
+                   "columns are found from each file's headers")
     a.add_argument("--by", action="append", help="segment column(s), overrides the configuration")
     a.add_argument("--out", default="servgap-results", help="output folder (default ./servgap-results)")
     a.add_argument("--format", default="html,xlsx,json", help="comma-separated: html,xlsx,json")
@@ -331,7 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     lang(a)
     v = command("validate", "print the data-quality report of survey files")
     v.add_argument("files", nargs="*", metavar="FILE")
-    v.add_argument("--config", required=True, help="survey configuration YAML")
+    v.add_argument("--config", help="survey configuration YAML; without it the rating columns are found from "
+                   "each file's headers")
     i = command("init", "write a commented survey configuration template")
     i.add_argument("path", nargs="?", default="survey.yaml")
     i.add_argument("--force", action="store_true", help="overwrite an existing file")

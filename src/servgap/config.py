@@ -281,6 +281,8 @@ class SurveyConfig:
         Keyword arguments of `servgap.analyze`.
     staff : dict or None
         ``read_survey`` keywords of the second survey; ``staff_files`` its files.
+    detected : bool
+        No configuration file (`from_headers`): the columns are found from the headers.
     """
 
     survey: dict
@@ -289,6 +291,15 @@ class SurveyConfig:
     staff: dict | None = None
     staff_files: list = field(default_factory=list)
     path: str = "<config>"
+    detected: bool = False
+
+    @classmethod
+    def from_headers(cls, segments=None) -> "SurveyConfig":
+        """No configuration file: the rating columns are found from each file's headers, as
+        `servgap.read_survey` finds them without ``columns=`` (platform exports, codes, wording),
+        and refused with the proposal when unsure. ``segments``: the ``--by`` columns."""
+        survey = {"segments": list(segments)} if segments else {}
+        return cls(survey=survey, path="(none: columns found from the headers)", detected=True)
 
     def read(self, files=None):
         """Read the survey(s): a list ``[customers]`` or ``[customers, staff]`` of Survey objects."""
