@@ -242,3 +242,17 @@ def test_without_a_config_a_data_error_says_where_the_fix_goes(tmp_path, capsys)
     assert main(["validate", sg.example_path("customers")]) == 1
     err = capsys.readouterr().err
     assert "outside the scale 1-7" in err and "servgap init --from FILE" in err
+
+
+@pytest.mark.parametrize("scale, words", [([1], "must be [min, max]"), ("x", "must be {min: 1, max: 7} or [1, 7]"),
+                                          ([5, 1], "is not a range")])
+def test_config_scale_errors_name_the_configuration(scale, words):
+    with pytest.raises(ConfigError, match="config <config>") as exc:
+        parse_config({"columns": {"expected": "E{item}"}, "scale": scale})
+    assert words in str(exc.value)
+
+
+def test_config_scale_takes_both_instrument_forms():
+    for scale in ([0, 6], {"min": 0, "max": 6}):
+        inst = parse_config({"columns": {"expected": "E{item}"}, "scale": scale}).survey["instrument"]
+        assert (inst.scale_min, inst.scale_max, len(inst.items)) == (0, 6, 22)

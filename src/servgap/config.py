@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .model.instruments import SERVQUAL22, Instrument, as_instrument, gap_constructs
+from .model.instruments import SERVQUAL22, Instrument, as_instrument, gap_constructs, parse_scale
 from .surveys.read import read_survey
 from .surveys.suggest import MIN_CONFIDENCE
 from .yamlio import read_yaml
@@ -258,10 +258,7 @@ def _survey_spec(block: Mapping, base: Path, where: str, allowed) -> dict:
                           "e.g. columns: {expected: \"E{item}\", perceived: \"P{item}\"}.")
     inst = _instrument(block.get("instrument"), base, where)
     if block.get("scale") is not None:            # the instrument's items on another scale: scale: [1, 5]
-        scale = block["scale"]
-        if not isinstance(scale, (list, tuple)) or len(scale) != 2:
-            raise ConfigError(f"{where}: scale {scale!r} must be [min, max], e.g. scale: [1, 5].")
-        inst = (inst or SERVQUAL22).with_scale(*scale)
+        inst = (inst or SERVQUAL22).with_scale(*parse_scale(block["scale"], where))
     if inst is not None:
         spec["instrument"] = inst
     return spec

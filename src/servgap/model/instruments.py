@@ -63,8 +63,9 @@ def _number(v, what: str) -> float:
     return v
 
 
-def _scale(scale, where: str) -> tuple:
-    """``(min, max)`` from ``{min, max}`` or ``[min, max]`` (default 1-7 only when 'scale' is absent)."""
+def parse_scale(scale, where: str) -> tuple:
+    """``(min, max)`` from ``{min, max}`` or ``[min, max]`` (default 1-7 only when 'scale' is absent);
+    a `servgap.errors.ConfigError` naming ``where`` otherwise."""
     if scale is None:
         return 1, 7
     if isinstance(scale, (list, tuple)):
@@ -204,7 +205,7 @@ class Instrument:
         if not isinstance(spec, Mapping):
             raise ConfigError(f"{where}: expected a mapping with 'id' and 'dimensions'.")
         _keys(spec, TOP_KEYS, where)
-        lo, hi = _scale(spec.get("scale"), where)
+        lo, hi = parse_scale(spec.get("scale"), where)
         dims, seen = [], set()
         for did, d in _dimension_entries(spec.get("dimensions"), where):
             items = []
@@ -239,7 +240,7 @@ class Instrument:
         """
         from dataclasses import replace
 
-        lo, hi = _scale([lo, hi], f"instrument {self.id!r}")
+        lo, hi = parse_scale([lo, hi], f"instrument {self.id!r}")
         return replace(self, scale_min=lo, scale_max=hi)
 
     def scale_hint(self, lo: float, hi: float) -> str:
