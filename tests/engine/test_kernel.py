@@ -236,3 +236,33 @@ def test_tree_merge_streams_in_the_level_by_level_tree(monkeypatch):
     for n in range(25):
         parts = [None if k % 7 == 3 else k for k in range(n)]
         assert kernel.tree_merge(p for p in parts) == levelwise([p for p in parts if p is not None])
+
+
+def _gridded(rows, denom):
+    """The histogram of (group, numerator) rows with the grid of its values and each cell's place (as the
+    one-byte kernel's fraction histograms and dense tables carry them)."""
+    arr = np.array(rows, dtype=float).reshape(-1, 2)
+    h = st.histogram(arr[:, 1] / denom, arr[:, 0].astype(int), 3)
+    grid = np.unique(h.value)
+    return st.GroupedHistogram(3, h.group, h.value, h.count, h.w, h.w2, grid, np.searchsorted(grid, h.value))
+
+
+@settings(max_examples=150, deadline=None)
+@given(a=hs.lists(hs.tuples(hs.integers(0, 2), hs.integers(-9, 9)), min_size=1, max_size=40),
+       b=hs.lists(hs.tuples(hs.integers(0, 2), hs.integers(-9, 9)), min_size=1, max_size=40),
+       c=hs.lists(hs.tuples(hs.integers(0, 2), hs.integers(-9, 9)), min_size=1, max_size=40),
+       da=hs.sampled_from([1, 2, 3, 6]), db=hs.sampled_from([1, 2, 4]))
+def test_merging_cells_on_different_grids_equals_one_pass(a, b, c, da, db):
+    """Merges by grid places (no float sort) give the one-pass histogram, a grid holding exactly its values,
+    and the same signed-rank sums; the parts may lie on different grids (other denominators)."""
+    ha, hb, hc = _gridded(a, da), _gridded(b, db), _gridded(c, da)
+    merged = st.merge(st.merge(ha, hb), hc)
+    vals = np.concatenate([np.array(r, float).reshape(-1, 2)[:, 1] / d for r, d in ((a, da), (b, db), (c, da))])
+    grp = np.concatenate([np.array(r, float).reshape(-1, 2)[:, 0] for r in (a, b, c)]).astype(int)
+    whole = st.histogram(vals, grp, 3)
+    for f in ("group", "value", "count", "w", "w2"):
+        np.testing.assert_array_equal(getattr(merged, f), getattr(whole, f))
+    np.testing.assert_array_equal(merged.grid[merged.code], merged.value)
+    assert np.all(np.diff(merged.grid) > 0)
+    for key in ("statistic", "p"):
+        np.testing.assert_allclose(st.wilcoxon(merged)[key], st.wilcoxon(whole)[key], rtol=RTOL, equal_nan=True)

@@ -211,7 +211,9 @@ class Block:
         """``(hist, hist_u)`` of the fractions ``M / Q`` (integers ``|M| <= bound``) of the rows ``sel``.
 
         The key ``segment × (2·bound + 1) + M + bound`` is one integer per row (one sort);
-        the values are the correctly rounded ``M / Q``, so equal fractions are one cell.
+        the values are the correctly rounded ``M / Q``, so equal fractions are one cell. The
+        cells carry the grid of the values that occur and their places in it, which rank
+        tests and merges (`servgap.stats.histogram.merge`) read instead of sorting values.
         ``hist_u`` (unweighted) only for rank tests on weighted data.
         """
         span = 2 * bound + 1
@@ -227,7 +229,7 @@ class Block:
         values = (num - bound) / Q
         group, count = (cells // span).astype(np.intp), count.astype(np.int64)
         grid = code = None
-        if rank and span <= 8 * cells.size:              # for the rank tests: each value's place among them, no sort
+        if span <= 8 * cells.size:       # each value's place among them, no sort: for rank tests and merges
             present = np.bincount(num, minlength=span) > 0
             code = (np.cumsum(present) - 1)[num]
             grid = (np.flatnonzero(present) - bound) / Q

@@ -349,11 +349,26 @@ def merge(*hists):
     c = np.concatenate([h.count for h in hists])
     w = np.concatenate([h.w for h in hists])
     w2 = np.concatenate([h.w2 for h in hists])
-    order = order_by_group(g, v)
+    grid, code = _merged_grid(hists)
+    order = order_by_group(g, v, code)
     g, v, c, w, w2 = g[order], v[order], c[order], w[order], w2[order]
     new = np.ones(v.size, bool)
     new[1:] = (v[1:] != v[:-1]) | (g[1:] != g[:-1])
     cell = np.cumsum(new) - 1
     size = int(cell[-1]) + 1 if cell.size else 0
     agg = lambda a: np.bincount(cell, weights=a, minlength=size)  # noqa: E731
-    return GroupedHistogram(n_groups, g[new], v[new], agg(c).astype(np.int64), agg(w), agg(w2))
+    return GroupedHistogram(n_groups, g[new], v[new], agg(c).astype(np.int64), agg(w), agg(w2),
+                            grid, None if code is None else code[order][new])
+
+
+def _merged_grid(hists):
+    """``(grid, code)`` of cells that all lie on grids: the union of the grids (a few thousand values) and
+    every cell's place in it, the integer keys of the merge's sort (no float sort of the cells); else
+    ``(None, None)``."""
+    if not all(h.grid is not None and h.code is not None for h in hists):
+        return None, None
+    first = hists[0].grid
+    if all(h.grid is first or np.array_equal(h.grid, first) for h in hists):
+        return first, np.concatenate([h.code for h in hists])
+    grid = np.unique(np.concatenate([h.grid for h in hists]))
+    return grid, np.concatenate([np.searchsorted(grid, h.grid)[h.code] for h in hists])
