@@ -132,9 +132,9 @@ def message(exc: Exception, config: bool = True, detected: bool = False) -> str:
     `NO_CONFIG_HINT`, which says where to write it.
     """
     raw = str(exc) if isinstance(exc, ServgapError) else f"{type(exc).__name__}: {exc}"
-    msg = yaml_hint(raw, from_config=config)
-    setting = yaml_hint(raw) != raw
-    return f"{msg} ({NO_CONFIG_HINT})" if detected and setting and "init --from" not in msg else msg
+    yaml = yaml_hint(raw)
+    msg = yaml if config else raw
+    return f"{msg} ({NO_CONFIG_HINT})" if detected and yaml != raw and "init --from" not in msg else msg
 
 
 def run_file(job: FileJob, file: str, folder: Path) -> dict:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import math
 import os
 import sys
 import warnings
@@ -237,8 +238,8 @@ def _found_columns(meta) -> list[str]:
     lines = []
     for vp, cols in (meta.get("columns") or {}).items():
         names = list(cols.values()) if isinstance(cols, dict) else list(cols)
-        conf = "" if sugg is None else sugg.loc[sugg["column"].isin(names), "confidence"].min()
-        conf = f", lowest confidence {conf:.2f}" if conf != "" and conf == conf else ""
+        low = None if sugg is None else sugg.loc[sugg["column"].isin(names), "confidence"].min()
+        conf = f", lowest confidence {low:.2f}" if low is not None and not math.isnan(low) else ""
         lines.append(f"  {vp}: {len(names)} columns found from the headers ({names[0]} ... {names[-1]}{conf})")
     if lines:
         lines.append("  (no --config: to change them, `servgap init --from FILE` writes a configuration to edit)")
@@ -276,8 +277,8 @@ def cmd_report(args) -> int:
         files = _expand(src)
         if not files:
             raise _UsageError("no data files: no FILE argument names an existing file.")
+        cfg = _config(args)
         try:
-            cfg = _config(args)
             res = cfg.analyze(files, by=_by(args.by))
         except ConfigError:
             raise
