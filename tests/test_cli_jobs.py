@@ -73,6 +73,26 @@ def test_jobs_zero_means_every_core():
     assert workers(0) == cores and workers(3) == 3 and workers(-2) == 1
 
 
+def test_workers_share_the_cores_and_keep_the_users_settings(monkeypatch):
+    from servgap import batch
+
+    monkeypatch.setattr(batch, "workers", lambda jobs: 8 if jobs == 0 else jobs)    # an 8-core machine
+    env = batch.worker_environment(2, {"OPENBLAS_NUM_THREADS": "3"})
+    assert env["OMP_NUM_THREADS"] == env["MKL_NUM_THREADS"] == "4"                   # 8 cores / 2 workers
+    assert "OPENBLAS_NUM_THREADS" not in env and env["MPLBACKEND"] == "Agg"          # the user's own value stays
+    assert batch.worker_environment(16, {})["OMP_NUM_THREADS"] == "1"                  # never below one thread
+
+
+def test_a_pool_leaves_this_process_environment_as_it_was(tmp_path, capsys, monkeypatch):
+    import os
+
+    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "MPLBACKEND"):
+        monkeypatch.delenv(k, raising=False)
+    before = dict(os.environ)
+    assert _run(tmp_path, _batch(tmp_path, 2, bad=False), 2, "pool", "json", monkeypatch) == 0
+    assert dict(os.environ) == before
+
+
 @pytest.mark.slow
 def test_jobs_two_equal_jobs_one_with_every_output(tmp_path, monkeypatch):
     files = _batch(tmp_path, 6, bad=False)

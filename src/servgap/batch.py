@@ -173,7 +173,8 @@ def run_files(job: FileJob, files: list, dirs: dict, jobs: int = 1):
 
     The pool uses the ``forkserver`` start method where there is one (``spawn`` elsewhere):
     its workers start from a clean process with servgap imported, not from a copy of this
-    one with its threads.
+    one with its threads. Each worker's BLAS/OpenMP thread pool is capped at its share of
+    the cores (`worker_environment`), so ``n`` workers never run ``n`` × cores threads.
     """
     n = min(workers(jobs), len(files))
     if n <= 1:
@@ -182,13 +183,38 @@ def run_files(job: FileJob, files: list, dirs: dict, jobs: int = 1):
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    os.environ.setdefault("MPLBACKEND", "Agg")          # inherited by the workers: no display needed
     method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
     ctx = mp.get_context(method)
     if method == "forkserver":
         ctx.set_forkserver_preload(["servgap.batch", "servgap.analysis.core", "servgap.report.html"])
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
-        yield from pool.map(_run_pair, [(job, f, dirs[f]) for f in files])
+    added = worker_environment(n, os.environ)
+    os.environ.update(added)                             # inherited by the workers as they start
+    try:
+        with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
+            yield from pool.map(_run_pair, [(job, f, dirs[f]) for f in files])
+    finally:
+        for k in added:
+            os.environ.pop(k, None)
+
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def worker_environment(n: int, environ) -> dict:
+    """The variables a pool of ``n`` workers starts with: no display, BLAS threads ``cores // n``.
+
+    Only variables the user has not set: an explicit ``OMP_NUM_THREADS`` is kept (as in
+    joblib's loky backend, which caps inner threads the same way).
+
+    Examples
+    --------
+    >>> env = worker_environment(2, {"MKL_NUM_THREADS": "4"})
+    >>> env["MPLBACKEND"], "MKL_NUM_THREADS" in env, int(env["OMP_NUM_THREADS"]) >= 1
+    ('Agg', False, True)
+    """
+    share = str(max(1, workers(0) // n))
+    wanted = {"MPLBACKEND": "Agg", **dict.fromkeys(THREAD_VARIABLES, share)}
+    return {k: v for k, v in wanted.items() if k not in environ}
 
 
 def csv_text(frame) -> str:

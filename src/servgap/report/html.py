@@ -29,6 +29,8 @@ True
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -282,7 +284,9 @@ def render_context(res, lang: str = "en", title: str | None = None, image_format
             "provenance": prov}
 
 
+@functools.cache
 def _environment():
+    """The Jinja environment, built once per process: it keeps the compiled template."""
     try:
         import jinja2
     except ModuleNotFoundError:
