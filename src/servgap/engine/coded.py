@@ -210,31 +210,45 @@ class Block:
     def fraction_hists(self, M: np.ndarray, Q: int, sel: np.ndarray, bound: int, rank: bool):
         """``(hist, hist_u)`` of the fractions ``M / Q`` (integers ``|M| <= bound``) of the rows ``sel``.
 
-        The key ``segment × (2·bound + 1) + M + bound`` is one integer per row (one sort);
-        the values are the correctly rounded ``M / Q``, so equal fractions are one cell. The
-        cells carry the grid of the values that occur and their places in it, which rank
-        tests and merges (`servgap.stats.histogram.merge`) read instead of sorting values.
-        ``hist_u`` (unweighted) only for rank tests on weighted data.
+        The values that occur are found first: one bincount over ``M + bound`` gives the grid
+        of distinct numerators and each row's place ``c`` in it (a sort only when the range
+        of ``M`` is far wider than the rows). The cells are then counted by one bincount over
+        ``segment × (grid size) + c`` (no sort; the cells come out in segment then value
+        order), or sorted when that table would be much larger than the rows. The values are the
+        correctly rounded ``M / Q``, so equal fractions are one cell. The cells carry the
+        grid and their places in it, which rank tests and merges
+        (`servgap.stats.histogram.merge`) read instead of sorting values. ``hist_u``
+        (unweighted) only for rank tests on weighted data.
         """
         span = 2 * bound + 1
         g, w = self.g[sel], None if self.w is None else self.w[sel]
-        key = g * span + (M[sel] + bound)
-        if w is None:
+        num = M[sel] + bound
+        if span <= max(8 * num.size, 1 << 16):             # the numerators present: one bincount
+            present = np.bincount(num, minlength=span) > 0
+            grid_num = np.flatnonzero(present)
+            c = (np.cumsum(present) - 1)[num]               # each row's place among them
+        else:                                               # a sparse range: sort the numerators
+            grid_num, c = np.unique(num, return_inverse=True)
+        size = max(grid_num.size, 1)
+        key = g * size + c
+        if self.G * size <= max(4 * num.size, 1 << 16):    # dense: count the cells, no sort
+            counts = np.bincount(key, minlength=self.G * size)
+            cells = np.flatnonzero(counts)
+            count = counts[cells]
+            hw = (count * 1.0,) * 2 if w is None else \
+                tuple(np.bincount(key, weights=x, minlength=self.G * size)[cells] for x in (w, w * w))
+        elif w is None:
             cells, count = np.unique(key, return_counts=True)
             hw = (count * 1.0,) * 2
         else:
             cells, inv, count = np.unique(key, return_inverse=True, return_counts=True)
             hw = np.bincount(inv, weights=w, minlength=cells.size), np.bincount(inv, weights=w * w, minlength=cells.size)
-        num = cells % span                                   # M + bound
-        values = (num - bound) / Q
-        group, count = (cells // span).astype(np.intp), count.astype(np.int64)
-        grid = code = None
-        if span <= 8 * cells.size:       # each value's place among them, no sort: for rank tests and merges
-            present = np.bincount(num, minlength=span) > 0
-            code = (np.cumsum(present) - 1)[num]
-            grid = (np.flatnonzero(present) - bound) / Q
-            if not np.all(grid[1:] > grid[:-1]):          # distinct fractions that round to one double
-                grid = code = None
+        group, code = cells // size, cells % size
+        grid = (grid_num - bound) / Q
+        values = grid[code]
+        group, count = group.astype(np.intp), count.astype(np.int64)
+        if not np.all(grid[1:] > grid[:-1]):                # distinct fractions that round to one double
+            grid = code = None
         h = st.GroupedHistogram(self.G, group, values, count, *hw, grid, code)
         hu = st.GroupedHistogram(self.G, group, values, count, *(count * 1.0,) * 2, grid, code) \
             if (rank and w is not None) else None
