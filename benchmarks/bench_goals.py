@@ -84,6 +84,8 @@ def main(quick: bool = False, scaling: bool = False) -> list:
     width = max(len(w) for w, *_ in rows)
     for what, value, goal, met in rows:
         print(f"  {what:{width}s}  {value:8.2f}  goal {goal:8s}  {'met' if met else 'NOT met'}")
+    per = ", ".join(f"{name} {1e3 * v:.0f} ms" for name, v in r["reports"]["figures"].items())
+    print(f"  (one report figure costs {per}: matplotlib's layout and drawing, the reports' floor)")
     return rows
 
 

@@ -12,7 +12,8 @@ font cache), the median over ``repeats`` (default 5) fresh results of
 - ``res.to_html()`` (every figure), ``res.to_excel()``, ``res.to_json()``;
 
 and the ratio (html + xlsx + json) / (analyze + causes) next to its goal (≤ 3×), also
-for a tables-only report (``to_html(plots=False)``). The first (cold) pass is printed
+for a tables-only report (``to_html(plots=False)``), and what one figure costs (the
+difference of the two HTML times over the number of figures). The first (cold) pass is printed
 too: it includes importing matplotlib, jinja2 and scipy.stats. Finally the size of the
 demo report (goal ≤ 1 MB) and the load average, since the machine may be shared.
 """
@@ -56,12 +57,13 @@ def one_pass(surveys, out: Path, plots=True) -> dict:
         t[fmt] = time.perf_counter() - t0
     t["reports"] = t["html"] + t["xlsx"] + t["json"]
     t["bytes"] = (out / "report.html").stat().st_size
+    t["figures"] = (out / "report.html").read_text(encoding="utf-8").count('<img src="data:')
     return t
 
 
 def main(repeats: int = 5) -> dict:
     """Print the table and return ``{"ratios": {(input, "figures"|"tables"): ratio}, "bytes": demo report size,
-    "cold": cold ratio}``."""
+    "cold": cold ratio, "figures": {input: seconds per figure}}``."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     warnings.simplefilter("ignore")
     load0 = os.getloadavg()
@@ -81,6 +83,14 @@ def main(repeats: int = 5) -> dict:
             print(f"{name:9s} {what}  analyze+causes {med['analysis']:.3f} s   html {med['html']:.3f} s   "
                   f"xlsx {med['xlsx']:.3f} s   json {med['json']:.3f} s   ratio {ratio:5.1f}x  "
                   f"(goal <= {GOAL_RATIO:g}x: {'met' if ratio <= GOAL_RATIO else 'not met'})")
+            if plots:
+                result.setdefault("figures", {})[name] = med["html"], med["figures"]
+            else:
+                html_figs, n_figs = result["figures"][name]
+                per = (html_figs - med["html"]) / max(n_figs, 1)
+                result["figures"][name] = per
+                print(f"{name:9s} figures: {n_figs:.0f} in the report, {1e3 * per:.0f} ms each "
+                      f"(html with figures - tables only; matplotlib's layout and drawing)")
             if name == "demo" and plots:
                 size = result["bytes"] = med["bytes"]
                 print(f"demo report {size / 1e6:.2f} MB (goal <= {GOAL_BYTES / 1e6:g} MB: "

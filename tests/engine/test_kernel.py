@@ -266,3 +266,25 @@ def test_merging_cells_on_different_grids_equals_one_pass(a, b, c, da, db):
     assert np.all(np.diff(merged.grid) > 0)
     for key in ("statistic", "p"):
         np.testing.assert_allclose(st.wilcoxon(merged)[key], st.wilcoxon(whole)[key], rtol=RTOL, equal_nan=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(parts=hs.lists(hs.lists(hs.tuples(hs.integers(0, 4), hs.integers(-9, 9), hs.floats(0.1, 5.0)), min_size=1,
+                               max_size=30), min_size=2, max_size=5),
+       denoms=hs.lists(hs.sampled_from([1, 2, 3, 6]), min_size=5, max_size=5))
+def test_grid_table_merge_equals_the_sorted_merge_bit_for_bit(parts, denoms):
+    """Cells on grids merge in a (group × grid) table; without their grids the same cells merge by a sort of
+    their values. Same cells, same order and the same floating-point sums (weights added in input order)."""
+    hists = []
+    for rows, d in zip(parts, denoms):
+        arr = np.array(rows, dtype=float).reshape(-1, 3)
+        h = st.histogram(arr[:, 1] / d, arr[:, 0].astype(int), 5, arr[:, 2])
+        grid = np.unique(h.value)
+        hists.append(st.GroupedHistogram(5, h.group, h.value, h.count, h.w, h.w2, grid,
+                                         np.searchsorted(grid, h.value)))
+    table = st.merge(*hists)
+    sorted_ = st.merge(*[st.GroupedHistogram(5, h.group, h.value, h.count, h.w, h.w2) for h in hists])
+    assert table.grid is not None and sorted_.grid is None
+    for f in ("group", "value", "count", "w", "w2"):
+        np.testing.assert_array_equal(getattr(table, f), getattr(sorted_, f))
+    np.testing.assert_array_equal(table.grid[table.code], table.value)
