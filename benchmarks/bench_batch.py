@@ -4,7 +4,8 @@ Writes ``n_files`` (20) customer files of 1,200 respondents each (the bundled ex
 shape: 22 items × E/P, six branches, 0 = not applicable), then times, in fresh
 processes, side by side:
 
-- the CLI batch with ``--jobs 1`` and ``--jobs 2`` (html, xlsx, json per file);
+- the CLI batch with ``--jobs 1`` and ``--jobs 2`` (html, xlsx, json per file), and with
+  ``--jobs 1 --figures none`` (tables-only reports: what the figures cost);
 - the same analyses and ``causes()`` in one Python loop, without outputs (the floor a
   batch of reports is compared with).
 
@@ -79,11 +80,14 @@ def main(n_files: int = 20, formats: str = "html,xlsx,json") -> dict:
         out = {"loop_s": timed([sys.executable, "-c", LOOP, *files], folder)}
         for jobs in (1, 2):
             out[f"jobs{jobs}_s"] = timed([*cli, "--out", f"out{jobs}", "--jobs", str(jobs)], folder)
+        out["tables_s"] = timed([*cli, "--out", "out_tables", "--jobs", "1", "--figures", "none"], folder)
     out["ratio"] = out["jobs2_s"] / out["jobs1_s"]
     print(f"{n_files} files x 1,200 respondents, outputs {formats} (load average {os.getloadavg()[0]:.2f}):")
     print(f"  analyses + causes in one Python loop  {out['loop_s']:6.1f} s")
     print(f"  servgap analyze --jobs 1              {out['jobs1_s']:6.1f} s   ({out['jobs1_s'] / out['loop_s']:.1f}x the loop)")
     print(f"  servgap analyze --jobs 2              {out['jobs2_s']:6.1f} s   ({out['ratio']:.2f}x --jobs 1; goal <= {GOAL}x)")
+    print(f"  servgap analyze --jobs 1 --figures none {out['tables_s']:4.1f} s   "
+          f"({out['tables_s'] / out['jobs1_s']:.2f}x --jobs 1 with every figure: tables-only reports)")
     return out
 
 

@@ -216,3 +216,76 @@ def test_plots_without_the_report_are_the_reports_figures(folder, monkeypatch):
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
         assert png == (folder / "with" / "a" / "plots" / f"{kind}.png").read_bytes()
     assert not (folder / "without" / "a" / "report.html").exists()
+
+
+def _figures_run(folder, out, *extra, fmt="html,json"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return main(["analyze", str(folder / "a.csv"), "--config", str(folder / "survey.yaml"), "--out",
+                     str(folder / out), "--format", fmt, *extra])
+
+
+def _images(html_path):
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Images(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "img" and a.get("src", "").startswith("data:image/"):
+                found.append(a.get("alt"))
+
+    Images().feed(html_path.read_text(encoding="utf-8"))
+    return found
+
+
+def test_figures_none_writes_a_tables_only_report_with_the_same_numbers(folder):
+    assert _figures_run(folder, "all") == 0 and _figures_run(folder, "none", "--figures", "none") == 0
+    full, tables = folder / "all" / "a" / "report.html", folder / "none" / "a" / "report.html"
+    assert len(_images(full)) >= 5 and _images(tables) == []
+    a = json.loads((folder / "all" / "a" / "results.json").read_text(encoding="utf-8"))
+    b = json.loads((folder / "none" / "a" / "results.json").read_text(encoding="utf-8"))
+    assert a["tables"] == b["tables"] and set(a["tables"]) >= {"items", "dimensions", "overall", "causes"}
+    assert 'data-table="overall"' in tables.read_text(encoding="utf-8")
+
+
+def test_figures_list_draws_only_those_in_the_report_and_as_png(folder):
+    assert _figures_run(folder, "two", "--figures", "gaps, heatmap", "--plots") == 0
+    from servgap.report.strings import STRINGS
+
+    titles = STRINGS["en"]["fig"]
+    assert sorted(_images(folder / "two" / "a" / "report.html")) == sorted([titles["gaps"], titles["heatmap"]])
+    assert sorted(p.name for p in (folder / "two" / "a" / "plots").iterdir()) == ["gaps.png", "heatmap.png"]
+    assert _figures_run(folder, "png", "--figures", "snake", "--plots", fmt="json") == 0      # PNGs without a report
+    assert [p.name for p in (folder / "png" / "a" / "plots").iterdir()] == ["snake.png"]
+
+
+@pytest.mark.parametrize("value, words", [("gapz", ["'gapz' is no plot kind", "gaps", "heatmap", "none"]),
+                                          ("", ["use all, none"])])
+def test_figures_unknown_kind_is_a_usage_error(folder, capsys, value, words):
+    assert _figures_run(folder, "bad", "--figures", value) == 2
+    err = capsys.readouterr().err
+    assert all(w in err for w in words) and "Traceback" not in err
+    assert not (folder / "bad" / "a").exists()
+
+
+def test_figures_none_with_plots_is_a_usage_error(folder, capsys):
+    assert _figures_run(folder, "bad", "--figures", "none", "--plots") == 2
+    assert "--plots" in capsys.readouterr().err
+
+
+def test_report_command_takes_figures(folder, capsys):
+    assert _figures_run(folder, "res", fmt="json") == 0
+    out = folder / "r.html"
+    assert main(["report", str(folder / "res" / "a" / "results.json"), "--out", str(out), "--figures", "none"]) == 0
+    assert _images(out) == []
+
+
+def test_to_html_refuses_an_unknown_plot_kind():
+    res = sg.analyze(sg.load_example()[0], by="branch")
+    from servgap.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="'gapz' is no plot kind.*heatmap"):
+        res.to_html(plots=["gaps", "gapz"])
+    assert res.to_html(plots="gaps").count('<img src="data:image/') == 1          # one kind as a string

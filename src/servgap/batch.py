@@ -73,25 +73,33 @@ def out_dirs(files, out: Path, reserved=RESERVED) -> dict:
     return dirs
 
 
-def _draw_plots(res, folder: Path, lang: str) -> None:
-    """Every plot of ``res`` as ``<kind>.png`` in ``folder`` (the report's figures, without the report)."""
+def _draw_plots(res, folder: Path, lang: str, figures=True) -> None:
+    """The plots of ``res`` (every kind, or the kinds ``figures`` lists) as ``<kind>.png`` in ``folder``:
+    the report's figures, without the report."""
     from .report.common import plot_kinds
     from .report.figures import report_figures
 
-    report_figures(res, lang, plot_kinds(res), image_format="png", plots_dir=folder)
+    kinds = [k for k in plot_kinds(res) if figures is True or k in figures]
+    report_figures(res, lang, kinds, image_format="png", plots_dir=folder)
 
 
-def write_outputs(res, out: Path, formats=FORMATS, lang: str = "en", plots: bool = True) -> list[Path]:
-    """Write the chosen outputs of one analysis into ``out``, all or none; returns the paths written."""
+def write_outputs(res, out: Path, formats=FORMATS, lang: str = "en", plots: bool = True,
+                  figures=True) -> list[Path]:
+    """Write the chosen outputs of one analysis into ``out``, all or none; returns the paths written.
+
+    ``plots``: also the figures as PNG files; ``figures``: which figures the report (and the
+    PNG files) show — ``True`` every one, ``False`` none (a tables-only report), or a list
+    of plot kinds (`servgap.plots.KINDS`).
+    """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
     try:
-        plots_dir = stage / "plots" if plots else None
+        plots_dir = stage / "plots" if plots and figures is not False else None
         if "html" in formats:
-            res.to_html(stage / OUTPUT_NAMES["html"], lang=lang, plots_dir=plots_dir)
+            res.to_html(stage / OUTPUT_NAMES["html"], lang=lang, plots_dir=plots_dir, plots=figures)
         elif plots_dir is not None:
-            _draw_plots(res, plots_dir, lang)
+            _draw_plots(res, plots_dir, lang, figures)
         if "xlsx" in formats:
             res.to_excel(stage / OUTPUT_NAMES["xlsx"], lang=lang)
         if "json" in formats:
@@ -118,6 +126,7 @@ class FileJob:
     formats: tuple
     lang: str
     plots: bool
+    figures: object = True      # True, False or a tuple of plot kinds (`write_outputs`)
 
 
 #: Added to a data error when no configuration was given: where the fix the message names goes.
@@ -147,7 +156,7 @@ def run_file(job: FileJob, file: str, folder: Path) -> dict:
         warnings.simplefilter("default")
         try:
             res = job.cfg.analyze([file], by=job.by)
-            written = write_outputs(res, folder, job.formats, job.lang, plots=job.plots)
+            written = write_outputs(res, folder, job.formats, job.lang, plots=job.plots, figures=job.figures)
             gaps = res.gaps
         except Exception as exc:  # noqa: BLE001
             return dict(file=file, ok=False, outputs=[], gaps=None, error=message(exc, detected=job.cfg.detected),

@@ -65,6 +65,30 @@ def _formats(text: str) -> list[str]:
     return out
 
 
+FIGURES_HELP = ("the report's figures: all (default), none (a tables-only report, written in a fraction of the "
+                "time) or a comma-separated list of plot kinds such as gaps,heatmap")
+
+
+def _figures(text: str | None, plots: bool = False):
+    """``--figures``: ``True`` (``all``, the default), ``False`` (``none``: tables-only reports) or the kinds listed."""
+    word = ("all" if text is None else text).strip().lower()
+    if word in ("all", "none"):
+        if word == "none" and plots:
+            raise _UsageError("--plots saves the report's figures as PNG files and --figures none asks for no "
+                              "figures: drop one of the two.")
+        return word == "all"
+    kinds = tuple(dict.fromkeys(k.strip() for k in word.split(",") if k.strip()))
+    try:
+        from .plots import KINDS
+    except ModuleNotFoundError:
+        raise _UsageError("--figures needs matplotlib: pip install 'servgap[plots]'.") from None
+    bad = [k for k in kinds if k not in KINDS]
+    if bad or not kinds:
+        raise _UsageError(f"--figures {text!r}: {', '.join(map(repr, bad)) + ' is no plot kind; ' if bad else ''}"
+                          f"use all, none or a comma-separated list of {', '.join(KINDS)}.")
+    return kinds
+
+
 def _missing_package(fmt: str) -> str | None:
     """Install hint when the optional package an output format needs is not installed."""
     import importlib.util
@@ -161,7 +185,7 @@ def cmd_analyze(args) -> int:
     dirs = out_dirs(files, out)
     summary = Summary(out)
     failures = []
-    job = FileJob(cfg, by, tuple(formats), args.lang, args.plots)
+    job = FileJob(cfg, by, tuple(formats), args.lang, args.plots, _figures(args.figures, args.plots))
     for r in _progress(run_files(job, files, dirs, args.jobs), total=len(files)):
         for w in r["warnings"]:
             _say(f"warning: {w}")
@@ -191,7 +215,8 @@ def _combined(cfg, files, failures, out: Path, by, formats, args) -> dict:
     good = [f for f in files if f not in {x for x, _, _ in failures}]
     try:
         res = combine_files(cfg, good, by)
-        written = write_outputs(res, out / "combined", formats, args.lang, plots=args.plots)
+        written = write_outputs(res, out / "combined", formats, args.lang, plots=args.plots,
+                                figures=_figures(args.figures, args.plots))
     except Exception as exc:  # noqa: BLE001
         msg = _message(exc, config=True, cfg=cfg)
         _say(f"FAILED --combine: {msg}")
@@ -262,12 +287,13 @@ def cmd_init(args) -> int:
 
 def cmd_report(args) -> int:
     src = args.source
+    figures = _figures(args.figures)
     if len(src) == 1 and src[0].lower().endswith(".json") and not args.config:
         from .analysis.saved import read_results
 
         res = read_results(src[0])
         try:
-            res.to_html(args.out, lang=args.lang)
+            res.to_html(args.out, lang=args.lang, plots=figures)
         except ServgapError:
             raise
         except Exception as exc:  # noqa: BLE001 - an edited results file that still passed the schema
@@ -285,7 +311,7 @@ def cmd_report(args) -> int:
         except (ServgapError, OSError) as exc:
             print(f"error: {_message(exc, config=True, cfg=cfg)}", file=sys.stderr)
             return 1
-        res.to_html(args.out, lang=args.lang)
+        res.to_html(args.out, lang=args.lang, plots=figures)
     print(f"wrote {args.out}")
     return 0
 
@@ -345,6 +371,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", default="servgap-results", help="output folder (default ./servgap-results)")
     a.add_argument("--format", default="html,xlsx,json", help="comma-separated: html,xlsx,json")
     a.add_argument("--plots", action="store_true", help="also save the figures as PNG files")
+    a.add_argument("--figures", default="all", metavar="KINDS",
+                   help=FIGURES_HELP)
     a.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="analyse N files at a time in separate processes (0 = all cores; default 1)")
     a.add_argument("--combine", action="store_true",
@@ -363,6 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--config", help="survey configuration YAML (when the sources are data files)")
     r.add_argument("--by", action="append", help="segment column(s), overrides the configuration")
     r.add_argument("--out", default="report.html", help="the HTML file to write (default report.html)")
+    r.add_argument("--figures", default="all", metavar="KINDS", help=FIGURES_HELP)
     lang(r)
     return p
 

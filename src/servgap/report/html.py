@@ -263,7 +263,11 @@ def render_context(res, lang: str = "en", title: str | None = None, image_format
     actions, actions_note = b.actions()
     first = b.first_actions()
     summary, full, missing = b.quality()
-    kinds = plot_kinds(res) if plots is True else tuple(plots or ())
+    kinds = plot_kinds(res) if plots is True else (plots,) if isinstance(plots, str) else tuple(plots or ())
+    unknown = [k for k in kinds if plot_kinds(res) and k not in plot_kinds(res)]
+    if unknown:
+        raise ConfigError(f"plots={list(kinds)!r}: {', '.join(map(repr, unknown))} is no plot kind; use True, "
+                          f"False or a list of {', '.join(plot_kinds(res))}.")
     kinds = [k for k in kinds if not (k == "heatmap" and not res.by)]
     skipped = [k for k in kinds if b.too_many and k in PER_SEGMENT_KINDS]
     figures = report_figures(res, lang, [k for k in kinds if k not in skipped], image_format, plots_dir)
@@ -316,8 +320,9 @@ def to_html(res, path=None, lang: str = "en", title: str | None = None, image_fo
     plots_dir : str or path-like, optional
         Also save every figure as ``<kind>.png`` in this folder (each figure is drawn once).
     plots : bool or sequence of str
-        ``False`` leaves the figures out (a faster, tables-only report); a list of plot
-        kinds (`servgap.plots.KINDS`) draws only those.
+        ``False`` leaves the figures out (a tables-only report, written in a fraction of
+        the time: the figures are most of a report's cost); a list of plot kinds
+        (`servgap.plots.KINDS`) draws only those. An unknown kind is a `ConfigError`.
 
     Returns
     -------
