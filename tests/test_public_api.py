@@ -45,6 +45,14 @@ def test_the_engine_loads_with_the_first_analysis():
     assert _loaded("import servgap as sg; sg.analyze", ("scipy", "matplotlib")) == ["scipy"]
 
 
+def test_causes_and_reports_without_constructs_need_no_scipy_stats():
+    """scipy.stats takes about a second to import: only what uses it loads it (here: nothing; the kernel and
+    the causes use scipy.special), so a batch worker's first file and a notebook's first causes() are fast."""
+    statement = ("import warnings; warnings.simplefilter('ignore'); import servgap as sg; "
+                 "res = sg.analyze(sg.load_example()[0], by='branch'); res.causes(); res.actions(); res.to_json()")
+    assert _loaded(statement, ("scipy.special", "scipy.stats", "statsmodels")) == ["scipy.special"]
+
+
 def test_validate_needs_no_engine():
     assert _loaded("import servgap.cli, servgap.config", ("scipy", "matplotlib", "statsmodels")) == []
 

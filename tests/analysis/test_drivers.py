@@ -73,6 +73,12 @@ def test_derived_importance_against_statsmodels(example, example_frames):
     wimp = drivers.importance(cust)
     assert wimp["r2"].iloc[0] == pytest.approx(wfit.rsquared, abs=1e-12)
     assert wimp["shapley"].sum() == pytest.approx(wfit.rsquared, abs=1e-12)
+    np.testing.assert_allclose(wimp["coef"], wfit.params.iloc[1:], rtol=1e-10)
+    np.testing.assert_allclose(wimp["se"], wfit.bse.iloc[1:], rtol=1e-10)          # HC3 on the whitened design
+    tfit = sm.WLS(raw.loc[ok, "overall_sat"], sm.add_constant(X[ok]), weights=w).fit(cov_type="HC3", use_t=True)
+    np.testing.assert_allclose(wimp["p"], tfit.pvalues.iloc[1:], rtol=1e-9)
+    ci = np.asarray(tfit.conf_int(0.05))
+    np.testing.assert_allclose(wimp[["coef_ci_low", "coef_ci_high"]].to_numpy(), ci[1:], rtol=1e-10)
 
 
 def test_stated_importance_against_pandas(example, example_frames):

@@ -24,7 +24,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from .. import stats as st
 from ..engine.segments import segment
@@ -237,6 +236,8 @@ def construct_correlations(res) -> pd.DataFrame:
             if ok.sum() < MIN_SEGMENTS:
                 few.append(f"{c} × gap {k}: {int(ok.sum())}")
             elif np.ptp(x) > 0 and np.ptp(y) > 0:
+                from scipy import stats as sps     # here, not at import: 1 s, and only construct surveys need it
+
                 res_r = sps.pearsonr(x, y)
                 r, p = float(res_r.statistic), float(res_r.pvalue)
             rows.append({"construct": c, "gap": k, "n_segments": int(ok.sum()), "r": r, "p": p})

@@ -6,8 +6,8 @@
   (Kish effective n).
 - **Derived importance**: OLS of an outcome (an overall quality / satisfaction /
   loyalty rating kept with ``read_survey(keep=[...])``) on the respondents' dimension
-  perception scores (or gap scores), statsmodels WLS with the survey weights and HC3
-  heteroscedasticity-robust standard errors (MacKinnon & White 1985); ``p`` and the CI use
+  perception scores (or gap scores), weighted least squares with the survey weights (`servgap.stats.regression`)
+  and HC3 heteroscedasticity-robust standard errors (MacKinnon & White 1985); ``p`` and the CI use
   the t distribution on the residual degrees of freedom ``n − k − 1``, as R
   ``lmtest::coeftest(lm, vcov = sandwich::vcovHC(type = "HC3"))``; listwise deletion over
   the outcome and all dimensions. ``beta`` is the standardised coefficient. Relative importance
@@ -36,6 +36,7 @@ from ..engine.kernel import unit_groups, unit_sums
 from ..engine.scores import gap_scores, outcome_column, surveys_and_settings
 from ..errors import ConfigError, MethodWarning
 from ..model.ipa import QUADRANT_LABELS, QUADRANTS, quadrant_label, quadrant_of  # noqa: F401 (re-exported)
+from ..stats.regression import coefficient_tests, hc3, least_squares
 from ..stats.relimp import MAX_K, shapley_r2, weighted_corr
 
 IMPORTANCE_COLUMNS = ["dimension", "stated_mean", "stated_ci_low", "stated_ci_high", "stated_n", "stated_rank",
@@ -114,9 +115,6 @@ def derived_importance(survey, outcome: str | None = None, predictors: str = "pe
     >>> bool(abs(d["shapley"].sum() - d["r2"].iloc[0]) < 1e-12)
     True
     """
-    from statsmodels.regression.linear_model import WLS
-    from statsmodels.tools import add_constant
-
     dims = survey.instrument.dimension_ids
     k = len(dims)
     out = pd.DataFrame({"dimension": dims}).reindex(columns=IMPORTANCE_COLUMNS[:1] + IMPORTANCE_COLUMNS[6:-1])
@@ -140,13 +138,13 @@ def derived_importance(survey, outcome: str | None = None, predictors: str = "pe
         warnings.warn(f"derived importance rests on {n} respondents for {k} predictors (fewer than 10 per "
                       "parameter); coefficients are unstable.", MethodWarning, stacklevel=3)
     # HC3 standard errors with t on the residual df (n − k − 1), as R coeftest(lm, vcovHC(type = "HC3"))
-    fit = WLS(y, add_constant(X, has_constant="add"), weights=w).fit(cov_type="HC3", use_t=True)
-    ci = np.asarray(fit.conf_int(1 - confidence))
+    fit = least_squares(y, X, w)
+    tests = coefficient_tests(fit, hc3(fit), confidence)
     R = weighted_corr(np.column_stack([X, y]), w)
     sd = np.sqrt(np.diag(np.cov(np.column_stack([X, y]), rowvar=False, aweights=w)))
-    out["coef"], out["se"], out["p"] = fit.params[1:], fit.bse[1:], fit.pvalues[1:]
-    out["coef_ci_low"], out["coef_ci_high"] = ci[1:, 0], ci[1:, 1]
-    out["beta"] = fit.params[1:] * sd[:k] / sd[k]
+    out["coef"], out["se"], out["p"] = fit["beta"][1:], tests["se"][1:], tests["p"][1:]
+    out["coef_ci_low"], out["coef_ci_high"] = tests["ci_low"][1:], tests["ci_high"][1:]
+    out["beta"] = fit["beta"][1:] * sd[:k] / sd[k]
     if k <= MAX_K:
         phi = shapley_r2(R)
         out["shapley"] = phi
@@ -154,7 +152,7 @@ def derived_importance(survey, outcome: str | None = None, predictors: str = "pe
     else:
         warnings.warn(f"Shapley R² decomposition is exact for up to {MAX_K} dimensions; {k} given, left empty.",
                       MethodWarning, stacklevel=3)
-    out["r2"] = fit.rsquared
+    out["r2"] = fit["r2"]
     return out
 
 

@@ -37,6 +37,7 @@ from ..engine.scores import gap_scores, outcome_column, surveys_and_settings
 from ..engine.segments import is_lazy, segment, segment_columns
 from ..errors import ConfigError, MethodWarning
 from ..stats.multiplicity import adjust
+from ..stats.regression import least_squares
 from ..surveys.survey import SurveySet
 
 PERCEPTION_COLUMNS = ["source", "viewpoint", "level", "dimension", "item", "n", "mean", "sd", "se", "ci_low",
@@ -196,18 +197,6 @@ def perception_table(res, benchmark=None) -> pd.DataFrame:
 
 
 # -- SERVPERF vs SERVQUAL ------------------------------------------------------------------
-def _ols(y, X):
-    """OLS with intercept: coefficients, residuals, R², adjusted R², (XᵀX)⁻¹, residual df."""
-    A = np.column_stack([np.ones(len(y)), X])
-    beta, *_ = np.linalg.lstsq(A, y, rcond=None)
-    e = y - A @ beta
-    n, p = A.shape
-    sst = ((y - y.mean()) ** 2).sum()
-    r2 = 1 - (e @ e) / sst
-    return dict(beta=beta, e=e, r2=r2, adj_r2=1 - (1 - r2) * (n - 1) / (n - p), XtXi=np.linalg.pinv(A.T @ A),
-                df=n - p, k=p - 1)
-
-
 def _f_test(fit, R):
     """F test of ``R β = 0`` in an OLS fit: ``F = (Rb)ᵀ [R (XᵀX)⁻¹ Rᵀ]⁻¹ (Rb) / (q s²)``."""
     q = R.shape[0]
@@ -303,7 +292,8 @@ def servperf_vs_servqual(res, outcome: str | None = None, level: str = "overall"
         warnings.warn("servperf_vs_servqual fits unweighted least squares (Vuong's test assumes equally weighted "
                       "observations); the gap tables are weighted.", MethodWarning, stacklevel=3)
     y, G, E, P = y[ok], G[ok], E[ok], P[ok]
-    fits = {"servperf": _ols(y, P), "servqual": _ols(y, G), "encompassing": _ols(y, np.column_stack([P, E]))}
+    fits = {"servperf": least_squares(y, P), "servqual": least_squares(y, G),
+            "encompassing": least_squares(y, np.column_stack([P, E]))}
     preds = {"servperf": "P", "servqual": "P − E", "encompassing": "P + E"}
     rows = [dict(kind="model", model=m, level=level, outcome=name, predictors=preds[m], n=len(y), k=f["k"],
                  r2=f["r2"], adj_r2=f["adj_r2"]) for m, f in fits.items()]
