@@ -81,7 +81,7 @@ def _figures(text: str | None, plots: bool = False):
     try:
         from .plots import KINDS
     except ModuleNotFoundError:
-        raise _UsageError("--figures needs matplotlib: pip install 'servgap[plots]'.") from None
+        raise _UsageError("--figures draws with matplotlib, which is not installed: pip install matplotlib.") from None
     bad = [k for k in kinds if k not in KINDS]
     if bad or not kinds:
         raise _UsageError(f"--figures {text!r}: {', '.join(map(repr, bad)) + ' is no plot kind; ' if bad else ''}"

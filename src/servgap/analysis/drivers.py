@@ -6,9 +6,10 @@
   (Kish effective n).
 - **Derived importance**: OLS of an outcome (an overall quality / satisfaction /
   loyalty rating kept with ``read_survey(keep=[...])``) on the respondents' dimension
-  perception scores (or gap scores), weighted least squares with the survey weights (`servgap.stats.regression`)
-  and HC3 heteroscedasticity-robust standard errors (MacKinnon & White 1985); ``p`` and the CI use
-  the t distribution on the residual degrees of freedom ``n − k − 1``, as R
+  perception scores (or gap scores), weighted least squares with the survey weights
+  (`servgap.stats.regression`) and HC3 heteroscedasticity-robust standard errors
+  (MacKinnon & White 1985); ``p`` and the CI use the t distribution on the residual
+  degrees of freedom ``n − k − 1``, as R
   ``lmtest::coeftest(lm, vcov = sandwich::vcovHC(type = "HC3"))``; listwise deletion over
   the outcome and all dimensions. ``beta`` is the standardised coefficient. Relative importance
   ``shapley`` is the Shapley (general-dominance) share of R² (Lipovetsky & Conklin

@@ -255,6 +255,7 @@ def render_context(res, lang: str = "en", title: str | None = None, image_format
                    plots_dir=None, plots=True) -> dict:
     """Everything the template shows, as plain strings and numbers."""
     t = STRINGS[lang]
+    kinds = _kinds(res, plots)
     b = _Builder(res, lang)
     sig = shortfalls(res)
     top, all_short = b.shortfall_tables(sig)
@@ -263,12 +264,6 @@ def render_context(res, lang: str = "en", title: str | None = None, image_format
     actions, actions_note = b.actions()
     first = b.first_actions()
     summary, full, missing = b.quality()
-    kinds = plot_kinds(res) if plots is True else (plots,) if isinstance(plots, str) else tuple(plots or ())
-    unknown = [k for k in kinds if plot_kinds(res) and k not in plot_kinds(res)]
-    if unknown:
-        raise ConfigError(f"plots={list(kinds)!r}: {', '.join(map(repr, unknown))} is no plot kind; use True, "
-                          f"False or a list of {', '.join(plot_kinds(res))}.")
-    kinds = [k for k in kinds if not (k == "heatmap" and not res.by)]
     skipped = [k for k in kinds if b.too_many and k in PER_SEGMENT_KINDS]
     figures = report_figures(res, lang, [k for k in kinds if k not in skipped], image_format, plots_dir)
     figures += [{"kind": k, "uri": None, "format": None, "note": b.too_many} for k in skipped]
@@ -286,6 +281,17 @@ def render_context(res, lang: str = "en", title: str | None = None, image_format
             "actions": actions, "actions_note": actions_note, "extra": b.extra_tables(), "quality_summary": summary,
             "quality_full": full, "missing": missing, "method": b.method(), "settings": b.settings_in_words(),
             "provenance": prov}
+
+
+def _kinds(res, plots) -> list:
+    """The plot kinds a report draws: every kind (``True``), none (``False``) or those listed (checked)."""
+    available = plot_kinds(res)
+    kinds = available if plots is True else (plots,) if isinstance(plots, str) else tuple(plots or ())
+    unknown = [k for k in kinds if available and k not in available]
+    if unknown:
+        raise ConfigError(f"plots={list(kinds)!r}: {', '.join(map(repr, unknown))} is no plot kind; use True, "
+                          f"False or a list of {', '.join(available)}.")
+    return [k for k in kinds if not (k == "heatmap" and not res.by)]
 
 
 @functools.cache
