@@ -288,3 +288,29 @@ def test_grid_table_merge_equals_the_sorted_merge_bit_for_bit(parts, denoms):
     for f in ("group", "value", "count", "w", "w2"):
         np.testing.assert_array_equal(getattr(table, f), getattr(sorted_, f))
     np.testing.assert_array_equal(table.grid[table.code], table.value)
+
+
+@settings(max_examples=150, deadline=None)
+@given(cells=hs.lists(hs.tuples(hs.integers(0, 4), hs.sampled_from([-2.5, -1.0, -0.0, 0.0, 0.5, 1 / 3, 3.0, 1e-300]),
+                                hs.integers(1, 5)), max_size=60),
+       absolute=hs.booleans())
+def test_midranks_by_one_sort_equal_ranks_by_scipy(cells, absolute):
+    """Cells without known ranks are ordered by one sort of ``group + i·value``: the mid-ranks and tie sums
+    equal scipy.stats.rankdata's on the observations the cells stand for, group by group."""
+    from servgap.stats.ranks import group_midranks
+
+    g = np.array([c[0] for c in cells], dtype=np.intp)
+    v = np.array([c[1] for c in cells], dtype=float)
+    v = np.abs(v) if absolute else v
+    n = np.array([c[2] for c in cells], dtype=float)
+    midrank, ties = group_midranks(g, v, n, 5)
+    for k in range(5):
+        obs = np.repeat(v[g == k], n[g == k].astype(int))
+        if not obs.size:
+            assert ties[k] == 0
+            continue
+        ranks = stats.rankdata(obs)                   # average ranks: the mid-ranks
+        first = np.cumsum(n[g == k].astype(int)) - n[g == k].astype(int)
+        np.testing.assert_array_equal(midrank[g == k], ranks[first])
+        _, t = np.unique(obs, return_counts=True)
+        assert ties[k] == float((t ** 3 - t).sum())

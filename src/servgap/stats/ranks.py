@@ -21,19 +21,44 @@ def group_midranks(group, value, counts, n_groups, ranked=None):
     Cell ``i`` holds ``counts[i]`` observations equal to ``value[i]`` (any order). A tie
     block is one distinct (group, value); its ``t`` observations, after ``b`` smaller ones
     of the group, share the mid-rank ``b + (t + 1)/2`` (ranks start at 1). The blocks are
-    keys ``group × R + rank`` (`dense_rank`, or ``ranked = (rank, R)`` when the caller knows
-    the ranks): every possible key when that table is small (at most 8 per cell), else the
-    distinct ones (one sort).
+    keys ``group × R + rank`` when the caller knows the ranks (``ranked = (rank, R)``, e.g.
+    from a grid): every possible key when that table is small (at most 8 per cell), else
+    the distinct ones (one sort). Without ranks the cells are put in (group, value) order
+    by one sort of the complex keys ``group + i·value`` (numpy orders complex numbers by
+    real, then imaginary part) instead of ranking the values first (two sorts).
     """
-    rank, R = dense_rank(value) if ranked is None else ranked
+    if ranked is None:
+        value = np.asarray(value, np.float64)
+        if not np.isnan(value).any():
+            return _midranks_by_sort(np.asarray(group), value, counts, n_groups)
+        ranked = dense_rank(value)                   # NaN (one block, last): the ranks, then the keys
+    rank, R = ranked
     key = np.asarray(group, np.int64) * R + rank
     if n_groups * R <= 4 * key.size:                 # every (group, rank): a dense groups × R table
         size = np.bincount(key, weights=counts, minlength=n_groups * R).reshape(n_groups, R)
         midrank, ties = tie_blocks(size, axis=1)
         return midrank.ravel()[key], ties
     blocks, cell_block = _distinct(key)
-    size = np.bincount(cell_block, weights=counts, minlength=blocks.size)
-    bgroup = blocks // max(R, 1)
+    return _block_midranks(blocks // max(R, 1), cell_block, counts, n_groups)
+
+
+def _midranks_by_sort(group, value, counts, n_groups):
+    """`group_midranks` of cells without known ranks: one sort by (group, value) of ``group + i·value``."""
+    n = value.size
+    order = np.argsort(group.astype(np.float64) + 1j * value)
+    gs, vs = group[order], value[order]
+    new = np.ones(n, bool)
+    np.not_equal(gs[1:], gs[:-1], out=new[1:])
+    new[1:] |= vs[1:] != vs[:-1]                     # -0.0 == 0.0: one block
+    cell_block = np.empty(n, np.intp)
+    cell_block[order] = np.cumsum(new) - 1
+    return _block_midranks(gs[new], cell_block, counts, n_groups)
+
+
+def _block_midranks(bgroup, cell_block, counts, n_groups):
+    """Mid-ranks of cells and ``Σ (t³ − t)`` per group from tie blocks in (group, value) order (``bgroup``:
+    each block's group; ``cell_block``: each cell's block)."""
+    size = np.bincount(cell_block, weights=counts, minlength=bgroup.size)
     before = np.cumsum(size) - size                  # observations in earlier blocks (exact integers)
     start = np.searchsorted(bgroup, np.arange(n_groups))[bgroup]
     midrank = before - before[start] + (size + 1) / 2
