@@ -36,7 +36,7 @@ bincounts (``Σ w``, ``Σ w²``) with the same keys.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -229,29 +229,24 @@ class Block:
             c = (np.cumsum(present) - 1)[num]               # each row's place among them
         else:                                               # a sparse range: sort the numerators
             grid_num, c = np.unique(num, return_inverse=True)
-        size = max(grid_num.size, 1)
-        key = g * size + c
-        if self.G * size <= max(4 * num.size, 1 << 16):    # dense: count the cells, no sort
-            counts = np.bincount(key, minlength=self.G * size)
-            cells = np.flatnonzero(counts)
-            count = counts[cells]
-            hw = (count * 1.0,) * 2 if w is None else \
-                tuple(np.bincount(key, weights=x, minlength=self.G * size)[cells] for x in (w, w * w))
-        elif w is None:
-            cells, count = np.unique(key, return_counts=True)
-            hw = (count * 1.0,) * 2
-        else:
-            cells, inv, count = np.unique(key, return_inverse=True, return_counts=True)
-            hw = np.bincount(inv, weights=w, minlength=cells.size), np.bincount(inv, weights=w * w, minlength=cells.size)
-        group, code = cells // size, cells % size
         grid = (grid_num - bound) / Q
-        values = grid[code]
-        group, count = group.astype(np.intp), count.astype(np.int64)
+        h = st.count_on_grid(self.G, grid, g, c, w=w)      # dense: count the cells, no sort
+        if h is None:
+            size = max(grid_num.size, 1)
+            key = g * size + c
+            if w is None:
+                cells, count = np.unique(key, return_counts=True)
+                hw = (count * 1.0,) * 2
+            else:
+                cells, inv, count = np.unique(key, return_inverse=True, return_counts=True)
+                hw = (np.bincount(inv, weights=w, minlength=cells.size),
+                      np.bincount(inv, weights=w * w, minlength=cells.size))
+            code = cells % size
+            h = st.GroupedHistogram(self.G, (cells // size).astype(np.intp), grid[code], count.astype(np.int64),
+                                    *hw, grid, code)
         if not np.all(grid[1:] > grid[:-1]):                # distinct fractions that round to one double
-            grid = code = None
-        h = st.GroupedHistogram(self.G, group, values, count, *hw, grid, code)
-        hu = st.GroupedHistogram(self.G, group, values, count, *(count * 1.0,) * 2, grid, code) \
-            if (rank and w is not None) else None
+            h = replace(h, grid=None, code=None)
+        hu = replace(h, w=h.count * 1.0, w2=h.count * 1.0) if (rank and w is not None) else None
         return h, hu
 
     def weighted_overall(self, dims: "DimensionScores", importance: np.ndarray, alloc, rank: bool):

@@ -10,10 +10,10 @@ the same finishing code produces every test:
 - multiplicity corrections per family, vectorised (`servgap.stats.multiplicity`)
 """
 
-from .histogram import DenseHistogram, GroupedHistogram, finishing_form, histogram, merge, sparse, stack
+from .histogram import DenseHistogram, GroupedHistogram, count_on_grid, finishing_form, histogram, merge, sparse, stack
 from .moments import Moments, moments
 from .multiplicity import adjust
 from .tests import mann_whitney, t_test, welch_t, wilcoxon
 
-__all__ = ["DenseHistogram", "GroupedHistogram", "finishing_form", "histogram", "merge", "sparse", "stack", "Moments", "moments", "adjust",
+__all__ = ["DenseHistogram", "GroupedHistogram", "count_on_grid", "finishing_form", "histogram", "merge", "sparse", "stack", "Moments", "moments", "adjust",
            "t_test", "welch_t", "wilcoxon", "mann_whitney"]

@@ -334,7 +334,7 @@ def merge(*hists):
 
     Dense histograms on the same grid add their tables; anything else merges as sparse cells:
     cells that all lie on grids are counted in a (group × union grid) table when it is not
-    much larger than the cells (`_count_on_grid`), others sorted by group and value.
+    much larger than the cells (`count_on_grid`), others sorted by group and value.
     """
     if all(isinstance(h, DenseHistogram) for h in hists) and all(
             h.count.shape == hists[0].count.shape and np.array_equal(h.grid, hists[0].grid) for h in hists):
@@ -352,8 +352,9 @@ def merge(*hists):
     w = np.concatenate([h.w for h in hists])
     w2 = np.concatenate([h.w2 for h in hists])
     grid, code = _merged_grid(hists)
-    if code is not None and n_groups * grid.size <= max(4 * code.size, 1 << 16):
-        return _count_on_grid(n_groups, grid, g, code, c, w, w2)
+    counted = None if code is None else count_on_grid(n_groups, grid, g, code, c, w, w2)
+    if counted is not None:
+        return counted
     order = order_by_group(g, v, code)
     g, v, c, w, w2 = g[order], v[order], c[order], w[order], w2[order]
     new = np.ones(v.size, bool)
@@ -365,21 +366,32 @@ def merge(*hists):
                             grid, None if code is None else code[order][new])
 
 
-def _count_on_grid(n_groups: int, grid, g, code, c, w, w2) -> GroupedHistogram:
-    """The merged cells of cells on one grid, counted in a (group × grid) table: no sort.
+def count_on_grid(n_groups: int, grid, group, code, count=None, w=None, w2=None) -> GroupedHistogram | None:
+    """The cells of observations (or of cells) on one sorted ``grid``, counted in a (group × grid) table: no sort.
 
-    The key ``group · len(grid) + code`` orders cells by group, then value (``value =
-    grid[code]``); each sum adds its cells in input order, as the sorted merge does, so both
-    give the same numbers.
+    ``code`` places each one on the grid (``value = grid[code]``); ``count``, ``w``, ``w2`` are
+    per-cell counts and weight sums to add (one observation each, weight ``w`` and ``w²``
+    when omitted). The key ``group · len(grid) + code`` orders cells by group, then value,
+    and every sum adds in input order, as a sorted merge does, so both give the same
+    numbers. ``None`` when the table would hold more than about four entries per input
+    (then sort instead).
     """
-    size = grid.size
-    key = np.asarray(g, np.intp) * size + code
+    size = max(grid.size, 1)
     nb = n_groups * size
-    cells = np.flatnonzero(np.bincount(key, minlength=nb))
+    if nb > max(4 * code.size, 1 << 16):
+        return None
+    key = np.asarray(group, np.intp) * size + code
+    tally = np.bincount(key, minlength=nb)
+    cells = np.flatnonzero(tally)
     agg = lambda a: np.bincount(key, weights=a, minlength=nb)[cells]  # noqa: E731
+    n = tally[cells] if count is None else agg(count)
+    n = n.astype(np.int64)
+    if w is None:
+        ws = ws2 = n * 1.0
+    else:
+        ws, ws2 = agg(w), agg(w * w if w2 is None else w2)
     code = cells % size
-    return GroupedHistogram(n_groups, cells // size, grid[code], agg(c).astype(np.int64), agg(w), agg(w2),
-                            grid, code)
+    return GroupedHistogram(n_groups, cells // size, grid[code], n, ws, ws2, grid, code)
 
 
 def _merged_grid(hists):
