@@ -76,11 +76,10 @@ def out_dirs(files, out: Path, reserved=RESERVED) -> dict:
 def _draw_plots(res, folder: Path, lang: str, figures=True) -> None:
     """The plots of ``res`` (every kind, or the kinds ``figures`` lists) as ``<kind>.png`` in ``folder``:
     the report's figures, without the report."""
-    from .report.common import plot_kinds
+    from .report.common import chosen_kinds
     from .report.figures import report_figures
 
-    kinds = [k for k in plot_kinds(res) if figures is True or k in figures]
-    report_figures(res, lang, kinds, image_format="png", plots_dir=folder)
+    report_figures(res, lang, chosen_kinds(res, figures), image_format="png", plots_dir=folder)
 
 
 def write_outputs(res, out: Path, formats=FORMATS, lang: str = "en", plots: bool = True,

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._version import __version__
-from ..errors import ServgapError, ServgapWarning
+from ..errors import ConfigError, ServgapError, ServgapWarning
 from ..surveys.provenance import sha256
 
 
@@ -217,6 +217,18 @@ def plot_kinds(res) -> tuple:
         return tuple(res.plot.kinds)
     except ModuleNotFoundError:
         return ()
+
+
+def chosen_kinds(res, plots=True) -> list:
+    """The plot kinds a report draws: every kind (``True``), none (``False``) or those listed, checked
+    (a `ConfigError` names an unknown one); a heatmap only when the analysis has segments."""
+    available = plot_kinds(res)
+    kinds = available if plots is True else (plots,) if isinstance(plots, str) else tuple(plots or ())
+    unknown = [k for k in kinds if available and k not in available]
+    if unknown:
+        raise ConfigError(f"plots={list(kinds)!r}: {', '.join(map(repr, unknown))} is no plot kind; use True, "
+                          f"False or a list of {', '.join(available)}.")
+    return [k for k in kinds if not (k == "heatmap" and not res.by)]
 
 
 def _created() -> str:

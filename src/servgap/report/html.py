@@ -40,7 +40,7 @@ from ..display import SMALL_SAMPLE, check_lang, gap_background, num, pvalue, sig
 from ..errors import ConfigError
 from ..model.gaps import gap as gap_def
 from ..model.gaps import viewpoint_label
-from .common import optional_table, plot_kinds, provenance
+from .common import chosen_kinds, optional_table, provenance
 from .figures import IMAGE_FORMATS, report_figures
 from .strings import STRINGS
 from .html_causes import MAX_TABLE_ROWS, TOP, CauseSections
@@ -255,7 +255,7 @@ def render_context(res, lang: str = "en", title: str | None = None, image_format
                    plots_dir=None, plots=True) -> dict:
     """Everything the template shows, as plain strings and numbers."""
     t = STRINGS[lang]
-    kinds = _kinds(res, plots)
+    kinds = chosen_kinds(res, plots)
     b = _Builder(res, lang)
     sig = shortfalls(res)
     top, all_short = b.shortfall_tables(sig)
@@ -281,17 +281,6 @@ def render_context(res, lang: str = "en", title: str | None = None, image_format
             "actions": actions, "actions_note": actions_note, "extra": b.extra_tables(), "quality_summary": summary,
             "quality_full": full, "missing": missing, "method": b.method(), "settings": b.settings_in_words(),
             "provenance": prov}
-
-
-def _kinds(res, plots) -> list:
-    """The plot kinds a report draws: every kind (``True``), none (``False``) or those listed (checked)."""
-    available = plot_kinds(res)
-    kinds = available if plots is True else (plots,) if isinstance(plots, str) else tuple(plots or ())
-    unknown = [k for k in kinds if available and k not in available]
-    if unknown:
-        raise ConfigError(f"plots={list(kinds)!r}: {', '.join(map(repr, unknown))} is no plot kind; use True, "
-                          f"False or a list of {', '.join(available)}.")
-    return [k for k in kinds if not (k == "heatmap" and not res.by)]
 
 
 @functools.cache
