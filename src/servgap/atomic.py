@@ -5,9 +5,12 @@ leaves a truncated report, workbook or results file under the final name."""
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
 from pathlib import Path
+
+from .errors import ConfigError
 
 
 @contextlib.contextmanager
@@ -45,12 +48,40 @@ def _mode_for(path: Path) -> int:
 
 
 def write_text(path, text: str, encoding: str = "utf-8") -> None:
-    """Write ``text`` to ``path`` atomically."""
+    """Write ``text`` to ``path`` atomically, or into an open file object (text or binary).
+
+    >>> import io
+    >>> buf = io.BytesIO(); write_text(buf, "差距"); buf.getvalue().decode("utf-8")
+    '差距'
+    """
+    if is_file_object(path):
+        path.write(text.encode(encoding) if _is_binary(path) else text)
+        return
     with atomic_path(path) as tmp:
         Path(tmp).write_text(text, encoding=encoding)
 
 
 def write_bytes(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically."""
+    """Write ``data`` to ``path`` atomically, or into an open binary file object."""
+    if is_file_object(path):
+        if not _is_binary(path):
+            raise ConfigError(f"{type(path).__name__} is a text stream; these are bytes: "
+                              "open the file in binary mode ('wb') or use io.BytesIO.")
+        path.write(data)
+        return
     with atomic_path(path) as tmp:
         Path(tmp).write_bytes(data)
+
+
+def is_file_object(target) -> bool:
+    """Whether ``target`` is an open file object (has ``write``) rather than a path; other types are refused."""
+    if isinstance(target, (str, os.PathLike)):
+        return False
+    if callable(getattr(target, "write", None)):
+        return True
+    raise ConfigError(f"Cannot write to {target!r} ({type(target).__name__}): "
+                      "give a file path (str or pathlib.Path) or an open file object.")
+
+
+def _is_binary(f) -> bool:
+    return isinstance(f, (io.RawIOBase, io.BufferedIOBase)) or "b" in str(getattr(f, "mode", ""))

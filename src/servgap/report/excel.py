@@ -31,12 +31,11 @@ Examples
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pandas as pd
 
-from ..atomic import atomic_path
+from ..atomic import atomic_path, is_file_object
 from ..display import check_lang
 from ..errors import ConfigError
 from .common import OPTIONAL_TABLES, optional_table, plain, provenance, scalar
@@ -278,7 +277,7 @@ def to_excel(res, path, lang: str = "en"):
         import xlsxwriter
     except ModuleNotFoundError:
         raise ConfigError("Excel export needs xlsxwriter: pip install 'servgap[excel]'.") from None
-    if isinstance(path, (str, os.PathLike)):
+    if not is_file_object(path):
         with atomic_path(path) as tmp:          # written whole, then renamed over the final name
             _workbook(xlsxwriter, tmp, res, lang)
     else:

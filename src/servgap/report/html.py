@@ -303,8 +303,9 @@ def to_html(res, path=None, lang: str = "en", title: str | None = None, image_fo
     Parameters
     ----------
     res : GapAnalysis
-    path : str or path-like, optional
-        Where to write the report (UTF-8).
+    path : str, path-like or file object, optional
+        Where to write the report (UTF-8; a path is written atomically, an open text or
+        binary file object is written into).
     lang : {"en", "zh"}
         Language of headings, labels and notes.
     title : str, optional

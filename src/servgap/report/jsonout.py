@@ -123,6 +123,8 @@ def to_dict(res) -> dict:
 def to_json(res, path=None, indent: int | None = 1) -> str:
     """JSON text of `to_dict`; written as UTF-8 to ``path`` when given.
 
+    ``path`` is a file path (written atomically) or an open text or binary file object.
+
     Strict JSON: ``NaN`` is written as ``null`` and ±inf as ``"Infinity"`` /
     ``"-Infinity"``, never as the non-standard ``NaN`` / ``Infinity`` literals.
 
