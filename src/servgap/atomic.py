@@ -63,21 +63,22 @@ def write_text(path, text: str, encoding: str = "utf-8") -> None:
 
 def write_bytes(path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically, or into an open binary file object."""
-    if is_file_object(path):
-        if not _is_binary(path):
-            raise ConfigError(f"{type(path).__name__} is a text stream; these are bytes: "
-                              "open the file in binary mode ('wb') or use io.BytesIO.")
+    if is_file_object(path, binary=True):
         path.write(data)
         return
     with atomic_path(path) as tmp:
         Path(tmp).write_bytes(data)
 
 
-def is_file_object(target) -> bool:
-    """Whether ``target`` is an open file object (has ``write``) rather than a path; other types are refused."""
+def is_file_object(target, binary: bool = False) -> bool:
+    """Whether ``target`` is an open file object (has ``write``) rather than a path; other types are
+    refused, and so is a text stream where bytes are written (``binary=True``)."""
     if isinstance(target, (str, os.PathLike)):
         return False
     if callable(getattr(target, "write", None)):
+        if binary and not _is_binary(target):
+            raise ConfigError(f"{type(target).__name__} is a text stream; this file is binary: "
+                              "open it in binary mode ('wb') or use io.BytesIO.")
         return True
     raise ConfigError(f"Cannot write to {target!r} ({type(target).__name__}): "
                       "give a file path (str or pathlib.Path) or an open file object.")

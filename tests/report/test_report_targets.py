@@ -45,8 +45,10 @@ def test_a_target_that_is_neither_path_nor_file_is_refused(res, method):
         getattr(res, method)(123)
 
 
-def test_bytes_into_a_text_stream_name_the_fix():
+def test_bytes_into_a_text_stream_name_the_fix(res):
     from servgap.atomic import write_bytes
 
     with pytest.raises(ConfigError, match=r"StringIO is a text stream.*binary mode"):
         write_bytes(io.StringIO(), b"\x89PNG")
+    with pytest.raises(ConfigError, match=r"StringIO is a text stream.*binary mode.*BytesIO"):
+        res.to_excel(io.StringIO())

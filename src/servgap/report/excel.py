@@ -277,7 +277,7 @@ def to_excel(res, path, lang: str = "en"):
         import xlsxwriter
     except ModuleNotFoundError:
         raise ConfigError("Excel export needs xlsxwriter: pip install 'servgap[excel]'.") from None
-    if not is_file_object(path):
+    if not is_file_object(path, binary=True):
         with atomic_path(path) as tmp:          # written whole, then renamed over the final name
             _workbook(xlsxwriter, tmp, res, lang)
     else:
