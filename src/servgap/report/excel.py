@@ -118,18 +118,20 @@ def _write_column(ws, j: int, s: pd.Series, kind: str, fmts: dict) -> int:
         for i in np.flatnonzero(np.isinf(x)).tolist():
             ws.write_string(i + 1, j, "∞" if x[i] > 0 else "−∞")
         return 0
-    width = 0
+    width, measured = 0, set()
     for i, v in enumerate(s.tolist(), start=1):
-        if not isinstance(v, (list, tuple, dict, np.ndarray)):
+        if type(v) is not str and not isinstance(v, (list, tuple, dict, np.ndarray)):
             v = scalar(v)
             if v is None:
                 continue
             if isinstance(v, bool):
                 ws.write_boolean(i, j, v)
                 continue
-        text = _text(v)
+        text = v if type(v) is str else _text(v)
         ws.write_string(i, j, text, fmts["wrap"] if len(text) > 60 else None)
-        width = max(width, min(_width(text) + 2, 60))
+        if text not in measured:             # category columns repeat a few values many times
+            measured.add(text)
+            width = max(width, min(_width(text) + 2, 60))
     return width
 
 
@@ -162,7 +164,7 @@ def _write_sheet(wb, name: str, df: pd.DataFrame, fmts: dict, alpha: float, head
 
 def _width(text: str) -> int:
     """Display width: a CJK character is as wide as two Latin ones."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    return len(text) if text.isascii() else sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
 def _settings_frame(res, lang: str) -> pd.DataFrame:
