@@ -152,7 +152,9 @@ def view(df: pd.DataFrame, columns: list[Column], labels: Labels, conf: float, b
     shown = df if limit is None else df.iloc[:limit]
     names = list(df.columns)
     rows = []
-    for p, tup in zip(pos, shown.itertuples(index=False, name=None)):
+    unique = bool(names) and shown.columns.is_unique        # column lists: half the cost of itertuples
+    tuples = zip(*(shown[c].tolist() for c in names)) if unique else shown.itertuples(index=False, name=None)
+    for p, tup in zip(pos, tuples):
         rec = dict(zip(names, tup))
         rows.append({"pos": int(p), "cells": [(show(c, rec, labels), _cls(c, rec, alpha)) for c in columns]})
     head = [{"text": labels.header(c, conf, by, headers), "cols": " ".join(c.cols),
