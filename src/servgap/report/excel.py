@@ -31,7 +31,6 @@ Examples
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
@@ -119,15 +118,16 @@ def _write_column(ws, j: int, s: pd.Series, kind: str, fmts: dict) -> int:
             ws.write_string(i + 1, j, "∞" if x[i] > 0 else "−∞")
         return 0
     width, measured = 0, set()
-    for i, v in enumerate(s.tolist(), start=1):
-        if type(v) is not str and not isinstance(v, (list, tuple, dict, np.ndarray)):
-            v = scalar(v)
-            if v is None:
-                continue
-            if isinstance(v, bool):
-                ws.write_boolean(i, j, v)
-                continue
-        text = v if type(v) is str else _text(v)
+    for i, text in enumerate(s.tolist(), start=1):
+        if type(text) is not str:                # most cells are already text
+            if not isinstance(text, (list, tuple, dict, np.ndarray)):
+                text = scalar(text)
+                if text is None:
+                    continue
+                if isinstance(text, bool):
+                    ws.write_boolean(i, j, text)
+                    continue
+            text = _text(text)
         ws.write_string(i, j, text, fmts["wrap"] if len(text) > 60 else None)
         if text not in measured:             # category columns repeat a few values many times
             measured.add(text)
