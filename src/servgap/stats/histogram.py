@@ -8,8 +8,8 @@ optional weights ``w``, the histogram holds one row per distinct (group, value) 
 Without weights ``w = w2 = count``. Histograms of disjoint partitions merge by
 concatenation and re-aggregation (`merge`), so out-of-core and in-memory paths give
 identical results. Likert data (and means of Likert items) lie on a small lattice
-``k / L``; there the histogram is built with one ``np.bincount`` (O(n)); other values use
-a sort (``np.unique``), which is exact for any data.
+``k / L``; there the cells are counted on that grid (`count_on_grid`: one ``np.bincount``,
+O(n)); other values use a sort, which is exact for any data.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import numpy as np
 
 #: Candidate lattice denominators: 1, 2, 4 and lcm(1..5), lcm(1..7), lcm(1..9), lcm(1..12).
 _LATTICES = (1, 2, 4, 60, 420, 2520, 27720)
-_MAX_BINS = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -168,22 +167,11 @@ def histogram(x, group=None, n_groups: int | None = None, weights=None, keys=Non
     L, k = _lattice(x)
     if L is not None and x.size:
         lo, hi = int(k.min()), int(k.max())
-        span = hi - lo + 1
-        if span * n_groups <= _MAX_BINS:
-            key = group.astype(np.int64) * span     # a fresh array: the in-place steps below are safe
-            key += k.astype(np.int64)
-            key -= lo
-            nbins = span * n_groups
-            count = np.bincount(key, minlength=nbins)
-            cells = np.flatnonzero(count)
-            if weights is None:
-                w = count[cells].astype(np.float64)
-                w2 = w.copy()
-            else:
-                w = np.bincount(key, weights=weights, minlength=nbins)[cells]
-                w2 = np.bincount(key, weights=weights * weights, minlength=nbins)[cells]
-            return GroupedHistogram(n_groups, (cells // span).astype(np.intp),
-                                    ((cells % span) + lo) / L, count[cells].astype(np.int64), w, w2)
+        code = k.astype(np.intp)
+        code -= lo
+        h = count_on_grid(n_groups, np.arange(lo, hi + 1) / L, group, code, w=weights)
+        if h is not None:
+            return h
     order = order_by_group(group, x, keys)
     x, group = x[order], group[order]
     weights = None if weights is None else weights[order]
