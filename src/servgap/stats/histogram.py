@@ -167,9 +167,7 @@ def histogram(x, group=None, n_groups: int | None = None, weights=None, keys=Non
     L, k = _lattice(x)
     if L is not None and x.size:
         lo, hi = int(k.min()), int(k.max())
-        code = k.astype(np.intp)
-        code -= lo
-        h = count_on_grid(n_groups, np.arange(lo, hi + 1) / L, group, code, w=weights)
+        h = count_on_grid(n_groups, np.arange(lo, hi + 1) / L, group, k.astype(np.intp), w=weights, offset=lo)
         if h is not None:
             return h
     order = order_by_group(group, x, keys)
@@ -354,10 +352,11 @@ def merge(*hists):
                             grid, None if code is None else code[order][new])
 
 
-def count_on_grid(n_groups: int, grid, group, code, count=None, w=None, w2=None) -> GroupedHistogram | None:
+def count_on_grid(n_groups: int, grid, group, code, count=None, w=None, w2=None,
+                  offset: int = 0) -> GroupedHistogram | None:
     """The cells of observations (or of cells) on one sorted ``grid``, counted in a (group × grid) table: no sort.
 
-    ``code`` places each one on the grid (``value = grid[code]``); ``count``, ``w``, ``w2`` are
+    ``code − offset`` places each one on the grid (``value = grid[code − offset]``); ``count``, ``w``, ``w2`` are
     per-cell counts and weight sums to add (one observation each, weight ``w`` and ``w²``
     when omitted). The key ``group · len(grid) + code`` orders cells by group, then value,
     and every sum adds in input order, as a sorted merge does, so both give the same
@@ -366,9 +365,13 @@ def count_on_grid(n_groups: int, grid, group, code, count=None, w=None, w2=None)
     """
     size = max(grid.size, 1)
     nb = n_groups * size
-    if nb > max(4 * code.size, 1 << 16):
+    if nb > max(4 * len(code), 1 << 16):
         return None
-    key = np.asarray(group, np.intp) * size + code
+    key = np.asarray(group, np.intp) * size      # a fresh array: add in place
+    key += code
+    if offset:
+        key -= offset
+    del code      # a caller's temporary is freed here: the sums below reuse its memory
     tally = np.bincount(key, minlength=nb)
     cells = np.flatnonzero(tally)
     agg = lambda a: np.bincount(key, weights=a, minlength=nb)[cells]  # noqa: E731
