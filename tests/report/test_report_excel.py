@@ -121,6 +121,7 @@ def test_chinese_workbook_is_chinese_throughout(books_en_zh):
         header = [c.value for c in ws[1]]
         latin = [h for h in header if _latin(h) and h not in res.by]
         assert not latin, (ws.title, latin)                                    # headers
+        assert len(set(header)) == len(header), (ws.title, header)             # one name, one column
     header, rows = _rows(zh["差距"])
     dims = {r[header.index("维度")] for r in rows}
     assert dims == {d.label("zh") for d in sg.SERVQUAL22.dimensions}          # labels

@@ -265,7 +265,7 @@ EXCEL_ZH = {
         "midpoint": "量表中点", "unfavourable": "是否不利", "importance": "重要性", "importance_basis": "重要性依据",
         "performance": "表现（感知均值）", "quadrant": "象限", "rank": "排名", "cause": "原因编号", "name": "名称",
         "dimensions": "涉及维度", "score": "得分", "basis": "依据", "evidence": "证据", "explanation": "说明",
-        "remedies": "改进建议", "sources": "出处", "parent": "上级原因", "action": "行动", "causes": "针对的原因",
+        "remedies": "改进建议", "sources": "出处", "parent": "上级原因", "action": "行动", "causes": "针对的原因编号",
         "remedy": "改进措施", "owner": "负责部门", "indicator": "衡量指标", "target": "目标", "horizon": "期限",
         "source": "来源", "column": "列", "issue": "问题", "count": "数量", "reason": "原因", "setting": "设置",
         "value": "取值", "tied": "是否并列", "n_min": "最小样本数", "via": "经由", "priority": "优先级",
