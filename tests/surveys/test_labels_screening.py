@@ -106,6 +106,21 @@ def test_label_set_of_another_size_and_ambiguous_sets():
         sg.read_survey(two, columns={"expected": "E{item}"}, scale_labels="en_agree_5")
 
 
+
+@pytest.mark.parametrize("labels, set_id", [
+    (["非常不同意", "不同意", "比较不同意", "一般", "比较同意", "同意", "非常同意"], "zh_agree_7"),
+    (["非常不满意", "不满意", "比较不满意", "一般", "比较满意", "满意", "非常满意"], "zh_satisfied_7")])
+def test_seven_distinct_labels_are_a_seven_point_question(labels, set_id):
+    # the 5-point set lists 比较同意 and 同意 as one point; seven distinct labels still cannot be 5 points
+    rng = np.random.default_rng(3)
+    codes = rng.integers(0, 7, (30, 22))
+    codes[:7, 0] = np.arange(7)                                            # every label appears
+    df = pd.DataFrame({f"E{i}": [labels[k] for k in codes[:, j]] for j, i in enumerate(IDS)})
+    s = sg.read_survey(df, columns={"expected": "E{item}"})
+    np.testing.assert_array_equal(s.data["expected"], codes + 1.0)
+    assert s.metadata["scale_labels"] == {"expected": set_id}
+    assert s.quality.query("issue == 'scale_label'")["count"].sum() == codes.size
+
 # -- screening ----------------------------------------------------------------------------
 def test_planted_speeder_straightliner_duplicate_in_a_wjx_export():
     path = EXPORTS / "wjx_text_gbk.csv"

@@ -125,7 +125,10 @@ def resolve(scale_labels, seen: dict, inst, fname: str, what: str, line_offset: 
         return {}, None                # no answer labels at all: the numeric check reports the cell
     covering = [s for s in sets.values() if keys <= set(s.lookup())]
     fitting = [s for s in covering if s.size == k_points]
-    full_other = [s for s in covering if s.size != k_points and {s.lookup()[k] for k in keys} == set(range(1, s.size + 1))]
+    # another size fits only one to one: seven distinct labels are no 5-point question, even if the
+    # 5-point set lists two of them as synonyms (比较同意 and 同意)
+    full_other = [s for s in covering if s.size != k_points and len(keys) == s.size
+                  and {s.lookup()[k] for k in keys} == set(range(1, s.size + 1))]
     if fitting and full_other:
         s, f = full_other[0], fitting[0]
         as_k = ", ".join(f"{str(v[2]).strip()}={lo + f.lookup()[k] - 1:g}" for k, v in seen.items())
