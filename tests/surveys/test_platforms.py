@@ -167,6 +167,30 @@ def test_code_export_without_viewpoint_words_is_refused_then_read_by_patterns():
     np.testing.assert_array_equal(s.to_frame()[cols].to_numpy(float), truth[cols].to_numpy(float))
 
 
+
+def test_a_reordered_matrix_block_is_placed_by_wording_or_refused(tmp_path):
+    """Questionnaires reorder a matrix's rows: a pattern without an item group places the block by wording
+    (with a warning) when the wording names every item once, and refuses when a column's wording clearly
+    names another item than its position; it never puts a rating on the wrong item silently."""
+    from servgap.errors import DataQualityWarning
+
+    zh = [it.text["zh"] for it in sg.SERVQUAL22.items]
+    rng = np.random.default_rng(18)
+    e, p = rng.integers(1, 8, (30, 22)), rng.integers(1, 8, (30, 22))
+    order = rng.permutation(22)
+    cols = {f"第2题({zh[j]})": e[:, j] for j in range(22)} | {f"第3题({zh[j]})": p[:, j] for j in order}
+    path = tmp_path / "reordered.csv"
+    pd.DataFrame(cols).to_csv(path, index=False, encoding="utf-8-sig")
+    with pytest.warns(DataQualityWarning, match="'perceived' columns are not in the instrument's item order"):
+        s = sg.read_survey(path, columns={"expected": "第2题*", "perceived": "第3题*"})
+    np.testing.assert_array_equal(s.data["perceived"], p)
+    np.testing.assert_array_equal(s.data["expected"], e)
+    cols = {f"第3题({zh[j]})" if j != order[0] else "第3题(其他)": p[:, j] for j in order}   # one unplaced: refuse
+    pd.DataFrame(cols).to_csv(path, index=False, encoding="utf-8-sig")
+    with pytest.raises(ColumnError, match=r"'perceived' pattern takes its 22 columns by position, but column "
+                                          r"'第3题\(.*reads as item"):
+        sg.read_survey(path, columns={"perceived": "第3题*"})
+
 def test_parse_duration_and_ip():
     v = pd.Series(["125秒", "2分5秒", "1小时2分", "00:02:05", "2:05", "90 s", None, "很快"])
     np.testing.assert_array_equal(parse_duration(v), [125, 125, 3720, 125, 125, 90, np.nan, np.nan])

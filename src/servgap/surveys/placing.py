@@ -233,23 +233,57 @@ def importance_columns(cols: list[_Col], inst) -> dict | None:
     return out if len(out) == len(inst.dimensions) else None
 
 
-def block_mapping(cols: list[str], headers: list[Header], inst, vp: str, fname: str) -> dict[str, str]:
-    """Items of a block of columns matched by a pattern without an ``{item}`` group: by position when the
-    block has exactly as many columns as items, else by item number or wording (each item once)."""
-    from ..errors import ColumnError
-
-    if len(cols) == len(inst.item_ids):
-        return dict(zip(inst.item_ids, cols))
+def _block_places(cols: list[str], headers: list[Header], inst) -> dict[str, tuple[str, float]]:
+    """Column -> (item, how clearly): 1 for a code or item number; for a wording match (sim ≥ 0.6),
+    its margin over the next item when the match is strong (sim ≥ 0.8), else 0."""
     texts = item_texts(inst)
     matcher = WordingMatcher(texts)
     by_col = {h.column: h for h in headers}
-    found: dict = {}
+    out = {}
     for col in cols:
         c = features(by_col.get(col) or Header(col, col, col), inst, matcher, texts)
-        iid = (c.code[1] if c.code else None) or c.number or (c.best if c.sim >= 0.6 else None)
-        if iid and iid not in found:
-            found[iid] = col
-    if len(found) != len(inst.item_ids):
+        if c.code and c.code[1] or c.number:
+            out[col] = (c.code[1] if c.code else None) or c.number, 1.0
+        elif c.best and c.sim >= 0.6:
+            out[col] = c.best, (c.sim - c.second) if c.sim >= 0.8 else 0.0
+    return out
+
+
+def block_mapping(cols: list[str], headers: list[Header], inst, vp: str, fname: str) -> dict[str, str]:
+    """Items of a block of columns matched by a pattern without an ``{item}`` group.
+
+    Each column is placed by its code, item number or wording (each item once). A block of exactly
+    as many columns as items is taken by position unless the placement names every item once and
+    differs (a matrix whose rows were reordered: placed by wording, with a warning); a column whose
+    code or wording clearly names another item than its position (margin ≥ 0.2 over the next item)
+    is refused.
+    """
+    import warnings
+
+    from ..errors import ColumnError, DataQualityWarning
+
+    places = _block_places(cols, headers, inst)
+    found: dict = {}
+    for col in cols:
+        if col in places and places[col][0] not in found:
+            found[places[col][0]] = col
+    full = len(found) == len(inst.item_ids)
+    if len(cols) == len(inst.item_ids):
+        by_position = dict(zip(inst.item_ids, cols))
+        if full and found != by_position:
+            moved = [i for i in inst.item_ids if found[i] != by_position[i]]
+            warnings.warn(f"file {fname!r}: the {vp!r} columns are not in the instrument's item order; they were "
+                          f"placed by their codes or wording ({len(moved)} items moved, e.g. item {moved[0]} is "
+                          f"{found[moved[0]]!r}). Check Survey.metadata['columns'].", DataQualityWarning, stacklevel=6)
+            return {iid: found[iid] for iid in inst.item_ids}
+        clash = [(i, c) for i, c in by_position.items() if c in places and places[c][0] != i and places[c][1] >= 0.2]
+        if not full and clash:
+            i, c = clash[0]
+            raise ColumnError(f"file {fname!r}: the {vp!r} pattern takes its {len(cols)} columns by position, but "
+                              f"column {c!r} (position of item {i}) reads as item {places[c][0]}; give a mapping "
+                              "{item: column} or a pattern with an item group, e.g. r\"(?P<item>\\d+)、.*—期望\".")
+        return by_position
+    if not full:
         raise ColumnError(f"file {fname!r}: the {vp!r} pattern matches {len(cols)} columns, not the instrument's "
                           f"{len(inst.item_ids)} items, and their codes or wording place only {len(found)}; add an "
                           "item group, e.g. r\"(?P<item>\\d+)、.*—期望\", or give a mapping {item: column}.")
