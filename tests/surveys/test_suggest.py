@@ -213,3 +213,29 @@ def test_the_staff_survey_is_found_without_columns():
     zh = [f"{w}{i}" for w in ("管理层认知", "服务标准", "实际提供的服务", "对外宣传") for i in IDS]
     z = sg.suggest_columns(_frame(zh))
     assert z.ok and z.columns["communicated"]["7"] == "对外宣传7"
+
+
+def test_staff_markers_that_contain_customer_markers_win():
+    """实际提供的服务 holds 实际 (perceived) and 管理层对顾客期望的认知 holds 期望 (expected): the longer marker
+    names the viewpoint, so a staff survey headed marker—wording keeps all four viewpoints."""
+    assert find_markers("实际提供的服务—银行员工总是愿意帮助顾客") == {"delivered"}
+    assert find_markers("管理层对顾客期望的认知—网点环境") == {"management"}
+    assert find_markers("期望—实际提供的服务") == {"expected", "delivered"}       # separate words both count
+    words = {"management": "管理层对顾客期望的认知", "specification": "服务标准",
+             "delivered": "实际提供的服务", "communicated": "对外宣传"}
+    rng = np.random.default_rng(8)
+    truth = {vp: rng.integers(1, 8, (20, 22)) for vp in words}
+    df = pd.DataFrame({f"{w}—{ZH[j]}": truth[vp][:, j] for vp, w in words.items() for j in range(22)})
+    s = sg.read_survey(df)
+    assert sorted(s.data) == sorted(words)
+    for vp in words:
+        np.testing.assert_array_equal(s.data[vp], truth[vp])
+
+
+def test_a_whole_block_left_unplaced_is_warned():
+    from servgap.errors import DataQualityWarning
+
+    df = _frame([f"E{i}" for i in IDS] + [f"P{i}" for i in IDS] + [f"某题—{t}" for t in ZH])
+    with pytest.warns(DataQualityWarning, match=r"22 question columns name an item or a viewpoint but were not placed \(e.g. '某题—"):
+        s = sg.read_survey(df)
+    assert sorted(s.data) == ["expected", "perceived"]

@@ -6,13 +6,14 @@ or converted here is counted in the ledger.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ColumnError
+from ..errors import ColumnError, DataQualityWarning
 from . import labels as lb
 from .headers import expand_pattern, is_pattern, is_template
 from .options import ReadOptions
@@ -51,6 +52,7 @@ def resolve_mapping(df: pd.DataFrame, meta: dict, inst, opts: ReadOptions, fname
             raise ColumnError(refusal(sugg, fname))
         meta["suggestion"] = sugg.table
         columns = sugg.columns
+        _warn_unplaced(sugg, inst, fname)
     else:
         columns = {vp: _expand(spec, inst.item_ids, "item", df, headers, meta, inst, vp, fname)
                    for vp, spec in opts.columns.items()}
@@ -62,6 +64,20 @@ def resolve_mapping(df: pd.DataFrame, meta: dict, inst, opts: ReadOptions, fname
         if isinstance(importance, dict) and len(importance) != len(inst.dimension_ids):
             importance = opts.importance
     return replace(opts, columns=columns, importance=importance)
+
+
+
+def _warn_unplaced(sugg, inst, fname: str) -> None:
+    """Question columns left unplaced although their wording or markers name an item or a viewpoint —
+    half an instrument's worth or more — are likely a viewpoint lost: say so."""
+    t = sugg.table
+    seen = t[t["column"].isin(sugg.unmatched) & (t["item"].notna() | t["viewpoint"].notna())]
+    if len(seen) < max(1, len(inst.item_ids) // 2):
+        return
+    eg = ", ".join(repr(c) for c in seen["column"][:3])
+    warnings.warn(f"file {fname!r}: {len(seen)} question columns name an item or a viewpoint but were not placed "
+                  f"(e.g. {eg}). If they hold a viewpoint's ratings, map them with columns= "
+                  f"(sg.suggest_columns(file).table says why each was left out).", DataQualityWarning, stacklevel=5)
 
 
 def rating_block(df: pd.DataFrame, cols: list[str], vp: str, inst, opts: ReadOptions, fname: str, ledger: list,

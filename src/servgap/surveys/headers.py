@@ -132,7 +132,9 @@ def _is_ascii_word(w: str) -> bool:
 def find_markers(text: str, ignore: str = "") -> set[str]:
     """Viewpoints whose marker words occur in ``text`` (words also in ``ignore`` do not count).
 
-    English words must stand alone (``actual`` in ``actually`` does not count).
+    English words must stand alone (``actual`` in ``actually`` does not count). A marker inside a
+    longer marker's match does not count: ``实际提供的服务`` is the delivered service, not ``实际``
+    (perceived), and ``管理层对顾客期望的认知`` is management's view, not ``期望``.
 
     >>> sorted(find_markers("您对理想银行的期望"))
     ['expected']
@@ -140,18 +142,19 @@ def find_markers(text: str, ignore: str = "") -> set[str]:
     ['perceived']
     >>> sorted(find_markers("银行承诺按时完成（实际感受）", ignore="银行承诺按时完成"))
     ['perceived']
+    >>> sorted(find_markers("管理层对顾客期望的认知—网点环境"))
+    ['management']
     """
     t, ign = norm(text), norm(ignore)
-    found = set()
+    spans = []                                          # (start, end, viewpoint) of every occurrence
     for vp, words in _marker_words().items():
         for w in words:
             if w in ign:
                 continue
-            hit = re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", t) if _is_ascii_word(w) else (w in t)
-            if hit:
-                found.add(vp)
-                break
-    return found
+            pat = rf"(?<![a-z]){re.escape(w)}(?![a-z])" if _is_ascii_word(w) else re.escape(w)
+            spans += [(m.start(), m.end(), vp) for m in re.finditer(pat, t)]
+    return {vp for a, b, vp in spans
+            if not any(a2 <= a and b <= b2 and b2 - a2 > b - a and vp2 != vp for a2, b2, vp2 in spans)}
 
 
 def code_marker(code: str) -> tuple[str, str] | None:

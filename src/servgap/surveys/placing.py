@@ -6,9 +6,11 @@ reason. `servgap.surveys.suggest` turns the result into a `Suggestion`; see ther
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Mapping
 
+from ..errors import ColumnError, DataQualityWarning
 from .headers import Header, WordingMatcher, code_marker, find_markers, letter_marker, looks_like_text, norm, spec
 
 
@@ -258,10 +260,6 @@ def block_mapping(cols: list[str], headers: list[Header], inst, vp: str, fname: 
     code or wording clearly names another item than its position (margin ≥ 0.2 over the next item)
     is refused.
     """
-    import warnings
-
-    from ..errors import ColumnError, DataQualityWarning
-
     places = _block_places(cols, headers, inst)
     found: dict = {}
     for col in cols:
