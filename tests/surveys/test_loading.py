@@ -60,6 +60,23 @@ def test_chinese_headers_and_gbk(tmp_path):
     _same(sg.analyze(s).dimensions, ref.dimensions)
 
 
+
+def test_western_windows_text_is_not_taken_for_gbk(tmp_path):
+    """cp1252 'Zürich' decodes as GB18030 too (ü + r is the rare GBK character 黵): such a file is refused
+    with cp1252 as the fix, never read with its labels garbled."""
+    from servgap.errors import DataError
+
+    df = make_customers(n=30, seed=1)
+    df["branch"] = df["branch"].map({"A": "Zürich", "B": "Genève", "C": "Köln"})
+    path = tmp_path / "west.csv"
+    df.to_csv(path, index=False, encoding="cp1252")
+    with pytest.raises(DataError, match=r"line 2: .*Western Windows export: as cp1252 the line reads .*"
+                                        r"try encoding='cp1252'") as err:
+        sg.read_survey(path, columns=COLS, id="id", segments="branch")
+    assert "gbk" not in str(err.value)
+    s = sg.read_survey(path, columns=COLS, id="id", segments="branch", encoding="cp1252")
+    assert sorted(s.segments["branch"].unique()) == ["Genève", "Köln", "Zürich"]
+
 def test_long_layout_equals_wide(cust_df):
     wide = sg.read_survey(cust_df, columns=COLS, id="id", segments="branch")
     long = cust_df.melt(id_vars=["id", "branch"], var_name="col", value_name="score")

@@ -308,22 +308,40 @@ def _chunks(path: Path, compression: str | None, size: int = 1 << 20):
 
 def chinese_windows_text(path: Path, compression: str | None = None) -> bool:
     """Whether the file is GB18030 text (which holds GBK and GB2312, the encodings of Chinese Windows
-    exports) and not UTF-8 in any part: every line with non-ASCII bytes fails as UTF-8 and the whole
-    file decodes as GB18030 with Chinese characters in it. A file mixing UTF-8 and GBK lines is not."""
+    exports) and not UTF-8 in any part: every line with non-ASCII bytes fails as UTF-8, the whole file
+    decodes as GB18030 with Chinese characters in it, and at least 80 % of its distinct non-ASCII
+    characters are in GB2312 (the common characters). A file mixing UTF-8 and GBK lines is not, nor
+    is Western Windows text (cp1252: ``ü`` + ``r`` decodes as the rare GBK character 黵)."""
     dec = codecs.getincrementaldecoder("gb18030")()
-    cjk, tail = False, b""
+    chars, tail = set(), b""
     try:
         for chunk in _chunks(path, compression):
             lines = (tail + chunk).split(b"\n")
             tail = lines.pop()
             if any(_utf8_line(ln) for ln in lines):
                 return False
-            text = dec.decode(chunk)
-            cjk = cjk or any("\u4e00" <= ch <= "\u9fff" for ch in text)
+            chars |= set(dec.decode(chunk))
         dec.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
-    return cjk and not _utf8_line(tail)
+    return _common_chinese(chars) and not _utf8_line(tail)
+
+
+def _common_chinese(chars) -> bool:
+    """Whether decoded text reads as Chinese: Chinese characters among ``chars`` and at least 80 % of
+    the distinct non-ASCII ones in GB2312 (the common characters; mis-decoded Latin text is rare ones)."""
+    wide = {ch for ch in chars if not ch.isascii()}
+    if not any("\u4e00" <= ch <= "\u9fff" for ch in wide):
+        return False
+    return sum(_decodes_as(ch, "gb2312") for ch in wide) >= 0.8 * len(wide)
+
+
+def _decodes_as(ch: str, enc: str) -> bool:
+    try:
+        ch.encode(enc)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _utf8_line(line: bytes) -> bool:
@@ -375,6 +393,14 @@ def _decodes(data: bytes, enc: str) -> bool:
         return False
 
 
+
+def _latin_text(raw: bytes) -> bool:
+    """Whether bytes read as cp1252 text whose non-ASCII characters are nearly all letters (é, ü, ß …)."""
+    if not _decodes(raw, "cp1252"):
+        return False
+    wide = [ch for ch in raw.decode("cp1252") if not ch.isascii()]
+    return bool(wide) and sum(ch.isalpha() for ch in wide) >= 0.8 * len(wide)
+
 def _advice(raw_line: bytes, enc: str, earlier_utf8: bool) -> str:
     """What to do about a line that ``enc`` cannot decode (never the encoding that just failed)."""
     utf8_line = _decodes(raw_line, "utf-8")
@@ -384,7 +410,13 @@ def _advice(raw_line: bytes, enc: str, earlier_utf8: bool) -> str:
     if enc.startswith("utf-8") and earlier_utf8 and _decodes(raw_line, "gb18030"):
         return ("The lines before it are UTF-8 but this one is not (it decodes as GBK): the file mixes "
                 "encodings. Re-save it in one encoding (UTF-8), or fix that part.")
-    options = [e for e in ("gbk", "gb18030", "big5", "utf-8") if e != enc and _decodes(raw_line, e)]
+    options = [e for e in ("gbk", "gb18030") if e != enc and _decodes(raw_line, e)
+               and _common_chinese(raw_line.decode(e))]
+    if not options and enc != "cp1252" and _latin_text(raw_line):
+        return (f"It may be a Western Windows export: as cp1252 the line reads "
+                f"{short(raw_line.decode('cp1252'), 40)!r}; try encoding='cp1252', or encoding=\"auto\" to "
+                "detect it.")
+    options = options or [e for e in ("big5", "gbk", "utf-8") if e != enc and _decodes(raw_line, e)]
     if options:
         return (f"It may be a Chinese Windows export: try encoding={options[0]!r}"
                 f"{' (or ' + repr(options[1]) + ')' if len(options) > 1 else ''}, or encoding=\"auto\" to detect it.")
