@@ -139,7 +139,7 @@ def test_a_rating_with_its_unit_or_label_around_it_is_read_and_counted(cells, wa
         numbers(pd.Series(["5分"], dtype=object), "weight", "f.csv", Codes(), codes_apply=False)
 
 
-@pytest.mark.parametrize("lo, hi", [(1, 9), (0, 6), (1, 5)])
+@pytest.mark.parametrize("lo, hi", [(1, 9), (0, 6), (0, 10), (1, 5)])
 def test_ratings_on_another_scale_get_the_scale_as_the_fix(tmp_path, lo, hi):
     """Answers that run on from the scale (1-9, 0-6 against 1-7) are another scale: the message says so and
     names the scale, never "declare them missing"; with_scale and a configuration's scale: read them. A 1-5
@@ -174,6 +174,22 @@ def test_ratings_on_another_scale_get_the_scale_as_the_fix(tmp_path, lo, hi):
     with pytest.raises(DataError, match=r"missing=\[99\]"):
         sg.read_survey(one, columns=cols)
 
+
+
+def test_a_totals_row_under_the_answers_is_named_with_delete_as_the_fix(tmp_path):
+    """合计 with the column sums: every out-of-scale cell lies in that row; the fix is to delete the row, not to
+    declare one of 44 sums a missing code."""
+    rng = np.random.default_rng(7)
+    e, p = rng.integers(1, 8, (30, 22)), rng.integers(1, 8, (30, 22))
+    df = pd.DataFrame({"resp_id": [f"r{i}" for i in range(30)]} | {f"E{i}": e[:, k] for k, i in enumerate(sg.SERVQUAL22.item_ids)}
+                      | {f"P{i}": p[:, k] for k, i in enumerate(sg.SERVQUAL22.item_ids)})
+    df.loc[30] = ["合计", *e.sum(0).tolist(), *p.sum(0).tolist()]
+    df.to_csv(tmp_path / "totals.csv", index=False)
+    with pytest.raises(DataError) as err:
+        sg.read_survey(tmp_path / "totals.csv", columns={"expected": "E{item}", "perceived": "P{item}"}, id="resp_id")
+    msg = str(err.value)
+    assert "row 31" in msg and "All of them are in row 31" in msg and "Delete that row" in msg
+    assert "missing=" not in msg
 
 def test_column_patterns_match_ignoring_case_with_a_warning():
     """E{item} finds e1 ... e22 (one column each, case and spaces ignored) and says so; a pattern with no such

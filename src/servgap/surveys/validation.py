@@ -126,28 +126,38 @@ def check_range(x, cols, inst, name, out_of_range, ledger, line_offset):
     total = int(bad.sum())
     raise DataError(f"{where(file=name, column=cols[j], row=int(r) + 1 + line_offset, value=x[r, j])}: outside "
                     f"the scale {lo:g}-{hi:g} ({total} such cell{'s' if total > 1 else ''} in all). "
-                    + range_fix(x, bad, inst, x[r, j]))
+                    + range_fix(x, bad, inst, x[r, j], line_offset))
 
 
 #: Out-of-range cells at least this share of the answers, contiguous with the scale: another scale, not a code.
 OTHER_SCALE_SHARE = 0.10
 
 
-def range_fix(x: np.ndarray, bad: np.ndarray, inst, value: float) -> str:
+def range_fix(x: np.ndarray, bad: np.ndarray, inst, value: float, line_offset: int = 0) -> str:
     """The right fix for ratings outside the instrument's scale.
 
-    When the values outside run on from one end of the scale without a hole (8, 9 after
-    1-7; 0 before 1-7) and are at least `OTHER_SCALE_SHARE` of the answers, the data are
-    on another scale: the fix is the instrument's scale, never "declare them missing".
-    Otherwise (an isolated 0, 9 or 99) they are codes: declare them or set them missing.
+    - All such cells in one to three rows that are at least half out of the scale (a totals
+      row under the data): delete those rows.
+    - Values outside that run on from the ends of the scale without a hole (8, 9 after 1-7;
+      0 before it; 0 and 8-10 around it) and are at least `OTHER_SCALE_SHARE` of the answers:
+      the data are on another scale; the fix is the instrument's scale, never "declare them
+      missing".
+    - Otherwise (an isolated 0, 9 or 99) they are codes: declare them or set them missing.
     """
     lo, hi = inst.scale_min, inst.scale_max
+    rows = np.flatnonzero(bad.any(axis=1))
+    if 1 <= rows.size <= 3 < x.shape[0] and bad[rows].sum(axis=1).min() >= max(2, x.shape[1] / 2):
+        named = ", ".join(str(int(r) + 1 + line_offset) for r in rows)
+        return (f"All of them are in row{'s' if rows.size > 1 else ''} {named}, which {'are' if rows.size > 1 else 'is'} "
+                f"mostly outside the scale: a totals or summary row under the answers? Delete "
+                f"{'those rows' if rows.size > 1 else 'that row'} from the file; {'they are' if rows.size > 1 else 'it is'} "
+                "not a respondent.")
     vals = np.unique(x[bad])
     answered = max(1, int(np.count_nonzero(~np.isnan(x))))
     whole = bool(np.all(vals == np.round(vals)))
     above, below = vals[vals > hi], vals[vals < lo]
-    run = (above.size and not below.size and np.array_equal(above, hi + 1 + np.arange(above.size))) or \
-          (below.size and not above.size and np.array_equal(below, lo - below.size + np.arange(below.size)))
+    run = np.array_equal(above, hi + 1 + np.arange(above.size)) and \
+        np.array_equal(below, lo - below.size + np.arange(below.size))
     if whole and run and bad.sum() / answered >= OTHER_SCALE_SHARE:
         a, b = float(np.nanmin(x)), float(np.nanmax(x))
         return (f"The answers run {a:g}-{b:g} ({bad.sum() / answered:.0%} of them outside {lo:g}-{hi:g}): the data "
