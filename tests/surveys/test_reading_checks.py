@@ -240,3 +240,17 @@ def test_title_lines_above_the_header_are_skipped_and_said(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataQualityWarning)
         assert "title_rows" not in sg.read_survey(str(tmp_path / "plain.csv"), columns=cols).metadata
+
+
+def test_answer_codes_get_scale_labels_as_the_fix():
+    """LimeSurvey's array answer codes (A1 … A7) are answers, not missing codes: the fix maps them."""
+    rng = np.random.default_rng(5)
+    codes = rng.integers(1, 8, (25, 22))
+    df = pd.DataFrame({f"E{i}": [f"A{v}" for v in codes[:, k]] for k, i in enumerate(sg.SERVQUAL22.item_ids)})
+    with pytest.raises(DataError) as err:
+        sg.read_survey(df, columns={"expected": "E{item}"})
+    msg = str(err.value)
+    assert "column 'E1', row 1" in msg and "answer code" in msg and "scale_labels={'A1': 1, …, 'A7': 7}" in msg
+    assert "missing=" not in msg
+    s = sg.read_survey(df, columns={"expected": "E{item}"}, scale_labels={f"A{k}": k for k in range(1, 8)})
+    np.testing.assert_array_equal(s.data["expected"], codes)

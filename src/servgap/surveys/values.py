@@ -233,6 +233,12 @@ def _fix(v, decimal: str, scale, labels, codes_apply: bool = True) -> str:
     if any(ch.isdigit() for ch in text) and (len(text) > 6 or any(ch.isspace() or ord(ch) >= 0x2E80 for ch in text)):
         return ("It holds a number inside other text: write the rating alone (one number per cell), "
                 "or map its answer labels with scale_labels=.")
+    code = re.fullmatch(r"([A-Za-z]{1,3})(\d{1,3})", text)
+    if code and scale is not None and scale[0] <= int(code[2]) <= scale[1]:
+        lo, hi = (f"{code[1]}{int(k):0{len(code[2])}d}" for k in scale)
+        return (f"It looks like an answer code (LimeSurvey writes option {int(code[2])} of an array as {text}): "
+                f"map the codes with scale_labels={{{lo!r}: {scale[0]:g}, …, {hi!r}: {scale[1]:g}}} once you have "
+                "checked their order in the survey's definition, or export the answers as numbers.")
     if not codes_apply:
         return "Clean the data (missing-value codes do not apply to this column)."
     return f"Clean the data, or declare the code as missing, e.g. missing=[{short(repr(text), 40)}]."
