@@ -254,3 +254,13 @@ def test_answer_codes_get_scale_labels_as_the_fix():
     assert "missing=" not in msg
     s = sg.read_survey(df, columns={"expected": "E{item}"}, scale_labels={f"A{k}": k for k in range(1, 8)})
     np.testing.assert_array_equal(s.data["expected"], codes)
+
+
+def test_item_template_finds_zero_padded_columns():
+    """E{item} names E01 … E22 when the file pads the item numbers (an SPSS and Excel habit)."""
+    rng = np.random.default_rng(0)
+    ids = sg.SERVQUAL22.item_ids
+    df = pd.DataFrame({f"{v}{int(i):02d}": rng.integers(1, 8, 30) for v in "EP" for i in ids})
+    s = sg.read_survey(df, columns={"expected": "E{item}", "perceived": "P{item}"})
+    np.testing.assert_array_equal(s.data["expected"], df[[f"E{int(i):02d}" for i in ids]].to_numpy())
+    assert s.metadata["columns"]["perceived"]["1"] == "P01"

@@ -58,7 +58,8 @@ def resolve_columns(spec, keys: list[str], placeholder: str, df_cols, name: str,
         if "{" + placeholder + "}" not in spec:
             raise ConfigError(f"{what} pattern {spec!r} has no {{{placeholder}}} placeholder; "
                               f"write e.g. 'E{{{placeholder}}}'.")
-        cols = [spec.replace("{" + placeholder + "}", str(k)) for k in keys]
+        cols = _zero_padded([spec.replace("{" + placeholder + "}", str(k)) for k in keys], spec, keys,
+                            placeholder, df_cols)
     else:
         raise ConfigError(f"{what}: give a pattern with {{{placeholder}}} or a mapping, not {spec!r}.")
     cols = _case_insensitive(cols, df_cols, name, what)
@@ -73,6 +74,18 @@ def resolve_columns(spec, keys: list[str], placeholder: str, df_cols, name: str,
                           f"({len(miss)} of {len(cols)}).{suggest(miss[0], list(df_cols))}")
     return cols
 
+
+
+def _zero_padded(cols: list[str], spec: str, keys, placeholder: str, df_cols) -> list[str]:
+    """``E{item}`` names ``E01`` … ``E22`` when the file pads item numbers (and ``E1`` is not there)."""
+    have = set(map(str, df_cols))
+    if all(c in have for c in cols) or not all(str(k).isdigit() for k in keys):
+        return cols
+    for width in (2, 3):
+        padded = [spec.replace("{" + placeholder + "}", str(k).zfill(width)) for k in keys]
+        if all(c in have for c in padded):
+            return padded
+    return cols
 
 def _case_insensitive(cols: list[str], df_cols, name: str, what: str) -> list[str]:
     """``cols`` with each name that is not a column replaced by the one column equal to it but for case and
