@@ -96,6 +96,24 @@ def test_sheets_give_the_same_numbers_as_one_table(tmp_path):
         _read(path, sheet=None)
 
 
+
+def test_a_cover_sheet_with_a_title_points_to_the_sheet_with_the_data(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "封面"
+    wb.active["A1"] = "2024年客户满意度调查"
+    ws = wb.create_sheet("Sheet1")
+    b = base(n=12, seed=2)
+    ws.append(list(b.columns))
+    for row in b.itertuples(index=False):
+        ws.append(list(row))
+    wb.save(tmp_path / "cover.xlsx")
+    with pytest.raises(DataError, match=r"sheet '封面': the sheet has no rows below its first line "
+                                        r"\('2024年客户满意度调查'\).*pass sheet='Sheet1'"):
+        _read(tmp_path / "cover.xlsx")
+    assert _read(tmp_path / "cover.xlsx", sheet="Sheet1").n == 12
+
 @pytest.mark.parametrize("cell, words, absent", [
     ("Strongly agree", ("value label of code 7", "export the codes"), ("missing=",)),
     ("5,5", ("number 5.5 (on the scale)", "decimal=','"), ("missing=",)),

@@ -122,13 +122,16 @@ def _frame(path: Path, sheet_name: str, engine: str) -> pd.DataFrame:
 
 
 def _empty(df: pd.DataFrame) -> bool:
-    return df.shape[1] == 0 or (len(df) == 0 and all(str(c).startswith("Unnamed:") for c in df.columns))
+    """No answers: no cells, or no row below the first line (a cover sheet with a title, a bare header)."""
+    return df.shape[1] == 0 or len(df) == 0
 
 
-def _refuse_empty(name: str, sheet: str, names: list[str], with_data: list[str]) -> DataError:
+def _refuse_empty(name: str, sheet: str, names: list[str], with_data: list[str], df: pd.DataFrame) -> DataError:
     others = [n for n in with_data if n != sheet]
     hint = (f"; the data may be on {_listed(others)}: pass sheet={others[0]!r}" if others else "")
-    return DataError(f"file {short(name)!r}, sheet {short(sheet)!r}: the sheet is empty (its sheets are "
+    blank = df.shape[1] == 0 or all(str(c).startswith("Unnamed:") for c in df.columns)
+    what = "is empty" if blank else f"has no rows below its first line ({short(' | '.join(map(str, df.columns)), 60)!r})"
+    return DataError(f"file {short(name)!r}, sheet {short(sheet)!r}: the sheet {what} (its sheets are "
                      f"{_listed(names)}){hint}.")
 
 
@@ -145,7 +148,7 @@ def _read_xlsx(path: Path, sheet) -> list[tuple[pd.DataFrame, str, dict]]:
         raise
     except _READ_ERRORS as exc:
         raise _damaged(name, exc) from None
-    with_data = [s for s in names if b"<c " in xml[s] or b"<c>" in xml[s]]
+    with_data = [s for s in names if (b"<c " in xml[s] or b"<c>" in xml[s]) and xml[s].count(b"<row") >= 2]
     out = []
     for s in picked:
         try:
@@ -154,7 +157,7 @@ def _read_xlsx(path: Path, sheet) -> list[tuple[pd.DataFrame, str, dict]]:
             raise _damaged(name, exc) from None
         label = name if len(names) == 1 and sheet in (0, None, names[0]) else f"{name}[{s}]"
         if _empty(df):
-            raise _refuse_empty(name, s, names, with_data)
+            raise _refuse_empty(name, s, names, with_data, df)
         meta = {"sheet": s}
         formulas = _uncached_formulas(xml[s])
         if formulas:
@@ -191,7 +194,7 @@ def _read_calamine(path: Path, sheet) -> list[tuple[pd.DataFrame, str, dict]]:
         except Exception as exc:  # noqa: BLE001
             raise _damaged(name, exc) from None
         if _empty(df):
-            raise _refuse_empty(name, s, names, [])
+            raise _refuse_empty(name, s, names, [], df)
         out.append((df, name if len(names) == 1 else f"{name}[{s}]", {"sheet": s}))
     return out
 
