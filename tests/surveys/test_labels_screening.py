@@ -198,3 +198,16 @@ def test_screen_options_are_checked():
         sg.read_survey(df, columns=cols, screen={"attention": {"column": "x"}})
     with pytest.raises(ConfigError, match="screen attention column 'trap' is not in the data"):
         sg.read_survey(df, columns=cols, screen={"attention": {"column": "trap", "pass": 1}})
+
+
+def test_an_answer_that_gives_no_rating_gets_missing_as_the_fix():
+    """不适用 / Don't know beside the labels is no scale point: declaring it missing is the right fix here."""
+    df, want = _labelled(ZH5)
+    df.loc[3, "P2"] = "不适用"
+    with pytest.raises(DataError) as err:
+        sg.read_survey(df, FIVE, columns={"expected": "E{item}", "perceived": "P{item}"})
+    msg = str(err.value)
+    assert "column 'P2', row 4, value '不适用'" in msg and "missing=['不适用']" in msg
+    s = sg.read_survey(df, FIVE, columns={"expected": "E{item}", "perceived": "P{item}"}, missing=["不适用"])
+    assert np.isnan(s.data["perceived"][3, 1])
+    assert s.quality.set_index(["column", "issue"])["count"][("P2", "missing_code")] == 1

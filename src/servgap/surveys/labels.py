@@ -44,14 +44,25 @@ class LabelSet:
 
 
 @lru_cache(maxsize=1)
+def _label_file() -> dict:
+    return read_yaml(resource_path("scale_labels.yaml"), "label file")
+
+
+@lru_cache(maxsize=1)
 def label_sets() -> dict[str, LabelSet]:
     """The built-in label sets by id.
 
     >>> label_sets()["zh_agree_5"].describe()
     'zh_agree_5 (非常不同意 / 不同意 / 一般 / 同意 / 非常同意)'
     """
-    raw = read_yaml(resource_path("scale_labels.yaml"), "label file")["sets"]
+    raw = _label_file()["sets"]
     return {k: LabelSet(k, v["name"], tuple(tuple(map(str, p)) for p in v["points"])) for k, v in raw.items()}
+
+
+@lru_cache(maxsize=1)
+def no_rating_words() -> frozenset[str]:
+    """Squashed answers meaning "no rating" (``不适用``, ``Don't know``): missing codes, never labels."""
+    return frozenset(squash(w) for w in _label_file()["no_rating"])
 
 
 def _is_number(v) -> bool:
@@ -167,6 +178,12 @@ def _check_known(keys: set, mapping: Mapping, seen: dict, fname: str, what: str,
     if not unknown:
         return
     col, row, value = seen[unknown[0]]
+    nothing = [str(seen[k][2]).strip() for k in unknown if k in no_rating_words()]
+    if nothing:
+        col, row, value = next(seen[k] for k in unknown if k in no_rating_words())
+        raise DataError(f"{where(file=fname, column=col, row=row + 1 + line_offset, value=value)}: an answer that "
+                        f"gives no rating. Declare such answers missing: missing={nothing!r} (they are counted "
+                        "as missing_code).")
     lacking = ", ".join(repr(str(seen[k][2]).strip()) for k in seen if k in lacks)
     head = f" {source} has no label {value!r}." if source else " not a number, nor a known answer label."
     raise DataError(f"{where(file=fname, column=col, row=row + 1 + line_offset, value=value)}:{head} Labels seen in "
