@@ -196,7 +196,7 @@ def test_ratings_on_another_scale_get_the_scale_as_the_fix(tmp_path, lo, hi):
 
 def test_a_totals_row_under_the_answers_is_named_with_delete_as_the_fix(tmp_path):
     """合计 with the column sums: every out-of-scale cell lies in that row; the fix is to delete the row, not to
-    declare one of 44 sums a missing code."""
+    declare one of 44 sums a missing code. A means row (平均, in range) is found by its id."""
     rng = np.random.default_rng(7)
     e, p = rng.integers(1, 8, (30, 22)), rng.integers(1, 8, (30, 22))
     df = pd.DataFrame({"resp_id": [f"r{i}" for i in range(30)]} | {f"E{i}": e[:, k] for k, i in enumerate(sg.SERVQUAL22.item_ids)}
@@ -204,10 +204,18 @@ def test_a_totals_row_under_the_answers_is_named_with_delete_as_the_fix(tmp_path
     df.loc[30] = ["合计", *e.sum(0).tolist(), *p.sum(0).tolist()]
     df.to_csv(tmp_path / "totals.csv", index=False)
     with pytest.raises(DataError) as err:
-        sg.read_survey(tmp_path / "totals.csv", columns={"expected": "E{item}", "perceived": "P{item}"}, id="resp_id")
+        sg.read_survey(tmp_path / "totals.csv", columns={"expected": "E{item}", "perceived": "P{item}"})
     msg = str(err.value)
     assert "row 31" in msg and "All of them are in row 31" in msg and "Delete that row" in msg
     assert "missing=" not in msg
+    df = df.iloc[:30].astype({c: float for c in df.columns[1:]})
+    df.loc[30] = ["平均", *e.mean(0).round(2).tolist(), *p.mean(0).round(2).tolist()]    # in range: by its id
+    df.to_csv(tmp_path / "means.csv", index=False)
+    with pytest.raises(DataError, match=r"column 'resp_id', row 31, value '平均': a summary row .* Delete it"):
+        sg.read_survey(tmp_path / "means.csv", columns={"expected": "E{item}", "perceived": "P{item}"}, id="resp_id")
+    df.loc[30, "resp_id"] = "Total"
+    with pytest.raises(DataError, match=r"value 'Total': a summary row"):
+        sg.read_survey(df, columns={"expected": "E{item}", "perceived": "P{item}"}, id="resp_id")
 
 def test_column_patterns_match_ignoring_case_with_a_warning():
     """E{item} finds e1 ... e22 (one column each, case and spaces ignored) and says so; a pattern with no such

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import difflib
 import warnings
+from functools import lru_cache
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ColumnError, ConfigError, DataError, DataQualityWarning, short, show, where
+from .headers import spec
 from .io import long_to_wide, read_tables
 from .platforms import apply_platform, merge_metadata
 from .provenance import add_files
@@ -299,6 +301,12 @@ def _increasing(ids: pd.Series) -> bool:
     return bool((a[1:] > a[:-1]).all())
 
 
+
+@lru_cache(maxsize=1)
+def _summary_words() -> list:
+    """The summary-row labels as written (合计, Total, TOTAL, total …): one hashed lookup per id."""
+    return sorted({f(str(w)) for w in spec()["summary_rows"] for f in (str.lower, str.title, str.upper)})
+
 def check_ids(ids: pd.Series, name, col, line_offset):
     if _increasing(ids):
         return
@@ -312,6 +320,13 @@ def check_ids(ids: pd.Series, name, col, line_offset):
         r = int(np.flatnonzero(na)[0])
         raise DataError(f"{where(file=name, column=col, row=r + 1 + line_offset)}: the respondent id is empty "
                         f"({int(na.sum())} such rows); every respondent needs an id.")
+    if ids.dtype.kind not in "iuf":
+        summary = ids.isin(_summary_words()).to_numpy()
+        if summary.any():
+            r = np.flatnonzero(summary)
+            raise DataError(f"{where(file=name, column=col, row=int(r[0]) + 1 + line_offset, value=ids.iloc[r[0]])}: "
+                            f"a summary row (totals or means) under the answers, not a respondent "
+                            f"({r.size} such row{'s' if r.size > 1 else ''}). Delete it from the file.")
     if dup.any():
         rows = np.flatnonzero(dup)
         first = ids.iloc[rows[0]]
