@@ -57,6 +57,23 @@ def test_ncp_interval_root_search_small_df(df):
         assert hi[k] == pytest.approx(_ncp_root(tk, df, 0.025), abs=1e-8)
 
 
+
+@pytest.mark.parametrize("t", [14.0, 20.0, 47.0, -47.0, 150.0])
+def test_ncp_interval_df1_far_tail(t):
+    """At df = 1 and |t| ≳ 14 nctdtr is NaN at the usual start; the roots still solve the CDF equation, here
+    computed by direct integration over S ~ χ₁ (independent of nctdtr): P(T ≤ t) = ∫ Φ(t·s − δ) χ₁(s) ds."""
+    from scipy import integrate
+
+    def cdf(d):
+        return integrate.quad(lambda u: stats.norm.cdf(t * u - d) * stats.chi.pdf(u, 1), 0, np.inf,
+                              epsabs=1e-14, limit=400)[0]
+
+    lo, hi = ef.ncp_interval(np.array([t]), np.array([1.0]), 0.95)
+    for got, p in ((lo[0], 0.975), (hi[0], 0.025)):
+        a, b = (min(0.0, 10 * t), max(0.0, 10 * t))
+        want = optimize.brentq(lambda d: cdf(d) - p, a, b, xtol=1e-12)
+        assert got == pytest.approx(want, rel=1e-7, abs=1e-7)
+
 @pytest.mark.parametrize("df, tol", [(100.0, 1e-5), (199.0, 1e-6), (1000.0, 1e-8), (50000.0, 1e-9)])
 def test_ncp_interval_cornish_fisher_large_df(df, tol):
     t = np.array([-30.0, -6.0, -1.0, 0.5, 4.0, 25.0])

@@ -152,7 +152,9 @@ def _cornish_fisher(t, df, p):
 
 
 def _secant(t, df, p, x, tol=1e-10, maxit=100):
-    """Refine ``x`` so that ``nctdtr(df, x, t) = p`` (vectorised secant, first slope from the normal approximation)."""
+    """Refine ``x`` so that ``nctdtr(df, x, t) = p`` (vectorised secant, first slope from the normal
+    approximation). Where ``nctdtr`` is NaN (far in the tail at df = 1, t ≳ 14) the point moves halfway
+    towards ``t`` instead, and counts as converged only at a finite value."""
     x = x.copy()
     s = np.sqrt(1 + t * t / (2 * df))
     act = np.flatnonzero(np.isfinite(x))
@@ -161,16 +163,17 @@ def _secant(t, df, p, x, tol=1e-10, maxit=100):
         if not act.size:
             break
         f = special.nctdtr(df[act], x[act], t[act]) - p[act]
-        if xp is None:
-            z = (t[act] * (1 - 1 / (4 * df[act])) - x[act]) / s[act]
-            slope = -np.exp(-z * z / 2) / np.sqrt(2 * np.pi) / s[act]
-        else:
-            den = x[act] - xp
-            slope = np.where((den != 0) & (f != fp), (f - fp) / np.where(den != 0, den, 1), -1e-300)
-        with np.errstate(over="ignore", invalid="ignore"):
+        z = (t[act] * (1 - 1 / (4 * df[act])) - x[act]) / s[act]
+        slope = -np.exp(-z * z / 2) / np.sqrt(2 * np.pi) / s[act]
+        if xp is not None:
+            den, rise = x[act] - xp, f - fp
+            ok = (den != 0) & (rise != 0) & np.isfinite(rise)
+            slope = np.where(ok, rise / np.where(ok, den, 1), slope)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             step = np.where(f == 0, 0.0, -f / slope)
-        step = np.clip(np.nan_to_num(step), -10.0 * s[act], 10.0 * s[act])     # keep a bad slope from jumping far
-        done = np.abs(step) <= tol * np.maximum(1.0, np.abs(x[act]))
+        bad = np.isnan(f)
+        step = np.where(bad, (t[act] - x[act]) / 2, np.clip(np.nan_to_num(step), -10.0 * s[act], 10.0 * s[act]))
+        done = ~bad & (np.abs(step) <= tol * np.maximum(1.0, np.abs(x[act])))
         xp, fp = x[act][~done], f[~done]
         x[act] += step
         act = act[~done]
