@@ -140,3 +140,24 @@ def test_fraction_keys_are_exact_for_close_fractions():
     for i, j in zip(order[:-1], order[1:]):
         assert (keys[i] == keys[j]) == (exact[i] == exact[j]) and exact[i] <= exact[j]
     assert fraction_keys(np.array([np.nan]), np.array([0])) is None
+
+
+@pytest.mark.parametrize("importance", [False, True])
+def test_a_half_point_rating_elsewhere_keeps_a_segments_overall_ties_exact(importance):
+    """Exactness is per respondent: one 3.5 in segment zz (the float path) leaves segment a's overall
+    signed-rank rows equal to the exact-fraction oracle and to the all-integer analysis."""
+    inst = _instrument()
+    df = _frame(inst, n=400, seed=9, equal=False).assign(seg="a")
+    odd = df.iloc[[0]].assign(seg="zz")
+    odd[f"E{inst.item_ids[0]}"] = 3.5
+    both = pd.concat([df, odd], ignore_index=True)
+    cols = {"expected": "E{item}", "perceived": "P{item}"}
+    kw = dict(columns=cols, segments=["seg"], importance="W_{dimension}" if importance else None)
+    got = sg.analyze(sg.read_survey(both, inst, **kw), by="seg", test="wilcoxon").overall
+    ref = sg.analyze(sg.read_survey(df, inst, **kw), by="seg", test="wilcoxon").overall
+    unw, wtd = exact_overall(df, inst, "P", "E", importance="W_{dimension}" if importance else None)
+    a = got.query("seg == 'a'").set_index("measure")
+    _check_overall(a.loc["unweighted"], unw)
+    if importance:
+        _check_overall(a.loc["importance_weighted"], wtd)
+    pd.testing.assert_frame_equal(a.reset_index()[ref.columns], ref.reset_index(drop=True)[ref.columns])

@@ -76,9 +76,10 @@ def overall_scores(dim_scores: np.ndarray, importance: np.ndarray | None, counts
     Parasuraman, Zeithaml & Berry 1988). Returns ``(unweighted, weighted_or_None, too_few_mask)``.
 
     With ``counts`` (the number of items behind each dimension score, from
-    `dimension_means`) and dimension scores that are ratios of integers ``s / k`` (integer
-    ratings), the scores are exact fractions (`rational_overall`): equal scores are
-    equal doubles, so they tie in rank tests. Otherwise the float sums are used.
+    `dimension_means`), the scores of respondents whose dimension scores are ratios of
+    integers ``s / k`` (integer ratings) are exact fractions (`rational_overall`): equal
+    scores are equal doubles, so they tie in rank tests, whatever other respondents
+    answered. The others' scores are float sums.
 
     >>> u, w, few = overall_scores(np.array([[-1.0, 0.0, np.nan]]), np.array([[60.0, 20.0, 20.0]]))
     >>> u.tolist(), w.tolist(), few.tolist()
@@ -88,10 +89,18 @@ def overall_scores(dim_scores: np.ndarray, importance: np.ndarray | None, counts
     k = row_sum(ok)
     enough = enough_dimensions(k, dim_scores.shape[1])
     exact = None if counts is None else integer_fractions(dim_scores, counts)
-    if exact is not None:
-        out = rational_overall(*exact, ok, importance)
+    if exact is not None and exact[2].any():
+        num, L, rows = exact
+        out = rational_overall(num, L, ok & rows[:, None] if not rows.all() else ok, importance)
         if out is not None:
-            return (*out, ~enough)
+            if rows.all():
+                return (*out, ~enough)
+            u, w = _float_overall(dim_scores, ok, k, enough, importance)
+            return (np.where(rows, out[0], u), None if w is None else np.where(rows, out[1], w), ~enough)
+    return (*_float_overall(dim_scores, ok, k, enough, importance), ~enough)
+
+
+def _float_overall(dim_scores, ok, k, enough, importance):
     filled = np.where(ok, dim_scores, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         unweighted = np.where(enough, row_sum(filled) / np.maximum(k, 1), np.nan)
@@ -100,7 +109,7 @@ def overall_scores(dim_scores: np.ndarray, importance: np.ndarray | None, counts
             imp = np.where(ok, importance, 0.0)
             tot = row_sum(imp)
             weighted = np.where(enough & (tot > 0), row_sum(imp * filled) / tot, np.nan)
-    return unweighted, weighted, ~enough
+    return unweighted, weighted
 
 
 #: Exact integers in a double: numerators and denominators of exact scores stay below this.
@@ -108,26 +117,30 @@ EXACT = 2 ** 53
 
 
 def integer_fractions(dim_scores: np.ndarray, counts: np.ndarray):
-    """``(num, L)`` with ``dim_scores == num / L`` exactly (integer ``num``), or ``None``.
+    """``(num, L, rows)`` with ``dim_scores == num / L`` exactly (integer ``num``) in the
+    respondents ``rows``, or ``None``.
 
-    Every available score must be the correctly rounded ratio ``s / k`` of an integer
-    sum ``s`` of ``k`` item values (the case of integer ratings); ``L`` is the least
-    common multiple of the counts, ``num = s · L / k``.
+    A respondent is in ``rows`` when every available score is the correctly rounded ratio
+    ``s / k`` of an integer sum ``s`` of ``k`` item values (the case of integer ratings);
+    ``L`` is the least common multiple of their counts, ``num = s · L / k`` (0 in the other
+    rows).
 
-    >>> num, L = integer_fractions(np.array([[0.5, 2 / 3, np.nan]]), np.array([[2, 3, 0]]))
-    >>> num.tolist(), L
-    ([[3, 4, 0]], 6)
+    >>> num, L, rows = integer_fractions(np.array([[0.5, 2 / 3, np.nan], [0.3, 1, 1]]),
+    ...                                  np.array([[2, 3, 0], [1, 1, 1]]))
+    >>> num.tolist(), L, rows.tolist()
+    ([[3, 4, 0], [0, 0, 0]], 6, [True, False])
     """
     ok = ~np.isnan(dim_scores)
     k = np.where(ok, counts, 0).astype(np.int64)
     with np.errstate(invalid="ignore"):
         s = np.rint(np.where(ok, dim_scores * k, 0.0))
-    if not np.all(np.abs(s) < EXACT) or not np.array_equal(np.where(ok, s / np.maximum(k, 1), 0.0),
-                                                              np.where(ok, dim_scores, 0.0)):
-        return None
-    L = math.lcm(*np.unique(k[ok]).tolist()) if ok.any() else 1
+    rows = ((np.abs(s) < EXACT) & (np.where(ok, s / np.maximum(k, 1), 0.0) == np.where(ok, dim_scores, 0.0))).all(1)
+    if not rows.all():
+        s[~rows] = 0.0
+    kept = k[ok & rows[:, None]]
+    L = math.lcm(*np.unique(kept).tolist()) if kept.size else 1
     num = s.astype(np.int64) * (L // np.maximum(k, 1))
-    return (num, L) if np.all(np.abs(num) < EXACT // max(dim_scores.shape[1], 1)) else None
+    return (num, L, rows) if np.all(np.abs(num) < EXACT // max(dim_scores.shape[1], 1)) else None
 
 
 def integer_allocation(importance: np.ndarray):
