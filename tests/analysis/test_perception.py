@@ -187,3 +187,27 @@ def test_servperf_vs_servqual_warns_about_weights(example):
         res.servperf_vs_servqual()
     with pytest.raises(ConfigError, match="level="):
         res.servperf_vs_servqual(level="item")
+
+
+@pytest.mark.parametrize("benchmark", [None, 4.5])
+def test_overall_signed_rank_ties_exactly_around_the_target(benchmark):
+    """Overall scores equally far above and below the target (49/12 and 47/12 around 4) are exact ties of
+    |x − target|: V and p equal the signed-rank oracle on exact fractions (x − 4 computed in doubles does not
+    tie them)."""
+    from factories import exact_overall, signed_rank_oracle
+
+    rng = np.random.default_rng(9)
+    n, ids = 300, sg.SERVQUAL22.item_ids
+    df = pd.DataFrame({f"P{i}": rng.integers(1, 8, n).astype(float) for i in ids})
+    for i in ids:
+        df.loc[rng.random(n) < 0.15, f"P{i}"] = np.nan
+    df = df.assign(**{f"Z{i}": 0.0 for i in ids})
+    s = sg.read_survey(df, columns={"perceived": "P{item}"})
+    row = sg.analyze(s, test="wilcoxon").perception_table(benchmark).query("level == 'overall'").iloc[0]
+    from fractions import Fraction
+
+    t = Fraction(benchmark if benchmark is not None else 4)
+    scores, _ = exact_overall(df, sg.SERVQUAL22, "P", "Z")
+    v, p = signed_rank_oracle([None if x is None else x - t for x in scores])
+    assert row["statistic"] == v
+    np.testing.assert_allclose(row["p"], p, rtol=1e-12)

@@ -36,6 +36,7 @@ from ..engine.kernel import single_levels, unit_groups
 from ..engine.scores import gap_scores, outcome_column, surveys_and_settings
 from ..engine.segments import is_lazy, segment, segment_columns
 from ..errors import ConfigError, MethodWarning
+from ..model.scoring import EXACT
 from ..stats.multiplicity import adjust
 from ..stats.regression import least_squares
 from ..surveys.survey import SurveySet
@@ -78,11 +79,23 @@ def _unit_labels(inst, level):
     return ["overall"], [None]
 
 
-def _level_rows(X, target, codes, G, w, test, confidence) -> dict:
+def _minus_target(X, target, fraction):
+    """``X − target``; overall scores given as exact fractions ``n/d`` give ``(n − t·d)/d`` where
+    ``t·d`` is whole, so that scores equally far above and below the target tie exactly."""
+    D = X - target[None, :]
+    if fraction is not None:
+        n, d = fraction
+        td = target[0] * d
+        exact = (d != 0) & (td == np.rint(td)) & (np.abs(td) < EXACT)
+        D[exact, 0] = (n[exact] - td[exact]) / d[exact]
+    return D
+
+
+def _level_rows(X, target, codes, G, w, test, confidence, fraction=None) -> dict:
     """Columns of one level (``X``: respondents × units) per unit × segment (unit-major)."""
     U = X.shape[1]
     gg = unit_groups(codes, U, G)
-    D = X - target[None, :]
+    D = _minus_target(X, target, fraction)
     ww = None if w is None else np.broadcast_to(w[:, None], D.shape).ravel()
     h = st.histogram(D.ravel(), gg.ravel(), U * G, ww)
     m = st.moments(h)
@@ -110,9 +123,10 @@ def _survey_rows(s, seg, by, settings, benchmark) -> list:
     targets = _targets(inst, benchmark)
     frames = []
     for vp in s.viewpoints:
-        levels = single_levels(s, vp, settings.min_items_for(s))
+        levels = single_levels(s, vp, settings.min_items_for(s), fractions=True)
         for level in ("item", "dimension", "overall"):
-            cols = _level_rows(levels[level], targets[level], codes, G, w, settings.test, settings.confidence)
+            cols = _level_rows(levels[level], targets[level], codes, G, w, settings.test, settings.confidence,
+                               levels["overall_fraction"] if level == "overall" else None)
             dims, items = _unit_labels(inst, level)
             U = len(dims)
             f = pd.DataFrame({"source": str(s.source), "viewpoint": vp, "level": level,

@@ -37,7 +37,7 @@ import numpy as np
 
 from .. import stats as st
 from ..model.gaps import Comparison
-from ..model.scoring import dimension_means, integer_allocation, overall_scores
+from ..model.scoring import dimension_means, integer_allocation, overall_fraction, overall_scores
 from ..surveys import ledger as lg
 from ..surveys.survey import BLOCK_ROWS, scale_of
 from .coded import Block
@@ -161,13 +161,17 @@ def overall_levels(s, comp: Comparison, dg: np.ndarray, db: np.ndarray, ledger: 
     return np.column_stack([ou, ow]), np.column_stack([ob, ob * np.nan])
 
 
-def single_levels(s, vp: str, min_items: float) -> dict:
-    """Per-respondent values of one viewpoint at item, dimension and overall level."""
+def single_levels(s, vp: str, min_items: float, fractions: bool = False) -> dict:
+    """Per-respondent values of one viewpoint at item, dimension and overall level (with
+    ``fractions``, also ``"overall_fraction"``: the overall scores as exact `overall_fraction`)."""
     inst = s.instrument
     X = s.data[vp]
     dm, k = dimension_means(X, inst.item_dimension, len(inst.dimensions), min_items)
     ou, _, _ = overall_scores(dm, None, k)
-    return {"item": X, "dimension": dm, "overall": ou[:, None]}
+    out = {"item": X, "dimension": dm, "overall": ou[:, None]}
+    if fractions:
+        out["overall_fraction"] = overall_fraction(dm, k)
+    return out
 
 
 def _cell(V, gg, G, w, rank, sums=None) -> Cell:

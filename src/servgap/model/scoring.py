@@ -143,6 +143,22 @@ def integer_fractions(dim_scores: np.ndarray, counts: np.ndarray):
     return (num, L, rows) if np.all(np.abs(num) < EXACT // max(dim_scores.shape[1], 1)) else None
 
 
+def overall_fraction(dim_scores: np.ndarray, counts: np.ndarray):
+    """Unweighted overall scores as exact fractions ``(num, den)`` per respondent (``den`` 0 where the
+    score is undefined or the respondent's dimension scores are not integer ratios), or ``None``.
+
+    >>> n, d = overall_fraction(np.array([[0.5, 2 / 3, np.nan]]), np.array([[2, 3, 0]]))
+    >>> int(n[0]), int(d[0])
+    (7, 12)
+    """
+    fr = integer_fractions(dim_scores, counts)
+    if fr is None:
+        return None
+    num, L, rows = fr
+    (n, d), _ = overall_fractions(num, L, ~np.isnan(dim_scores) & rows[:, None])
+    return n, d
+
+
 def integer_allocation(importance: np.ndarray):
     """Importance points as integers ``a · 10^j`` (the smallest ``j`` in 0..4 that makes every
     finite value whole) and the mask of finite values, or ``None`` when no such scale exists.
