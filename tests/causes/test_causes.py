@@ -162,6 +162,39 @@ def test_larger_shortfall_in_data_never_lowers_a_score(seed, dim, steps):
     assert (after.reindex(before.index) >= before - 1e-12).all()
 
 
+
+def test_a_gap_without_variation_is_measured_not_missing():
+    """Every staff member's delivery falls 2 points short of the standard in responsiveness: the gap-3 cell has
+    sd 0 and no test (NaN p) but was measured. It counts as the t test's limit (weight 1), is never "not
+    measured", is described as "no variation", reports NaN p, and scores at least as high as a slightly
+    smaller, noisy shortfall (monotone)."""
+    dims = pd.DataFrame({"gap": [5, 3, 3], "dimension": ["responsiveness", "responsiveness", "reliability"],
+                         "mean_gap": [-1.2, -2.0, 0.0], "sd_gap": [0.9, 0.0, 0.0], "ci_low": np.nan,
+                         "ci_high": np.nan, "p_adj": [1e-6, np.nan, np.nan], "n": [300, 60, 60]})
+    noisy = dims.assign(mean_gap=[-1.2, -1.99, 0.0], sd_gap=[0.9, 0.1, 0.0], p_adj=[1e-6, 1e-40, np.nan])
+    got = cause_scores(dims, None).set_index("cause")
+    ref = cause_scores(noisy, None).set_index("cause")
+    s5, s3 = 1.2 / 2, 2.0 / 2                                  # B-weak-it: responsiveness and reliability
+    assert got.loc["B-weak-it", "score"] == pytest.approx(s5 + 2 * s3)
+    assert got.loc["B-weak-it", "basis"] == "measured"
+    assert (got["score"] >= ref["score"].reindex(got.index) - 1e-12).all()
+    assert got.loc["G3-6", "basis"] == "measured"
+    one = dims.assign(n=[300, 1, 1])                         # one answer is no measurement
+    assert cause_scores(one, None).set_index("cause").loc["G3-6", "basis"] == "inferred"
+
+    rng = np.random.default_rng(5)
+    cust = gap_customers(rng, n=150, g5={"responsiveness": -1.2})
+    staff = gap_staff(rng, n=20)
+    resp = [f"{v}{i.id}" for i in INST.dimension("responsiveness").items for v in "S"]
+    for c in resp:
+        staff[c] = 5
+        staff["D" + c[1:]] = 3
+    res = quiet_analyze(gap_surveys(cust, staff, constructs=False))
+    assert np.isnan(res.dimensions.set_index(["gap", "dimension"]).loc[(3, "responsiveness"), "p_adj"])
+    for lang, words in (("en", "no variation: all 20 answers differ alike"), ("zh", "无波动：20 份回答的差距完全相同")):
+        row = res.causes(top=None, lang=lang).set_index("cause").loc["G3-6"]
+        assert words in row["evidence"] and "not measured" not in row["evidence"] and row["basis"] == "measured"
+
 # --------------------------------------------------------------------------- ranks and ties
 def test_ranks_are_competition_ranks_with_ties(delivery):
     cust, staff = delivery

@@ -8,7 +8,7 @@ import math
 
 from ..display import num
 from .wording import (GAP_PHRASE, SHOWN_DIMS, SMALL_N, confirm, construct_fact, construct_judgement, construct_name,
-                      dim_fact, gap_list, in_sentence, join, pval, top_dims, were, words)
+                      dim_fact, evidence_p, gap_list, in_sentence, join, top_dims, were, words)
 
 __all__ = ["evidence_text", "explanation", "note"]
 
@@ -36,7 +36,7 @@ def evidence_text(entry, a: dict, ev, lang: str, labels: dict) -> str:
     for g in a["clear"]:
         shown = [d for d in a["dims"] if (g, d) in ev.dims]
         dims = [w["clean_dim"].format(dim=in_sentence(labels.get(d, d), lang), mean=num(ev.dims[(g, d)]["mean"]),
-                                      p=pval(ev.dims[(g, d)]["p"], lang, alpha)) for d in shown]
+                                      p=evidence_p(ev.dims[(g, d)], lang, alpha)) for d in shown]
         facts.append(w["clean"].format(gap=_cap(_phrase(g, lang)), m=f"{ev.m:g}", dims=join(dims, lang)))
     if a["unmeasured"]:
         facts.append(w["unmeasured"].format(gaps=gap_list(a["unmeasured"], lang)))

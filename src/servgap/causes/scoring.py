@@ -16,7 +16,10 @@ The formula (also in ``docs/causes.md``), for a cause with dimensions ``D``, own
 
 A cause is *suggested* when ``raw > 0``, ``S5 + S_own > 0`` and it is not ruled out
 (``clean`` without an unfavourable construct).
-``p_adj`` is the adjusted p of ``res.dimensions``; ``q_k`` is the construct's p of
+``p_adj`` is the adjusted p of ``res.dimensions``; a cell of two or more answers whose
+differences are all equal has no test (NaN p) and counts as measured with the t test's
+limit, ``w = 1`` for a nonzero gap (p = 1 for a zero one), described as "no variation";
+``q_k`` is the construct's p of
 ``res.constructs`` corrected (the analysis' ``correction``, Holm by default) across the
 constructs of one gap within one segment. ``clean``: every own gap of the cause was
 measured in its dimensions and none falls short -- construct evidence then cannot
@@ -38,7 +41,8 @@ import pandas as pd
 from ..stats.multiplicity import adjust
 from .schema import construct_gaps
 
-__all__ = ["MIN_SHORTFALL", "WEIGHTS", "SATURATION", "significance_weight", "Evidence", "assess", "assess_root"]
+__all__ = ["MIN_SHORTFALL", "WEIGHTS", "SATURATION", "significance_weight", "Evidence", "assess", "assess_root",
+           "table_p"]
 
 #: Default minimum practical shortfall, in scale points.
 MIN_SHORTFALL = 0.25
@@ -84,15 +88,20 @@ class Evidence:
                  min_shortfall: float = MIN_SHORTFALL, correction: str = "holm"):
         self.alpha, self.m = float(alpha), float(min_shortfall)
         self.dims: dict[tuple[int, str], dict] = {}
-        n_col = dimensions["n"] if "n" in dimensions.columns else pd.Series(np.nan, index=dimensions.index)
-        for r, n in zip(dimensions[["gap", "dimension", "mean_gap", "ci_low", "ci_high", "p_adj"]].itertuples(index=False),
-                        n_col):
-            mean, p = _finite(r.mean_gap), _finite(r.p_adj)
-            if math.isnan(mean) or math.isnan(p):
+        def col(name):
+            return dimensions[name] if name in dimensions.columns else pd.Series(np.nan, index=dimensions.index)
+
+        rows = dimensions[["gap", "dimension", "mean_gap", "ci_low", "ci_high", "p_adj"]].itertuples(index=False)
+        for r, n, sd in zip(rows, col("n"), col("sd_gap")):
+            mean, p, n = _finite(r.mean_gap), _finite(r.p_adj), _finite(n)
+            constant = math.isnan(p) and _finite(sd) == 0 and n >= 2     # every difference equal: no test
+            if math.isnan(mean) or (math.isnan(p) and not constant):
                 continue
+            if constant:                 # the limit of the t test as the variance vanishes: p -> 0 (or 1 at 0)
+                p = 0.0 if mean != 0 else 1.0
             s = -mean * float(significance_weight(p, alpha)) if mean <= -self.m else 0.0
             self.dims[(int(r.gap), str(r.dimension))] = dict(mean=mean, lo=_finite(r.ci_low), hi=_finite(r.ci_high),
-                                                             p=p, n=_finite(n), s=s, worst=None)
+                                                             p=p, n=n, s=s, worst=None, constant=constant)
         self.constructs = self._constructs(constructs, correction) if constructs is not None else {}
         self.measured_gaps = sorted({g for g, _ in self.dims})
         self.pooled = False          # True: construct scores of all staff, not of this segment
@@ -208,7 +217,12 @@ def _lead(t: dict, ev: Evidence, counted_plus: bool) -> tuple[float, float]:
         return math.nan, math.nan
     lead = max(terms, key=lambda x: x[0])[1]
     ns = [x[1]["n"] for x in terms if math.isfinite(x[1]["n"])]
-    return lead["p"], (min(ns) if ns else math.nan)
+    return table_p(lead), (min(ns) if ns else math.nan)
+
+
+def table_p(row: Mapping) -> float:
+    """The p a gap or construct row reports: NaN for a cell without variation (no test was possible)."""
+    return math.nan if row.get("constant") else row["p"]
 
 
 def assess_root(entry: Mapping, children: list, ev: Evidence, importance: Mapping[str, float] | None = None) -> dict:

@@ -17,7 +17,7 @@ import pandas as pd
 from ..model.gaps import gap as gap_def
 from . import wording as tx
 from .ranking import evaluate
-from .scoring import Evidence
+from .scoring import Evidence, table_p
 
 __all__ = ["cause_tree", "TREE_COLUMNS"]
 
@@ -37,7 +37,7 @@ def _evidence_rows(a: dict, ev: Evidence, labels: dict) -> list[dict]:
             r = ev.dims[(g, d)]
             rows.append(dict(evidence="gap", evidence_gap=g, item=d, item_label=labels.get(d, d),
                              direction="shortfall" if r["s"] > 0 else "no shortfall", value=r["mean"],
-                             ci_low=r["lo"], ci_high=r["hi"], midpoint=math.nan, p_adj=r["p"], n=r["n"]))
+                             ci_low=r["lo"], ci_high=r["hi"], midpoint=math.nan, p_adj=table_p(r), n=r["n"]))
     for c, direction in [*((c, "unfavourable") for c in a["weak"]), *((c, "favourable") for c in a["strong"])]:
         r = ev.constructs[c]
         rows.append(dict(evidence="construct", evidence_gap=r["gap"], item=c, item_label=labels.get(c, c),

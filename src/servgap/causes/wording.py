@@ -53,6 +53,7 @@ _PHRASES = {
     "and": (" and ", "和"),
     "more": (" (+{n} more)", "（另有{n}项）"),
     "p": ("adjusted p{v}", "校正后 p{v}"),
+    "no_variation": ("no variation: all {n} answers differ alike, so no test", "无波动：{n} 份回答的差距完全相同，无需检验"),
     "dim": ("{dim}: gap {g} {mean} [{lo}, {hi}], {p}", "{dim}：差距{g} {mean} [{lo}, {hi}]，{p}"),
     "worst": ("worst segment {seg} {val}", "最差分组 {seg} {val}"),
     "clean": ("{gap}: no shortfall of {m} or more in {dims}", "{gap}：{dims}没有{m}分以上的不足"),
@@ -126,6 +127,13 @@ def pval(p: float, lang: str = "en", alpha: float = 0.05) -> str:
     return _W[lang]["p"].format(v=v if v.startswith("<") else "=" + v)
 
 
+def evidence_p(row: dict, lang: str = "en", alpha: float = 0.05) -> str:
+    """`pval` of a gap row, or "no variation" for a cell whose differences are all equal."""
+    if row.get("constant"):
+        return _W[lang]["no_variation"].format(n=num(row["n"], 0))
+    return pval(row["p"], lang, alpha)
+
+
 def rank_label(rank: int, tied: bool) -> str:
     """``"2"`` or ``"2="`` for a rank shared by tied causes."""
     return f"{int(rank)}=" if tied else str(int(rank))
@@ -185,7 +193,7 @@ def dim_fact(label: str, g: int, row: dict, lang: str, alpha: float) -> str:
     """``Responsiveness: gap 5 −1.46 [−1.51, −1.41], adjusted p<0.001; worst segment B03 −1.90``."""
     w = _W[lang]
     text = w["dim"].format(dim=label, g=g, mean=num(row["mean"]), lo=num(row["lo"]), hi=num(row["hi"]),
-                           p=pval(row["p"], lang, alpha))
+                           p=evidence_p(row, lang, alpha))
     if row.get("worst") is not None:
         seg, val = row["worst"]
         text += w["sep"] + w["worst"].format(seg=seg, val=num(val))
