@@ -334,6 +334,25 @@ def test_by_branch_ranks_each_segment():
         quiet_analyze(gap_surveys(cust)).causes(by="branch")
 
 
+
+def test_a_segment_without_staff_is_named_in_the_note_and_is_no_small_sample():
+    """Staff only in A and B: C's gaps 1-4 are not measured (rows with n = 0). The note says so of C alone
+    (not of every branch), and does not call C a small sample: its suggestions rest on 100 customers."""
+    rng = np.random.default_rng(4)
+    cust = gap_customers(rng, n=300, branches=("A", "B", "C"), g5={"responsiveness": -1.0})
+    staff = gap_staff(rng, n=60, branches=("A", "B"), g3={"responsiveness": -1.0})
+    res = quiet_analyze(gap_surveys(cust, staff, constructs=False), by="branch")
+    assert (res.dimensions.query("branch == 'C' and gap == 3")["n"] == 0).all()
+    for lang, said, small in (("en", "Gaps 1 to 4 were not measured in C:", "Small samples"),
+                              ("zh", "C的差距1至4未测量", "样本较小")):
+        out = res.causes(by="branch", lang=lang)
+        note = out.attrs["note"]
+        assert said in note and small not in note
+        assert (out.query("branch == 'A'")["basis"] == "measured").any()
+        assert (out.query("branch == 'C'")["n_min"] >= 30).all()
+    only = quiet_analyze(gap_surveys(cust), by="branch").causes(by="branch").attrs["note"]
+    assert "Gaps 1 to 4 were not measured:" in only                  # nowhere: no segment named
+
 def test_bad_arguments():
     rng = np.random.default_rng(1)
     res = quiet_analyze(gap_surveys(gap_customers(rng, n=60, g5={"empathy": -1})))

@@ -96,9 +96,9 @@ def explanation(entry, a: dict, ev, lang: str, labels: dict, via_name: str | Non
 
 
 def note(lang: str, *, empty: bool, alpha: float, m: float, any_significant: bool, any_short: bool,
-         trivial: float, empty_segs: list, unmeasured: set, all_inferred: bool, ties: bool, small: list,
+         trivial: float, empty_segs: list, unmeasured: list, all_inferred: bool, ties: bool, small: list,
          constructs_measured: bool = True) -> str:
-    """``attrs["note"]`` of the ranking."""
+    """``attrs["note"]`` of the ranking; ``unmeasured``: ``[(gaps, segments or None for all)]``."""
     w = words(lang)
     parts = []
     if empty:
@@ -111,11 +111,12 @@ def note(lang: str, *, empty: bool, alpha: float, m: float, any_significant: boo
         return " ".join(parts)
     if empty_segs:
         parts.append(w["note_segments"].format(m=f"{m:g}", segs=join(empty_segs, lang)))
-    if unmeasured:
-        parts.append(_cap(w["note_inferred"].format(Gaps=were(sorted(unmeasured), lang, capital=True),
-                                                    gaps=gap_list(sorted(unmeasured), lang))))
+    for gaps, segs in unmeasured:
+        key, extra = ("note_inferred", {}) if segs is None else ("note_inferred_in", {"segs": join(segs, lang)})
+        parts.append(_cap(w[key].format(Gaps=were(gaps, lang, capital=True), gaps=gap_list(gaps, lang), **extra)))
     if all_inferred:
-        survey = confirm(sorted(unmeasured), [], lang, all_constructs=not constructs_measured)
+        survey = confirm(sorted({g for gaps, _ in unmeasured for g in gaps}), [], lang,
+                         all_constructs=not constructs_measured)
         parts.append(w["note_no_order"].format(survey=_cap(survey)))
     if ties:
         parts.append(w["note_ties"])

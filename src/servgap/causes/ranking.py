@@ -221,7 +221,7 @@ def _evaluate(res, top, lang, by, importance, include_not_significant, min_short
     labels = tx.labels(res.surveys, lang)
     names = {e["id"]: e["name"][lang] for e in entries}
     frames, details, stats = [], [], dict(empty_segs=[], small=[], any_sig=False, any_short=False,
-                                          trivial=math.nan, unmeasured=set())
+                                          trivial=math.nan, unmeasured={}, segments=0)
     for key, dims in _groups(src.dimensions, by_cols).items():
         ev = _segment_evidence(res, src, key, by_cols, dims, con_groups, finer_groups, finer_by, min_shortfall)
         rows = [_row(e, a, ev, lang, labels, names, i) for i, (e, a) in enumerate(zip(entries, _assess_all(
@@ -248,21 +248,35 @@ def _collect(stats: dict, ev: Evidence, rows: list, seg: str | None, dims: pd.Da
     stats["any_short"] |= ev.any_shortfall
     stats["trivial"] = np.nanmin([stats["trivial"], ev.largest_trivial()]) if math.isfinite(
         ev.largest_trivial()) else stats["trivial"]
-    stats["unmeasured"] |= {g for g in range(1, 5) if g not in ev.measured_gaps}
-    if not any(r["basis"] != "not significant" for r in rows) and seg is not None:
+    stats["segments"] += 1
+    for g in range(1, 5):
+        if g not in ev.measured_gaps:
+            stats["unmeasured"].setdefault(g, []).append(seg)
+    shown = [r for r in rows if r["basis"] != "not significant"]
+    if not shown and seg is not None:
         stats["empty_segs"].append(seg)
-    n = pd.to_numeric(dims.get("n", pd.Series(dtype=float)), errors="coerce")
-    if len(n) and n.min() < tx.SMALL_N and any(r["basis"] != "not significant" for r in rows):
-        stats["small"].append(f"{seg or ('all respondents' if lang == 'en' else '全部受访者')} (n = {int(n.min())})")
+    ns = [r["n_min"] for r in shown if math.isfinite(r["n_min"])]       # the samples behind the suggestions
+    if ns and min(ns) < tx.SMALL_N:
+        stats["small"].append(f"{seg or ('all respondents' if lang == 'en' else '全部受访者')} (n = {int(min(ns))})")
 
 
 def _note(out: pd.DataFrame, stats: dict, lang: str, alpha: float, m: float, by_cols: list, cons: bool) -> str:
     shown = out[out["basis"] != "not significant"]
     return explain.note(lang, empty=shown.empty, alpha=alpha, m=m, any_significant=stats["any_sig"],
                         any_short=stats["any_short"], trivial=stats["trivial"],
-                        empty_segs=stats["empty_segs"] if by_cols else [], unmeasured=stats["unmeasured"],
+                        empty_segs=stats["empty_segs"] if by_cols else [],
+                        unmeasured=_unmeasured_where(stats["unmeasured"], stats["segments"]),
                         all_inferred=bool(len(shown)) and bool((shown["basis"] == "inferred").all()),
                         ties=bool(shown["tied"].any()), small=stats["small"], constructs_measured=cons)
+
+
+def _unmeasured_where(unmeasured: dict, segments: int) -> list:
+    """``[(gaps, segments or None)]``: gaps not measured in every segment (``None``), then in some."""
+    groups: dict = {}
+    for g, segs in sorted(unmeasured.items()):
+        key = None if len(segs) == segments or None in segs else tuple(segs)
+        groups.setdefault(key, []).append(g)
+    return sorted(((gs, None if k is None else list(k)) for k, gs in groups.items()), key=lambda x: x[1] is not None)
 
 
 def _concat(frames: list, by_cols: list) -> pd.DataFrame:

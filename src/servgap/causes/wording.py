@@ -101,6 +101,9 @@ _PHRASES = {
     "note_inferred": ("{Gaps} not measured: causes of these gaps are inferred from the gaps that were measured "
                       "and are hypotheses until confirmed.",
                       "{gaps}未测量：这些差距的原因是根据已测量的差距推断的，在得到证实之前只是假设。"),
+    "note_inferred_in": ("{Gaps} not measured in {segs}: causes of these gaps there are inferred from the gaps "
+                         "that were measured and are hypotheses until confirmed.",
+                         "{segs}的{gaps}未测量：这些分组中这些差距的原因是根据已测量的差距推断的，在得到证实之前只是假设。"),
     "note_no_order": ("Every suggestion is inferred from the customers' answers alone, so the data cannot rank "
                       "the causes: their order reflects only which dimensions fall short. {survey} would rank them.",
                       "所有建议都只是根据顾客的回答推断的，数据无法对这些原因排序，其先后只反映哪些维度存在不足。"
