@@ -87,7 +87,7 @@ def test_action_plan_in_chinese(res):
 
 def test_exports_carry_actions_and_tree(res, tmp_path):
     data = res.to_dict()
-    assert data["schema_version"] == "1.1"
+    assert data["schema_version"] == "1.2"
     for name in ("causes", "actions", "cause_tree"):
         assert data["tables"][name], name
     assert data["tables"]["actions"][0]["action"] == res.actions()["action"].iloc[0]

@@ -3,6 +3,7 @@
 import json
 import math
 
+import pandas as pd
 import pytest
 
 jsonschema = pytest.importorskip("jsonschema")
@@ -27,7 +28,7 @@ def test_valid_against_schema(data):
     schema = jsonout.schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.Draft202012Validator(schema).validate(data)
-    assert data["schema_version"] == "1.1"
+    assert data["schema_version"] == "1.2"
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -172,3 +173,31 @@ def test_saved_result_renders_the_same_headline(tmp_path):
     value = lambda html: re.search(r'<div class="value">(.*?)</div>', html).group(1)   # noqa: E731
     assert value(back.to_html(plots=False)) == value(res.to_html(plots=False))
     assert back.to_dict()["headline"]["n"] == 1200
+
+
+def test_a_saved_result_renders_its_causes_in_either_language(tmp_path):
+    """`servgap report results.json --lang zh`: the causes, actions and cause tree come back in Chinese (schema
+    1.2 saves them in both languages), equal to the live result's; an older file says it holds English only."""
+    import json
+    import re
+
+    import servgap as sg
+    from servgap.errors import ConfigError
+
+    res = _example_by_branch()
+    res.to_json(tmp_path / "r.json")
+    back = sg.read_results(tmp_path / "r.json")
+    for lang in ("en", "zh"):
+        for name in ("causes", "actions", "cause_tree"):
+            got, want = getattr(back, name)(lang=lang), getattr(res, name)(lang=lang)
+            pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False)
+    html = back.to_html(None, lang="zh", plots=False)
+    summary = re.search(r'<section id="summary">(.*?)</section>', html, re.S).group(1)
+    top = res.causes(lang="zh")["name"].iloc[0]
+    assert top in summary and res.causes()["name"].iloc[0] not in summary
+    old = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    old.pop("tables_zh")
+    old["schema_version"] = "1.1"
+    (tmp_path / "old.json").write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"holds the 'causes' table in English only"):
+        sg.read_results(tmp_path / "old.json").causes(lang="zh")

@@ -28,7 +28,8 @@ class SavedAnalysis(GapAnalysis):
     """A `servgap.GapAnalysis` read back from JSON (see `from_dict`).
 
     It has the tables but not the raw surveys: the optional tables (tolerance,
-    constructs, IPA, causes) are the saved ones, in the language they were saved in.
+    constructs, IPA, causes) are the saved ones; causes, actions and the cause tree in
+    English or Chinese (``lang``), both saved since schema 1.2.
     """
 
     saved: dict = field(default_factory=dict, repr=False)
@@ -41,8 +42,13 @@ class SavedAnalysis(GapAnalysis):
     def survey_info(self) -> list[dict]:
         return self.saved["surveys"]
 
-    def _table(self, name):
+    def _table(self, name, lang: str = "en"):
         rows = self.saved["tables"].get(name)
+        if lang == "zh" and rows:
+            rows = self.saved.get("tables_zh", {}).get(name)
+            if not rows:
+                raise ConfigError(f"this results file holds the {name!r} table in English only (saved by an older "
+                                  "servgap); run the analysis again, or ask for lang=\"en\"")
         if not rows:
             # the reason saved with the results, verbatim, so that a re-export round-trips
             raise ConfigError(self.saved.get("unavailable", {}).get(name) or f"no {name!r} table was saved")
@@ -53,16 +59,16 @@ class SavedAnalysis(GapAnalysis):
     ipa = property(lambda self: self._table("ipa"))
 
     def causes(self, top=10, lang="en", by=None, **kwargs):
-        df = self._table("causes")
+        df = self._table("causes", lang)
         if top is None:
             return df
         return df[df["rank"] <= top] if "rank" in df.columns else df.head(top)
 
     def cause_tree(self, lang="en", by=None, top=10, **kwargs):
-        return self._table("cause_tree")
+        return self._table("cause_tree", lang)
 
     def actions(self, lang="en", by=None, top=10, **kwargs):
-        return self._table("actions")
+        return self._table("actions", lang)
 
 
 #: The strings JSON carries ±inf as (see `servgap.report.jsonout`); null is NaN.

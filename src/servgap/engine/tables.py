@@ -24,7 +24,7 @@ CORE_COLUMNS = ["n", "mean_gap", "sd_gap", "se", "ci_low", "ci_high", "statistic
                 "benchmark", "later", "mean_benchmark", "mean_later", "n_eff"]
 MISSING_GAP_COLUMNS = ["gap", "name", "benchmark", "later", "reason"]
 #: Version of the saved result structure (``to_json``); a new major version breaks readers.
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 #: Unit columns of each level's table.
 LEVEL_KEYS = {"item": ["dimension", "item"], "dimension": ["dimension"], "overall": ["measure"]}
 

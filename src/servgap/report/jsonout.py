@@ -1,10 +1,10 @@
 """JSON export of a `servgap.GapAnalysis`: a versioned, documented structure.
 
-The structure (``schema_version`` ``"1.1"``, JSON Schema draft 2020-12 shipped as
+The structure (``schema_version`` ``"1.2"``, JSON Schema draft 2020-12 shipped as
 ``servgap/data/result.schema.json``)::
 
     {
-      "schema_version": "1.1",            # major.minor; a major change breaks readers
+      "schema_version": "1.2",            # major.minor; a major change breaks readers
       "servgap_version": "0.1.0",
       "settings": {"by": [...], "test": "t", "correction": "holm", "alpha": 0.05, ...},
       "by": ["branch"],
@@ -13,6 +13,7 @@ The structure (``schema_version`` ``"1.1"``, JSON Schema draft 2020-12 shipped a
       "surveys": [{"source": "customers.csv", "n": 1200, "instrument": "servqual22", ...}],
       "tables": {"items": [...], "dimensions": [...], "overall": [...],   # one record per row
                  "tolerance": [...], "constructs": [...], "ipa": [...], "causes": [...]},
+      "tables_zh": {"causes": [...], "actions": [...], "cause_tree": [...]},   # their text in Chinese
       "column_types": {"items": {"gap": "int64", "mean_gap": "float64", ...}, ...},
       "unavailable": {"tolerance": "why it is missing", ...},
       "missing_gaps": [{"gap": 1, "name": ..., "benchmark": ..., "later": ..., "reason": ...}],
@@ -29,7 +30,9 @@ numpy types become plain JSON numbers. Floats JSON has no number for are written
 e.g. the t statistic of a constant non-zero difference); ``column_types`` gives each
 table's column types, so `servgap.read_results` restores every table exactly, NaN and
 ±inf included. The optional tables appear only when the analysis could compute them.
-``causes`` is in English.
+``causes``, ``actions`` and ``cause_tree`` are in English under ``tables`` and in Chinese
+under ``tables_zh`` (same rows and numbers), so that a report rendered again from the file
+can be in either language.
 
 Examples
 --------
@@ -56,6 +59,8 @@ from .common import OPTIONAL_TABLES, column_types, optional_table, plain, proven
 from .summary import headline
 
 CORE_TABLES = ("items", "dimensions", "overall")
+#: Tables whose text depends on the language: saved in English and in Chinese.
+TEXT_TABLES = ("causes", "actions", "cause_tree")
 
 
 def schema() -> dict:
@@ -91,7 +96,7 @@ def to_dict(res) -> dict:
     --------
     >>> import servgap as sg
     >>> sg.analyze(list(sg.load_example())).to_dict()["schema_version"]
-    '1.1'
+    '1.2'
     """
     frames = {"items": res.items, "dimensions": res.gaps, "overall": res.overall}
     unavailable = {}
@@ -101,6 +106,11 @@ def to_dict(res) -> dict:
             frames[name] = df if isinstance(df, pd.DataFrame) else pd.DataFrame(df)
         else:
             unavailable[name] = why
+    zh = {}
+    for name in TEXT_TABLES:
+        df, _ = optional_table(res, name, "zh") if name in frames else (None, None)
+        if df is not None:
+            zh[name] = df if isinstance(df, pd.DataFrame) else pd.DataFrame(df)
     frames_all = {**frames, "missing_gaps": res.missing_gaps, "quality": res.quality}
     return {
         "schema_version": SCHEMA_VERSION,
@@ -111,6 +121,7 @@ def to_dict(res) -> dict:
         "instrument": instrument_dict(res.instrument),
         "surveys": res.survey_info,
         "tables": {k: records(v) for k, v in frames.items()},
+        "tables_zh": {k: records(v) for k, v in zh.items()},
         "column_types": {k: column_types(v) for k, v in frames_all.items()},
         "unavailable": unavailable,
         "missing_gaps": records(res.missing_gaps),
