@@ -10,7 +10,7 @@ from ..display import num
 from .wording import (GAP_PHRASE, SHOWN_DIMS, SMALL_N, confirm, construct_fact, construct_judgement, construct_name,
                       dim_fact, evidence_p, gap_list, in_sentence, join, top_dims, were, words)
 
-__all__ = ["evidence_text", "explanation", "note"]
+__all__ = ["evidence_text", "explanation", "note", "NoteFacts"]
 
 
 def _phrase(g: int, lang: str) -> str:
@@ -123,3 +123,47 @@ def note(lang: str, *, empty: bool, alpha: float, m: float, any_significant: boo
     if small:
         parts.append(w["note_small"].format(k=SMALL_N, segs=join(small, lang)))
     return ("" if lang == "zh" else " ").join(parts)
+
+
+class NoteFacts:
+    """What the ranking's note says, gathered segment by segment (`servgap.causes.ranking`)."""
+
+    def __init__(self):
+        self.empty_segs, self.small, self.unmeasured = [], [], {}
+        self.any_sig = self.any_short = False
+        self.trivial, self.segments = math.nan, 0
+
+    def add(self, ev, rows: list, seg: str | None, lang: str) -> None:
+        """One segment's evidence and its ranked rows (``seg`` None: one pooled ranking)."""
+        self.segments += 1
+        self.any_sig |= ev.any_significant_shortfall
+        self.any_short |= ev.any_shortfall
+        small = ev.largest_trivial()
+        if math.isfinite(small):
+            self.trivial = min(self.trivial, small) if math.isfinite(self.trivial) else small
+        for g in range(1, 5):
+            if g not in ev.measured_gaps:
+                self.unmeasured.setdefault(g, []).append(seg)
+        shown = [r for r in rows if r["basis"] != "not significant"]
+        if not shown and seg is not None:
+            self.empty_segs.append(seg)
+        ns = [r["n_min"] for r in shown if math.isfinite(r["n_min"])]      # the samples behind the suggestions
+        if ns and min(ns) < SMALL_N:
+            self.small.append(f"{seg or ('all respondents' if lang == 'en' else '全部受访者')} (n = {int(min(ns))})")
+
+    def unmeasured_where(self) -> list:
+        """``[(gaps, segments or None)]``: gaps not measured in every segment (``None``), then in some."""
+        groups: dict = {}
+        for g, segs in sorted(self.unmeasured.items()):
+            key = None if len(segs) == self.segments or None in segs else tuple(segs)
+            groups.setdefault(key, []).append(g)
+        return sorted(((gs, None if k is None else list(k)) for k, gs in groups.items()), key=lambda x: x[1] is not None)
+
+    def text(self, out, lang: str, alpha: float, m: float, by_segment: bool, constructs_measured: bool) -> str:
+        """The note of the ranked table ``out``."""
+        shown = out[out["basis"] != "not significant"]
+        return note(lang, empty=shown.empty, alpha=alpha, m=m, any_significant=self.any_sig,
+                    any_short=self.any_short, trivial=self.trivial,
+                    empty_segs=self.empty_segs if by_segment else [], unmeasured=self.unmeasured_where(),
+                    all_inferred=bool(len(shown)) and bool((shown["basis"] == "inferred").all()),
+                    ties=bool(shown["tied"].any()), small=self.small, constructs_measured=constructs_measured)

@@ -11,7 +11,6 @@ them with ties shared, and explains each suggestion in English or Chinese.
 from __future__ import annotations
 
 import functools
-import math
 import os
 import warnings
 from dataclasses import dataclass, field, replace
@@ -220,15 +219,14 @@ def _evaluate(res, top, lang, by, importance, include_not_significant, min_short
     finer_groups = _groups(res.dimensions, by_cols) if finer_by else {}
     labels = tx.labels(res.surveys, lang)
     names = {e["id"]: e["name"][lang] for e in entries}
-    frames, details, stats = [], [], dict(empty_segs=[], small=[], any_sig=False, any_short=False,
-                                          trivial=math.nan, unmeasured={}, segments=0)
+    frames, details, facts = [], [], explain.NoteFacts()
     for key, dims in _groups(src.dimensions, by_cols).items():
         ev = _segment_evidence(res, src, key, by_cols, dims, con_groups, finer_groups, finer_by, min_shortfall)
         rows = [_row(e, a, ev, lang, labels, names, i) for i, (e, a) in enumerate(zip(entries, _assess_all(
             entries, children, ev, imp)))]
         rows = _rank([r for r in rows if include_not_significant or r["basis"] != "not significant"])
         rows = [r for r in rows if top is None or r["rank"] <= top]
-        _collect(stats, ev, rows, tx.segment_label(key) if by_cols else None, dims, lang)
+        facts.add(ev, rows, tx.segment_label(key) if by_cols else None, lang)
         df = pd.DataFrame(rows, columns=CAUSE_COLUMNS)
         for c, v in reversed(list(zip(by_cols, key or ()))):
             df.insert(0, c, v)
@@ -237,46 +235,10 @@ def _evaluate(res, top, lang, by, importance, include_not_significant, min_short
     out = _concat(frames, by_cols)
     out.attrs["lang"] = lang
     out.attrs["min_shortfall"] = float(min_shortfall)
-    note = _note(out, stats, lang, res.settings.alpha, min_shortfall, by_cols, con_table is not None)
+    note = facts.text(out, lang, res.settings.alpha, min_shortfall, bool(by_cols), con_table is not None)
     if note:
         out.attrs["note"] = note
     return Ranking(frame=out, details=details, entries={e["id"]: e for e in entries}, by=by_cols)
-
-
-def _collect(stats: dict, ev: Evidence, rows: list, seg: str | None, dims: pd.DataFrame, lang: str) -> None:
-    stats["any_sig"] |= ev.any_significant_shortfall
-    stats["any_short"] |= ev.any_shortfall
-    stats["trivial"] = np.nanmin([stats["trivial"], ev.largest_trivial()]) if math.isfinite(
-        ev.largest_trivial()) else stats["trivial"]
-    stats["segments"] += 1
-    for g in range(1, 5):
-        if g not in ev.measured_gaps:
-            stats["unmeasured"].setdefault(g, []).append(seg)
-    shown = [r for r in rows if r["basis"] != "not significant"]
-    if not shown and seg is not None:
-        stats["empty_segs"].append(seg)
-    ns = [r["n_min"] for r in shown if math.isfinite(r["n_min"])]       # the samples behind the suggestions
-    if ns and min(ns) < tx.SMALL_N:
-        stats["small"].append(f"{seg or ('all respondents' if lang == 'en' else '全部受访者')} (n = {int(min(ns))})")
-
-
-def _note(out: pd.DataFrame, stats: dict, lang: str, alpha: float, m: float, by_cols: list, cons: bool) -> str:
-    shown = out[out["basis"] != "not significant"]
-    return explain.note(lang, empty=shown.empty, alpha=alpha, m=m, any_significant=stats["any_sig"],
-                        any_short=stats["any_short"], trivial=stats["trivial"],
-                        empty_segs=stats["empty_segs"] if by_cols else [],
-                        unmeasured=_unmeasured_where(stats["unmeasured"], stats["segments"]),
-                        all_inferred=bool(len(shown)) and bool((shown["basis"] == "inferred").all()),
-                        ties=bool(shown["tied"].any()), small=stats["small"], constructs_measured=cons)
-
-
-def _unmeasured_where(unmeasured: dict, segments: int) -> list:
-    """``[(gaps, segments or None)]``: gaps not measured in every segment (``None``), then in some."""
-    groups: dict = {}
-    for g, segs in sorted(unmeasured.items()):
-        key = None if len(segs) == segments or None in segs else tuple(segs)
-        groups.setdefault(key, []).append(g)
-    return sorted(((gs, None if k is None else list(k)) for k, gs in groups.items()), key=lambda x: x[1] is not None)
 
 
 def _concat(frames: list, by_cols: list) -> pd.DataFrame:

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ColumnError, ConfigError, DataError, DataQualityWarning, short, show, where
-from .encoding import chinese_windows_text, filled_cells, sniff_text, title_rows, undecodable
+from .decoding import chinese_windows_text, undecodable
+from .encoding import filled_cells, sniff_text, title_rows
 from .pieces import PARQUET_SUFFIXES
 from .workbooks import read_workbook
 
