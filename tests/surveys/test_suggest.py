@@ -239,3 +239,12 @@ def test_a_whole_block_left_unplaced_is_warned():
     with pytest.warns(DataQualityWarning, match=r"22 question columns name an item or a viewpoint but were not placed \(e.g. '某题—"):
         s = sg.read_survey(df)
     assert sorted(s.data) == ["expected", "perceived"]
+
+
+def test_full_width_codes_are_codes():
+    """Ｅ１２ typed with a Chinese input method is E12."""
+    fw = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in "EP0123456789"})
+    df = _frame([f"{v}{i}".translate(fw) for v in "EP" for i in IDS])
+    s = sg.read_survey(df)
+    assert s.metadata["columns"]["expected"]["12"] == "Ｅ１２"
+    np.testing.assert_array_equal(s.data["perceived"][:, 0], df["Ｐ１"].to_numpy())

@@ -163,12 +163,13 @@ def code_marker(code: str) -> tuple[str, str] | None:
 
     >>> code_marker("E12"), code_marker("q7_P"), code_marker("Q7"), code_marker("expected_3")
     (('expected', '12'), ('perceived', '7'), None, ('expected', '3'))
-    >>> code_marker("Q12感知"), code_marker("对外宣传(3)"), code_marker("满意度1")
-    (('perceived', '12'), ('communicated', '3'), None)
+    >>> code_marker("Q12感知"), code_marker("对外宣传(3)"), code_marker("满意度1"), code_marker("Ｅ１２")
+    (('perceived', '12'), ('communicated', '3'), None, ('expected', '12'))
     """
     letters = _code_words()
+    code = unicodedata.normalize("NFKC", code).strip()       # full-width Ｅ１２ from Chinese input methods
     for pat in spec()["code_markers"]["patterns"]:
-        m = re.match(pat, code.strip())
+        m = re.match(pat, code)
         if m and m.group("vp").casefold() in letters:
             return letters[m.group("vp").casefold()], str(int(m.group("num")))
     return None
