@@ -290,3 +290,25 @@ def test_item_template_finds_zero_padded_columns():
     s = sg.read_survey(df, columns={"expected": "E{item}", "perceived": "P{item}"})
     np.testing.assert_array_equal(s.data["expected"], df[[f"E{int(i):02d}" for i in ids]].to_numpy())
     assert s.metadata["columns"]["perceived"]["1"] == "P01"
+
+
+def test_a_number_whose_label_names_another_rating_is_refused():
+    """'7 - Strongly disagree': the number and the label contradict each other (reversed coding would flip
+    every gap); '5 - Strongly agree' on a 5-point question read with the 1-7 instrument names the 5-point
+    scale. Labels that agree with their numbers read as before."""
+    en7 = ["Strongly disagree", "Disagree", "Somewhat disagree", "Neither agree nor disagree", "Somewhat agree",
+           "Agree", "Strongly agree"]
+    ids = sg.SERVQUAL22.item_ids
+    df = pd.DataFrame({f"E{i}": [f"{k + 1} - {en7[k]}" for k in range(7)] for i in ids})
+    assert sg.read_survey(df, columns={"expected": "E{item}"}).data["expected"][:, 2].tolist() == [1, 2, 3, 4, 5, 6, 7]
+    bad = df.copy()
+    bad.loc[2, "E3"] = "7 - Strongly disagree"
+    with pytest.raises(DataError, match=r"column 'E3', row 3, value '7 - Strongly disagree': its number is 7 but "
+                                        r"its label is rating 1 of the 1-7 scale"):
+        sg.read_survey(bad, columns={"expected": "E{item}"})
+    en5 = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
+    five = pd.DataFrame({f"E{i}": [f"{k + 1} - {en5[k]}" for k in range(5)] for i in ids})
+    with pytest.raises(DataError, match=r"those of a 5-point scale.*with_scale\(1, 5\)"):
+        sg.read_survey(five, columns={"expected": "E{item}"})
+    s = sg.read_survey(five, sg.SERVQUAL22.with_scale(1, 5), columns={"expected": "E{item}"})
+    assert s.data["expected"][:, 0].tolist() == [1, 2, 3, 4, 5]

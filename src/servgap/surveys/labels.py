@@ -65,6 +65,22 @@ def no_rating_words() -> frozenset[str]:
     return frozenset(squash(w) for w in _label_file()["no_rating"])
 
 
+@lru_cache(maxsize=16)
+def label_points(k: int) -> dict[str, int]:
+    """Squashed label -> point (1-based) for the labels that every built-in ``k``-point set holding them
+    puts at the same point (``strongly disagree`` -> 1 on 7 points).
+
+    >>> label_points(7)["stronglydisagree"], label_points(5)["非常同意"]
+    (1, 5)
+    """
+    seen: dict[str, set] = {}
+    for s in label_sets().values():
+        if s.size == k:
+            for lab, p in s.lookup().items():
+                seen.setdefault(lab, set()).add(p)
+    return {lab: next(iter(ps)) for lab, ps in seen.items() if len(ps) == 1}
+
+
 def _is_number(v) -> bool:
     if isinstance(v, (int, float, np.number)) and not isinstance(v, bool):
         return True
@@ -205,4 +221,4 @@ def apply_labels(df: pd.DataFrame, cols: list[str], mapping: Mapping[str, float]
         ledger.append(dict(source=fname, column=c, issue="scale_label", count=int(hit.sum())))
 
 
-__all__ = ["LabelSet", "label_sets", "text_labels", "resolve", "apply_labels"]
+__all__ = ["LabelSet", "label_sets", "label_points", "text_labels", "resolve", "apply_labels"]

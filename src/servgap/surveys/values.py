@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, DataError, show, short, where
-from .labels import NA_TEXTS
+from .headers import squash
+from .labels import NA_TEXTS, label_points, label_sets
 
 #: Undeclared text read as "no value" and counted as ``missing_text`` (pandas' NA strings, any case).
 NA_TEXT = NA_TEXTS
@@ -179,7 +180,27 @@ def numbers(s: pd.Series, col: str, name: str, codes: Codes, line_offset: int = 
             counts["full_width_digits"] += int(np.count_nonzero(~np.isnan(got)))
         undone = rest & np.isnan(tx)
         if scale is not None and undone.any():     # a rating with its unit or label around it
-            got = _in_text(txt[undone])
+            try:
+                got, said = _in_text(txt[undone], scale)
+            except _OtherScale as other:
+                r = int(np.flatnonzero(is_text)[np.flatnonzero(undone)[0]])
+                raise DataError(f"{where(file=name, column=col, value=vals[r])}: the numbers and labels are those of "
+                                f"a {other.m}-point scale, but the instrument's scale is {show(scale[0])}-"
+                                f"{show(scale[1])}: read them with the instrument on that scale "
+                                f"(Instrument.with_scale({show(scale[0])}, {show(scale[0] + other.m - 1)}), or "
+                                f"scale: [{show(scale[0])}, {show(scale[0] + other.m - 1)}] in a configuration)."
+                                ) from None
+            clash = ~np.isnan(said) & (got != said)
+            if clash.any():
+                j = int(np.argmax(clash))
+                r = int(np.flatnonzero(is_text)[np.flatnonzero(undone)[j]])
+                n_bad = int(clash.sum())
+                raise DataError(f"{where(file=name, column=col, row=r + 1 + line_offset, value=vals[r])}: its "
+                                f"number is {show(got[j])} but its label is rating {show(said[j])} of the "
+                                f"{show(scale[0])}-{show(scale[1])} scale ({n_bad} such cell{'s' if n_bad > 1 else ''} "
+                                "in this column). Check how the survey coded the answers "
+                                "(e.g. Qualtrics' Recode values); if the numbers run the other way, reverse them "
+                                "before reading (or export the labels alone, which servgap reads with scale_labels).")
             tx[np.flatnonzero(undone)] = got
             counts["number_in_text"] += int(np.count_nonzero(~np.isnan(got)))
     t_bad = rest & np.isnan(tx)
@@ -201,11 +222,37 @@ def numbers(s: pd.Series, col: str, name: str, codes: Codes, line_offset: int = 
     return x, counts
 
 
-def _in_text(txt: pd.Series) -> np.ndarray:
-    """The number of each text that is one number with a unit or an answer label around it (`IN_TEXT`), else NaN."""
+def _in_text(txt: pd.Series, scale) -> tuple[np.ndarray, np.ndarray]:
+    """The number of each text that is one number with a unit or an answer label around it (`IN_TEXT`), else
+    NaN; and the rating its label names when that is a built-in label (``Strongly disagree`` = 1 on 1-7),
+    else NaN."""
     m = txt.map(lambda v: unicodedata.normalize("NFKC", v).strip()).str.extract(IN_TEXT)
-    got = m["a"].fillna(m["b"]).fillna(m["c"])
-    return pd.to_numeric(got, errors="coerce").to_numpy(dtype=np.float64)
+    got = pd.to_numeric(m["a"].fillna(m["b"]).fillna(m["c"]), errors="coerce").to_numpy(dtype=np.float64)
+    lab = m["lab1"].fillna(m["lab2"])
+    k = scale[1] - scale[0] + 1
+    if not lab.notna().any() or not float(k).is_integer():
+        return got, np.full(len(got), np.nan)
+    said = _label_ratings(lab, int(k)) + (scale[0] - 1)
+    if (~np.isnan(said) & (got != said)).any():             # another size may fit: 5 - Strongly agree on 1-5
+        for m in sorted({s.size for s in label_sets().values()} - {int(k)}):
+            other = _label_ratings(lab, m) + (scale[0] - 1)
+            if np.array_equal(np.isnan(other), np.isnan(said)) and np.array_equal(other[~np.isnan(other)],
+                                                                                  got[~np.isnan(other)]):
+                raise _OtherScale(m)
+    return got, said
+
+
+class _OtherScale(Exception):
+    """The labels beside the numbers are those of an ``m``-point scale."""
+
+    def __init__(self, m: int):
+        super().__init__(m)
+        self.m = m
+
+
+def _label_ratings(lab: pd.Series, k: int) -> np.ndarray:
+    points = label_points(k)
+    return lab.map(lambda v: points.get(squash(v)) if isinstance(v, str) else None).to_numpy(dtype=float)
 
 
 def _parse(txt: pd.Series, decimal: str) -> np.ndarray:
