@@ -31,6 +31,8 @@ Examples
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import numpy as np
 import pandas as pd
 
@@ -231,6 +233,7 @@ def sheets(res, lang: str = "en") -> dict[str, pd.DataFrame]:
 def _workbook(xlsxwriter, target, res, lang: str) -> None:
     alpha = float(res.settings.alpha)
     wb = xlsxwriter.Workbook(target)
+    wb.set_properties({"created": _created(res)})     # the provenance time, not "now": reproducible bytes
     fmts = {"header": wb.add_format({"bold": True, "bg_color": "#1f3a5f", "font_color": "#ffffff",
                                      "text_wrap": True, "valign": "top", "border": 1}),
             "int": wb.add_format({"num_format": INT_FORMAT}),
@@ -250,6 +253,15 @@ def _workbook(xlsxwriter, target, res, lang: str) -> None:
             else:
                 _write_sheet(wb, sheet, _in_chinese(part, labels), fmts, alpha, EXCEL_ZH["columns"])
     wb.close()
+
+
+def _created(res) -> datetime:
+    """The report's provenance time (``SOURCE_DATE_EPOCH`` when set) as the workbook's created date."""
+    text = str(provenance(res).get("created") or "")
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc).replace(tzinfo=None)
+    except ValueError:
+        return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def to_excel(res, path, lang: str = "en"):
