@@ -133,6 +133,12 @@ def test_chinese_workbook_is_chinese_throughout(books_en_zh):
     assert issues and not [i for i in issues if _latin(i)]
     causes = [r[[c.value for c in zh["根本原因"][1]].index("名称")] for r in list(zh["根本原因"].values)[1:]]
     assert causes and not [c for c in causes if _latin(c)]
+    header, rows = _rows(zh["根本原因"])
+    zh_dims = {d.label("zh") for d in sg.SERVQUAL22.dimensions}
+    cells = [r[header.index("涉及维度")] for r in rows]
+    assert cells and all(set(c.split("; ")) <= zh_dims for c in cells)              # list cells too
+    header, rows = _rows(zh["原因树"])
+    assert {r[header.index("证据")] for r in rows} <= {"差距", "组织因素"}
 
 
 def test_chinese_workbook_has_the_same_numbers(books_en_zh):

@@ -197,7 +197,8 @@ def _provenance_frame(res, lang: str) -> pd.DataFrame:
 
 #: Columns whose values are categories shown as labels in a Chinese workbook.
 LABELLED = ("dimension", "gap_name", "test", "benchmark", "later", "measure", "zone", "quadrant", "basis", "level",
-            "importance_basis", "construct", "issue", "horizon", "direction", "root_basis", "symptom_basis")
+            "importance_basis", "construct", "issue", "horizon", "direction", "root_basis", "symptom_basis",
+            "evidence")
 
 
 def _in_chinese(df: pd.DataFrame, labels: Labels) -> pd.DataFrame:
@@ -208,6 +209,9 @@ def _in_chinese(df: pd.DataFrame, labels: Labels) -> pd.DataFrame:
             out[c] = out["gap"].map(labels.gap_name) if "gap" in out.columns else out[c]
         elif c == "issue":
             out[c] = out[c].map(lambda v: labels.t["issues"].get(v, v))
+        elif c == "dimensions":                # a cause's dimensions: a list of ids
+            out[c] = out[c].map(lambda v: [labels.value("dimension", d) for d in v]
+                                if isinstance(v, (list, tuple, np.ndarray)) else v)
         elif c in LABELLED:
             vocab = "basis" if c.endswith("_basis") and c != "importance_basis" else c
             out[c] = out[c].map(lambda v, k=vocab: labels.value(k, v) if isinstance(v, str) else v)
