@@ -194,3 +194,10 @@ def test_workbook_bytes_are_reproducible_with_source_date_epoch(monkeypatch):
     assert out[0] == out[1]
     core = zipfile.ZipFile(io.BytesIO(out[0])).read("docProps/core.xml").decode()
     assert "<dcterms:created xsi:type=\"dcterms:W3CDTF\">2023-11-14T22:13:20Z</dcterms:created>" in core
+
+
+def test_numbers_in_mixed_columns_are_numbers(book):
+    """The settings sheet mixes text and numbers: alpha and confidence are numbers, not their text."""
+    vals = dict(list(book[1]["settings"].values)[1:])
+    assert isinstance(vals["alpha"], float) and vals["alpha"] == 0.05
+    assert isinstance(vals["confidence"], float) and vals["weighted"] is True and vals["test"] == "t"

@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 
 import numpy as np
@@ -128,6 +129,9 @@ def _write_column(ws, j: int, s: pd.Series, kind: str, fmts: dict) -> int:
                     continue
                 if isinstance(text, bool):
                     ws.write_boolean(i, j, text)
+                    continue
+                if isinstance(text, (int, float)) and math.isfinite(text):   # a number in a mixed column
+                    ws.write_number(i, j, text)
                     continue
             text = _text(text)
         ws.write_string(i, j, text, fmts["wrap"] if len(text) > 60 else None)
