@@ -119,3 +119,13 @@ def test_png_images(res, monkeypatch):
         warnings.simplefilter("ignore")
         text = res.to_html(lang="en", image_format="png")
     assert "data:image/png;base64," in text and "data:image/svg+xml" not in text
+
+
+def test_one_segment_gives_no_range_line():
+    """With one segment the headline does not say "1 segments, from −0.69 (B01) to −0.69 (B01)"."""
+    from factories import small_result
+
+    one = small_result(segments=["B01"])
+    two = small_result()
+    assert "1 segments" not in one.to_html(None, plots=False) and "segments, from" not in one.to_html(None, plots=False)
+    assert f"{two.gaps['branch'].nunique()} segments, from" in two.to_html(None, plots=False)

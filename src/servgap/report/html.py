@@ -118,7 +118,7 @@ class _Builder(CauseSections):
                                                              lo=num(w["ci_low"], signed=True),
                                                              hi=num(w["ci_high"], signed=True)))
         s = h.get("segments")
-        if s:
+        if s and s["k"] > 1:                     # a range needs two segments
             out["more"].append(t["headline_segments"].format(k=s["k"], lo=num(s["lo"], signed=True),
                                                              lo_seg=s["lo_segment"], hi=num(s["hi"], signed=True),
                                                              hi_seg=s["hi_segment"]))
