@@ -106,6 +106,14 @@ def test_analyze_all_good(batch):
                  "--out", str(batch / "o"), "--format", "json"]) == 0
 
 
+def test_analyze_says_its_summary_in_the_report_language(batch, capsys):
+    (batch / "bad.csv").unlink()
+    for lang, said in (("en", "1 of 1 file(s) analysed; outputs in"), ("zh", "已分析 1 个文件中的 1 个；输出在")):
+        assert main(["analyze", str(batch / "good.csv"), "--config", str(batch / "survey.yaml"),
+                     "--out", str(batch / lang), "--format", "json", "--lang", lang]) == 0
+        assert said in capsys.readouterr().out
+
+
 def test_validate(batch, capsys):
     assert main(["validate", str(batch / "good.csv"), "--config", str(batch / "survey.yaml")]) == 0
     out = capsys.readouterr().out

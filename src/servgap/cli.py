@@ -199,8 +199,10 @@ def cmd_analyze(args) -> int:
         summary.combined = _combined(cfg, files, failures, out, by, formats, args)
     summary.write(complete=True)
     csv_path, json_path = summary.paths
-    print(f"{len(files) - len(failures)} of {len(files)} file(s) analysed; outputs in {out}; "
-          f"summary: {csv_path}, {json_path}")
+    from .report.strings import STRINGS
+
+    print(STRINGS[args.lang]["cli_done"].format(ok=len(files) - len(failures), n=len(files), out=out, csv=csv_path,
+                                                json=json_path))
     for f, msg, _ in failures:
         print(f"  failed: {f}: {msg}")
     if failures and all(config_error for _, _, config_error in failures):

@@ -78,6 +78,7 @@ STRINGS = {
                            "replacement within strata, each segment a domain of the whole design, and the design "
                            "degrees of freedom (PSUs minus strata).",
         "cli_worst": "Largest significant shortfalls:", "cli_files": "Files written:",
+        "cli_done": "{ok} of {n} file(s) analysed; outputs in {out}; summary: {csv}, {json}",
         "basis_label": {"measured": "measured", "inferred": "inferred", "not significant": "not significant"},
         "tests": {"t": "paired t-test", "welch_t": "Welch t-test", "wilcoxon": "Wilcoxon signed-rank test",
                   "mann_whitney": "Mann–Whitney U test"},
@@ -196,6 +197,7 @@ STRINGS = {
                            "按层内有放回抽取初级抽样单元（PSU）估计方差，各细分群体作为整个设计中的子总体，"
                            "自由度为 PSU 数减去层数。",
         "cli_worst": "最大的显著不足：", "cli_files": "已写出的文件：",
+        "cli_done": "已分析 {n} 个文件中的 {ok} 个；输出在 {out}；汇总：{csv}、{json}",
         "basis_label": {"measured": "已测量", "inferred": "推断", "not significant": "不显著"},
         "tests": {"t": "配对 t 检验", "welch_t": "Welch t 检验", "wilcoxon": "Wilcoxon 符号秩检验",
                   "mann_whitney": "Mann–Whitney U 检验"},
