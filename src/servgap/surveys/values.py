@@ -171,38 +171,13 @@ def numbers(s: pd.Series, col: str, name: str, codes: Codes, line_offset: int = 
     t_na = txt.str.casefold().isin(NA_TEXT).to_numpy() & ~t_code & ~t_blank
     rest = ~(t_blank | t_code | t_na)
     if rest.any():
-        tx[rest] = _parse(txt[rest], decimal)
-        undone = rest & np.isnan(tx)
-        if undone.any():                          # full-width digits (５, ４．５) are digits
-            wide = txt[undone].map(lambda v: unicodedata.normalize("NFKC", v))
-            got = _parse(wide, decimal)
-            tx[np.flatnonzero(undone)] = got
-            counts["full_width_digits"] += int(np.count_nonzero(~np.isnan(got)))
-        undone = rest & np.isnan(tx)
-        if scale is not None and undone.any():     # a rating with its unit or label around it
-            try:
-                got, said = _in_text(txt[undone], scale)
-            except _OtherScale as other:
-                r = int(np.flatnonzero(is_text)[np.flatnonzero(undone)[0]])
-                raise DataError(f"{where(file=name, column=col, value=vals[r])}: the numbers and labels are those of "
-                                f"a {other.m}-point scale, but the instrument's scale is {show(scale[0])}-"
-                                f"{show(scale[1])}: read them with the instrument on that scale "
-                                f"(Instrument.with_scale({show(scale[0])}, {show(scale[0] + other.m - 1)}), or "
-                                f"scale: [{show(scale[0])}, {show(scale[0] + other.m - 1)}] in a configuration)."
-                                ) from None
-            clash = ~np.isnan(said) & (got != said)
-            if clash.any():
-                j = int(np.argmax(clash))
-                r = int(np.flatnonzero(is_text)[np.flatnonzero(undone)[j]])
-                n_bad = int(clash.sum())
-                raise DataError(f"{where(file=name, column=col, row=r + 1 + line_offset, value=vals[r])}: its "
-                                f"number is {show(got[j])} but its label is rating {show(said[j])} of the "
-                                f"{show(scale[0])}-{show(scale[1])} scale ({n_bad} such cell{'s' if n_bad > 1 else ''} "
-                                "in this column). Check how the survey coded the answers "
-                                "(e.g. Qualtrics' Recode values); if the numbers run the other way, reverse them "
-                                "before reading (or export the labels alone, which servgap reads with scale_labels).")
-            tx[np.flatnonzero(undone)] = got
-            counts["number_in_text"] += int(np.count_nonzero(~np.isnan(got)))
+        cells = np.flatnonzero(is_text)[np.flatnonzero(rest)]
+
+        def place(j, row=True):
+            r = int(cells[j])
+            return where(file=name, column=col, row=r + 1 + line_offset if row else None, value=vals[r])
+
+        tx[rest] = _text_ratings(txt[rest], decimal, scale, counts, place)
     t_bad = rest & np.isnan(tx)
     pos = np.flatnonzero(is_text)
     x[pos] = tx
@@ -222,32 +197,55 @@ def numbers(s: pd.Series, col: str, name: str, codes: Codes, line_offset: int = 
     return x, counts
 
 
-def _in_text(txt: pd.Series, scale) -> tuple[np.ndarray, np.ndarray]:
+def _text_ratings(txt: pd.Series, decimal: str, scale, counts: dict, place) -> np.ndarray:
+    """Numbers of text cells (NaN where none): plain numbers, full-width digits (``５``, counted) and, on a
+    known ``scale``, a rating with its unit or label around it (counted; `_in_text`)."""
+    out = np.array(_parse(txt, decimal))           # writeable (pandas may hand out a read-only view)
+    undone = np.isnan(out)
+    if undone.any():                          # full-width digits (５, ４．５) are digits
+        got = _parse(txt[undone].map(lambda v: unicodedata.normalize("NFKC", v)), decimal)
+        out[undone] = got
+        counts["full_width_digits"] += int(np.count_nonzero(~np.isnan(got)))
+    undone = np.isnan(out)
+    if scale is not None and undone.any():     # a rating with its unit or label around it
+        idx = np.flatnonzero(undone)
+        got = _in_text(txt[undone], scale, lambda j, row=True: place(idx[j], row))
+        out[undone] = got
+        counts["number_in_text"] += int(np.count_nonzero(~np.isnan(got)))
+    return out
+
+
+def _in_text(txt: pd.Series, scale, place) -> np.ndarray:
     """The number of each text that is one number with a unit or an answer label around it (`IN_TEXT`), else
-    NaN; and the rating its label names when that is a built-in label (``Strongly disagree`` = 1 on 1-7),
-    else NaN."""
+    NaN. A built-in label that names another rating than its number (``7 - Strongly disagree`` on 1-7) is a
+    `DataError` (``place(j)``: where the ``j``-th text is), naming the scale when the labels are those of
+    another size (``5 - Strongly agree`` read on 1-7)."""
     m = txt.map(lambda v: unicodedata.normalize("NFKC", v).strip()).str.extract(IN_TEXT)
     got = pd.to_numeric(m["a"].fillna(m["b"]).fillna(m["c"]), errors="coerce").to_numpy(dtype=np.float64)
     lab = m["lab1"].fillna(m["lab2"])
-    k = scale[1] - scale[0] + 1
+    lo, hi = scale
+    k = hi - lo + 1
     if not lab.notna().any() or not float(k).is_integer():
-        return got, np.full(len(got), np.nan)
-    said = _label_ratings(lab, int(k)) + (scale[0] - 1)
-    if (~np.isnan(said) & (got != said)).any():             # another size may fit: 5 - Strongly agree on 1-5
-        for m in sorted({s.size for s in label_sets().values()} - {int(k)}):
-            other = _label_ratings(lab, m) + (scale[0] - 1)
-            if np.array_equal(np.isnan(other), np.isnan(said)) and np.array_equal(other[~np.isnan(other)],
-                                                                                  got[~np.isnan(other)]):
-                raise _OtherScale(m)
-    return got, said
-
-
-class _OtherScale(Exception):
-    """The labels beside the numbers are those of an ``m``-point scale."""
-
-    def __init__(self, m: int):
-        super().__init__(m)
-        self.m = m
+        return got
+    said = _label_ratings(lab, int(k)) + (lo - 1)
+    clash = ~np.isnan(said) & (got != said)
+    if not clash.any():
+        return got
+    for size in sorted({s.size for s in label_sets().values()} - {int(k)}):   # 5 - Strongly agree on 1-5
+        other = _label_ratings(lab, size) + (lo - 1)
+        if np.array_equal(np.isnan(other), np.isnan(said)) and np.array_equal(other[~np.isnan(other)],
+                                                                              got[~np.isnan(other)]):
+            top = show(lo + size - 1)
+            raise DataError(f"{place(0, row=False)}: the numbers and labels are those of a {size}-point scale, but "
+                            f"the instrument's scale is {show(lo)}-{show(hi)}: read them with the instrument on that "
+                            f"scale (Instrument.with_scale({show(lo)}, {top}), or scale: [{show(lo)}, {top}] in a "
+                            "configuration).")
+    j, n_bad = int(np.argmax(clash)), int(clash.sum())
+    raise DataError(f"{place(j)}: its number is {show(got[j])} but its label is rating {show(said[j])} of the "
+                    f"{show(lo)}-{show(hi)} scale ({n_bad} such cell{'s' if n_bad > 1 else ''} in this column). "
+                    "Check how the survey coded the answers (e.g. Qualtrics' Recode values); if the numbers run "
+                    "the other way, reverse them before reading (or export the labels alone, which servgap reads "
+                    "with scale_labels).")
 
 
 def _label_ratings(lab: pd.Series, k: int) -> np.ndarray:
