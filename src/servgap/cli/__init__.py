@@ -15,7 +15,6 @@ Unlike the library, the command prints: results to stdout, progress and problems
 
 from __future__ import annotations
 
-import argparse
 import glob
 import math
 import os
@@ -23,8 +22,9 @@ import sys
 import warnings
 from pathlib import Path
 
-from .batch import FORMATS, OUTPUT_NAMES, summary_lines, write_outputs
-from .errors import ConfigError, ServgapError
+from ..batch import FORMATS, OUTPUT_NAMES, summary_lines, write_outputs
+from ..errors import ConfigError, ServgapError
+from .parser import build_parser
 
 NEEDS = {"html": ("jinja2", "report"), "xlsx": ("xlsxwriter", "excel")}   # format -> (package, extra)
 
@@ -65,10 +65,6 @@ def _formats(text: str) -> list[str]:
     return out
 
 
-FIGURES_HELP = ("the report's figures: all (default), none (a tables-only report, written in a fraction of the "
-                "time) or a comma-separated list of plot kinds such as gaps,heatmap")
-
-
 def _figures(text: str | None, plots: bool = False):
     """``--figures``: ``True`` (``all``, the default), ``False`` (``none``: tables-only reports) or the kinds listed."""
     word = ("all" if text is None else text).strip().lower()
@@ -79,7 +75,7 @@ def _figures(text: str | None, plots: bool = False):
         return word == "all"
     kinds = tuple(dict.fromkeys(k.strip() for k in word.split(",") if k.strip()))
     try:
-        from .plots import KINDS
+        from ..plots import KINDS
     except ModuleNotFoundError:
         raise _UsageError("--figures draws with matplotlib, which is not installed: pip install matplotlib.") from None
     bad = [k for k in kinds if k not in KINDS]
@@ -129,15 +125,15 @@ def _progress(items, total: int | None = None):
 
 
 def _message(exc: Exception, config: bool, cfg=None) -> str:
-    from .batch import message
+    from ..batch import message
 
     return message(exc, config, detected=getattr(cfg, "detected", False))
 
 
 # -- commands ---------------------------------------------------------------------------
 def cmd_demo(args) -> int:
-    from .analysis.core import analyze
-    from .surveys.examples import load_example, load_example_constructs
+    from ..analysis.core import analyze
+    from ..surveys.examples import load_example, load_example_constructs
 
     cust, staff = load_example(tolerance=True)
     surveys = [cust, staff]
@@ -162,13 +158,13 @@ def cmd_demo(args) -> int:
 
 def _config(args):
     """The ``--config`` file, or without one the columns found from each file's headers (`SurveyConfig.from_headers`)."""
-    from .config import SurveyConfig, load_config
+    from ..config import SurveyConfig, load_config
 
     return load_config(args.config) if args.config else SurveyConfig.from_headers(_by(getattr(args, "by", None)))
 
 
 def cmd_analyze(args) -> int:
-    from .batch import FileJob, Summary, check_analysis, out_dirs, run_files
+    from ..batch import FileJob, Summary, check_analysis, out_dirs, run_files
 
     cfg = _config(args)
     formats = _formats(args.format)
@@ -199,7 +195,7 @@ def cmd_analyze(args) -> int:
         summary.combined = _combined(cfg, files, failures, out, by, formats, args)
     summary.write(complete=True)
     csv_path, json_path = summary.paths
-    from .report.strings import STRINGS
+    from ..report.strings import STRINGS
 
     print(STRINGS[args.lang]["cli_done"].format(ok=len(files) - len(failures), n=len(files), out=out, csv=csv_path,
                                                 json=json_path))
@@ -212,7 +208,7 @@ def cmd_analyze(args) -> int:
 
 def _combined(cfg, files, failures, out: Path, by, formats, args) -> dict:
     """``--combine``: every readable file as one survey with a ``file`` segment, analysed once."""
-    from .batch import combine_files
+    from ..batch import combine_files
 
     good = [f for f in files if f not in {x for x, _, _ in failures}]
     try:
@@ -230,7 +226,7 @@ def _combined(cfg, files, failures, out: Path, by, formats, args) -> dict:
 def cmd_validate(args) -> int:
     import pandas as pd
 
-    from .batch import pair_lines
+    from ..batch import pair_lines
 
     cfg = _config(args)
     files = _expand(args.files) if args.files else cfg.files
@@ -274,8 +270,8 @@ def _found_columns(meta) -> list[str]:
 
 
 def cmd_init(args) -> int:
-    from .atomic import write_text
-    from .config import TEMPLATE, config_from_file
+    from ..atomic import write_text
+    from ..config import TEMPLATE, config_from_file
 
     path = Path(args.path)
     if path.exists() and not args.force:
@@ -291,7 +287,7 @@ def cmd_report(args) -> int:
     src = args.source
     figures = _figures(args.figures)
     if len(src) == 1 and src[0].lower().endswith(".json") and not args.config:
-        from .analysis.saved import read_results
+        from ..analysis.saved import read_results
 
         res = read_results(src[0])
         try:
@@ -316,86 +312,6 @@ def cmd_report(args) -> int:
         res.to_html(args.out, lang=args.lang, plots=figures)
     print(f"wrote {args.out}")
     return 0
-
-
-EXAMPLES = {
-    "demo": """examples:
-  servgap demo                       # report of the bundled bank example in ./servgap-demo
-  servgap demo --lang zh --out demo  # in Chinese, into ./demo""",
-    "analyze": """examples:
-  servgap analyze "waves/*.csv" --config survey.yaml --out results
-  servgap analyze a.csv b.csv --config survey.yaml --by branch --format html,json --plots
-  servgap analyze "waves/*.csv" --config survey.yaml --combine   # also all files as one survey (segment 'file')
-  servgap analyze "branches/*.csv" --config survey.yaml --jobs 0  # every core: several files at a time
-
-exit codes: 0 all files analysed; 1 a file failed (the batch goes on; see summary.json);
-2 a usage or configuration error (nothing analysed)""",
-    "validate": """examples:
-  servgap validate customers.csv --config survey.yaml
-  servgap validate "waves/*.csv" --config survey.yaml     # several files joined on the id
-
-prints each survey's data-quality ledger and the incomplete pairs of its paired gaps;
-exit code 1 when a file cannot be read (the message names file, column, row and value)""",
-    "init": """examples:
-  servgap init                  # writes ./survey.yaml
-  servgap init config/wave.yaml --force
-  servgap init wave1.yaml --from wjx_export.csv   # proposes the columns of a survey export""",
-    "report": """examples:
-  servgap report results/wave1/results.json --lang zh --out wave1-zh.html
-  servgap report customers.csv --config survey.yaml --out report.html""",
-}
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from ._version import __version__
-
-    p = argparse.ArgumentParser(prog="servgap", description="SERVQUAL five-gap analysis: reports, batch runs, "
-                                "validation. Start with `servgap demo`.",
-                                epilog="run `servgap COMMAND --help` for the options and examples of a command.")
-    p.add_argument("--version", action="version", version=f"servgap {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def command(name, help_text):
-        return sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".",
-                              epilog=EXAMPLES[name], formatter_class=argparse.RawDescriptionHelpFormatter)
-
-    def lang(sp):
-        sp.add_argument("--lang", choices=["en", "zh"], default="en", help="report language (default en)")
-
-    d = command("demo", "analyse the bundled bank example and write a report")
-    d.add_argument("--out", default="servgap-demo", help="output folder (default ./servgap-demo)")
-    lang(d)
-    a = command("analyze", "batch-analyse survey files (globs allowed), one output folder per file")
-    a.add_argument("files", nargs="*", metavar="FILE")
-    a.add_argument("--config", help="survey configuration YAML (see `servgap init`); without it the rating "
-                   "columns are found from each file's headers")
-    a.add_argument("--by", action="append", help="segment column(s), overrides the configuration")
-    a.add_argument("--out", default="servgap-results", help="output folder (default ./servgap-results)")
-    a.add_argument("--format", default="html,xlsx,json", help="comma-separated: html,xlsx,json")
-    a.add_argument("--plots", action="store_true", help="also save the figures as PNG files")
-    a.add_argument("--figures", default="all", metavar="KINDS",
-                   help=FIGURES_HELP)
-    a.add_argument("--jobs", type=int, default=1, metavar="N",
-                   help="analyse N files at a time in separate processes (0 = all cores; default 1)")
-    a.add_argument("--combine", action="store_true",
-                   help="also analyse all files as one survey with a 'file' segment (into OUT/combined)")
-    lang(a)
-    v = command("validate", "print the data-quality report of survey files")
-    v.add_argument("files", nargs="*", metavar="FILE")
-    v.add_argument("--config", help="survey configuration YAML; without it the rating columns are found from "
-                   "each file's headers")
-    i = command("init", "write a commented survey configuration template")
-    i.add_argument("path", nargs="?", default="survey.yaml")
-    i.add_argument("--force", action="store_true", help="overwrite an existing file")
-    i.add_argument("--from", dest="source", metavar="FILE", help="propose the configuration from this survey export")
-    r = command("report", "render the HTML report from saved results JSON or from data + config")
-    r.add_argument("source", nargs="+", metavar="RESULTS_OR_FILE")
-    r.add_argument("--config", help="survey configuration YAML (when the sources are data files)")
-    r.add_argument("--by", action="append", help="segment column(s), overrides the configuration")
-    r.add_argument("--out", default="report.html", help="the HTML file to write (default report.html)")
-    r.add_argument("--figures", default="all", metavar="KINDS", help=FIGURES_HELP)
-    lang(r)
-    return p
 
 
 COMMANDS = {"demo": cmd_demo, "analyze": cmd_analyze, "validate": cmd_validate, "init": cmd_init,
