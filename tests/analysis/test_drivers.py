@@ -194,3 +194,15 @@ def test_derived_importance_t_with_residual_df():
     q = stats.t.ppf(0.95, dfr)
     np.testing.assert_allclose(d["coef_ci_low"], (b - q * se)[1:], rtol=1e-10)
     assert not np.allclose(d["p"], 2 * stats.norm.sf(np.abs(b / se))[1:], rtol=1e-3)    # not the z test
+
+
+def test_ipa_values_on_the_split_line_count_as_high():
+    """Performances 3.1, 3.2, 3.3 (mean 3.2, 3.2000000000000006 in doubles) and seven equal shares of 100/7:
+    a value on the line is high, as documented."""
+    from servgap.model.ipa import QUADRANTS, quadrant_of
+
+    q = quadrant_of([25, 50, 25], [3.1, 3.2, 3.3])
+    assert q == [QUADRANTS[(False, False)], QUADRANTS[(True, True)], QUADRANTS[(False, True)]]
+    shares = [100 / 7] * 7
+    assert set(quadrant_of(shares, [1, 2, 3, 4, 5, 6, 7])) <= {QUADRANTS[(True, False)], QUADRANTS[(True, True)]}
+    assert quadrant_of([np.nan, 2.0], [np.nan, 3.0])[1] == QUADRANTS[(True, True)]

@@ -47,7 +47,19 @@ def quadrant_label(quadrant: str, lang: str = "en") -> str:
 
 
 def quadrant_of(importance, performance) -> list[str]:
-    """Quadrant of each dimension, split at the mean importance and the mean performance."""
+    """Quadrant of each dimension, split at the mean importance and the mean performance.
+
+    A value on a split line counts as high; "on" allows the rounding of the mean (1e-12 relative:
+    the mean of 3.1, 3.2 and 3.3 is 3.2000000000000006 in doubles, and 3.2 is on the line).
+
+    >>> quadrant_of([25, 50, 25], [3.1, 3.2, 3.3])[1]
+    'keep up'
+    """
     imp, perf = np.asarray(importance, float), np.asarray(performance, float)
-    hi_imp, hi_perf = imp >= np.nanmean(imp), perf >= np.nanmean(perf)
+    hi_imp, hi_perf = _at_least_mean(imp), _at_least_mean(perf)
     return [QUADRANTS[(bool(a), bool(b))] for a, b in zip(hi_imp, hi_perf)]
+
+
+def _at_least_mean(x: np.ndarray) -> np.ndarray:
+    m = np.nanmean(x) if np.isfinite(x).any() else np.nan
+    return x >= m - 1e-12 * max(1.0, abs(m))
