@@ -179,3 +179,18 @@ def test_perception_table_of_a_dask_survey(surveys):
         a = sg.analyze(mem, by="branch").perception
         b = sg.analyze(lazy, by="branch").perception
     pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-10)
+
+
+def test_segments_equal_once_stripped_are_one_segment_on_dask(tmp_path):
+    """'A' and 'A ' are one segment after normalising: the Dask path gives the in-memory tables (it stopped
+    with "a file is damaged" on a non-unique segment index)."""
+    rng = np.random.default_rng(0)
+    n = 40
+    df = pd.DataFrame({"rid": [f"r{i}" for i in range(n)], "br": rng.choice(["A", "A ", "B"], n),
+                       **{f"{v}{j}": rng.integers(1, 8, n) for v in "EP" for j in range(1, 23)}})
+    df.to_parquet(tmp_path / "a.parquet", index=False)
+    kw = dict(columns={"expected": "E{item}", "perceived": "P{item}"}, id="rid", segments=["br"])
+    ref = sg.analyze(sg.read_survey(tmp_path / "a.parquet", engine="pandas", **kw), by="br").gaps
+    got = sg.analyze(sg.read_survey(tmp_path / "a.parquet", engine="dask", **kw), by="br").gaps
+    assert sorted(got["br"].unique()) == ["A", "B"]
+    pd.testing.assert_frame_equal(ref.reset_index(drop=True), got.reset_index(drop=True))

@@ -221,7 +221,7 @@ def _as_read(d: pd.DataFrame, by: list) -> pd.DataFrame:
             d[c] = segment_labels(d[c], c, "", [], 0)
         except DataError:
             pass
-    return d
+    return d.drop_duplicates(ignore_index=True)       # 'A' and 'A ' are one segment once normalised
 
 
 def _concat_distinct(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
