@@ -105,6 +105,21 @@ def test_two_files_joined_by_id(cust_df):
         sg.read_survey([e, p], columns=COLS)
 
 
+
+def test_a_column_in_both_joined_files_must_agree(cust_df):
+    """The join keeps one value per column: a column both files hold with other values for one respondent is
+    refused (it was the first file's value, silently); equal values (a segment in both) are fine."""
+    from servgap.errors import DataError
+
+    e = cust_df[["id", "branch"] + [f"E{i}" for i in sg.SERVQUAL22.item_ids]]
+    p = cust_df[["id", "branch", "E1"] + [f"P{i}" for i in sg.SERVQUAL22.item_ids]].astype({"E1": float})
+    s = sg.read_survey([e, p], columns=COLS, id="id", segments="branch")             # same branch, E1 5 vs 5.0
+    assert s.n == len(cust_df)
+    p.loc[p.index[2], "E1"] = (p["E1"].iloc[2] % 7) + 1
+    with pytest.raises(DataError, match=r"column 'E1': respondent .* has .* here but .* \(1 such ids\); servgap "
+                                        r"cannot tell which holds the answer"):
+        sg.read_survey([e, p], columns=COLS, id="id", segments="branch")
+
 def test_missing_codes_and_out_of_range(cust_df):
     df = cust_df.copy()
     df.loc[[0, 1], "E1"] = 0

@@ -249,6 +249,7 @@ def prepare_frame(sources, opts, keep_cols: list[str], ledger: list, used=(), it
             raise DataError(f"{where(file=name, column=id)}: no respondent id is also in {short(indexed[0][1])!r} "
                             f"(e.g. {show(df.index[0])} here, {show(joined.index[0])} there), so nothing can be "
                             "joined; check that both files use the same ids (and the same id column).")
+        _same_where_both(joined, df, indexed[0][1], name, id)
         joined = joined.combine_first(df)
     all_ids = joined.index
     for df, name in indexed:
@@ -256,6 +257,24 @@ def prepare_frame(sources, opts, keep_cols: list[str], ledger: list, used=(), it
                            count=int((~all_ids.isin(df.index)).sum())))
     names = " + ".join(n for _, n in frames)
     return joined.reset_index(), names, metadata, 0
+
+
+def _same_where_both(a: pd.DataFrame, b: pd.DataFrame, a_name: str, b_name: str, id: str) -> None:
+    """Refuse a column both sources hold with different values for one respondent (the join would keep
+    one silently); equal values (a segment in both files) are fine."""
+    both = a.index.intersection(b.index)
+    for c in a.columns.intersection(b.columns):
+        x, y = a.loc[both, c], b.loc[both, c]
+        if pd.api.types.is_numeric_dtype(x) and pd.api.types.is_numeric_dtype(y):
+            unequal = x.to_numpy(float) != y.to_numpy(float)              # 5 and 5.0 are one value
+        else:
+            unequal = (x.astype(str).str.strip() != y.astype(str).str.strip()).to_numpy()
+        differ = x.notna().to_numpy() & y.notna().to_numpy() & unequal
+        if differ.any():
+            k = int(np.argmax(differ))
+            raise DataError(f"{where(file=b_name, column=c)}: respondent {show(both[k])} has {show(y.iloc[k])} here "
+                            f"but {show(x.iloc[k])} in {short(a_name)!r} ({int(differ.sum())} such ids); servgap "
+                            f"cannot tell which holds the answer. Keep the column {c!r} in one file only, or fix it.")
 
 
 def _id_text(v):
