@@ -213,9 +213,10 @@ def test_a_totals_row_under_the_answers_is_named_with_delete_as_the_fix(tmp_path
     df.to_csv(tmp_path / "means.csv", index=False)
     with pytest.raises(DataError, match=r"column 'resp_id', row 31, value '平均': a summary row .* Delete it"):
         sg.read_survey(tmp_path / "means.csv", columns={"expected": "E{item}", "perceived": "P{item}"}, id="resp_id")
-    df.loc[30, "resp_id"] = "Total"
-    with pytest.raises(DataError, match=r"value 'Total': a summary row"):
-        sg.read_survey(df, columns={"expected": "E{item}", "perceived": "P{item}"}, id="resp_id")
+    for label in ("Total", "合计：", "Total:", "平均值（分）"):
+        df.loc[30, "resp_id"] = label
+        with pytest.raises(DataError, match=r"value '.*': a summary row"):
+            sg.read_survey(df, columns={"expected": "E{item}", "perceived": "P{item}"}, id="resp_id")
 
 def test_column_patterns_match_ignoring_case_with_a_warning():
     """E{item} finds e1 ... e22 (one column each, case and spaces ignored) and says so; a pattern with no such

@@ -8,6 +8,7 @@ value in the quality ledger (a list of ``{source, column, issue, count}`` rows).
 from __future__ import annotations
 
 import difflib
+import unicodedata
 import warnings
 from functools import lru_cache
 from typing import Mapping, Sequence
@@ -326,6 +327,20 @@ def _summary_words() -> list:
     """The summary-row labels as written (合计, Total, TOTAL, total …): one hashed lookup per id."""
     return sorted({f(str(w)) for w in spec()["summary_rows"] for f in (str.lower, str.title, str.upper)})
 
+
+def _summary_rows(ids: pd.Series) -> np.ndarray:
+    """Ids that are a summary label, as written or with punctuation and a bracket around it (``合计：``,
+    ``Total:``, ``平均值（分）``); ids holding a digit are never one (the usual case, checked first)."""
+    hit = np.array(ids.isin(_summary_words()).to_numpy())
+    text = ids.astype(str)
+    maybe = ~text.str.contains(r"\d", regex=True).to_numpy() & ~hit
+    if maybe.any():
+        core = (text[maybe].map(lambda v: unicodedata.normalize("NFKC", v)).str.replace(r"\(.*\)\s*$", "", regex=True)
+                .str.strip(" :：.。-—_*#").str.strip().str.casefold())
+        hit[np.flatnonzero(maybe)] = core.isin({str(w).casefold() for w in spec()["summary_rows"]}).to_numpy()
+    return hit
+
+
 def check_ids(ids: pd.Series, name, col, line_offset):
     if _increasing(ids):
         return
@@ -340,7 +355,7 @@ def check_ids(ids: pd.Series, name, col, line_offset):
         raise DataError(f"{where(file=name, column=col, row=r + 1 + line_offset)}: the respondent id is empty "
                         f"({int(na.sum())} such rows); every respondent needs an id.")
     if ids.dtype.kind not in "iuf":
-        summary = ids.isin(_summary_words()).to_numpy()
+        summary = _summary_rows(ids)
         if summary.any():
             r = np.flatnonzero(summary)
             raise DataError(f"{where(file=name, column=col, row=int(r[0]) + 1 + line_offset, value=ids.iloc[r[0]])}: "
