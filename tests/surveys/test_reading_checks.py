@@ -313,3 +313,11 @@ def test_a_number_whose_label_names_another_rating_is_refused():
         sg.read_survey(five, columns={"expected": "E{item}"})
     s = sg.read_survey(five, sg.SERVQUAL22.with_scale(1, 5), columns={"expected": "E{item}"})
     assert s.data["expected"][:, 0].tolist() == [1, 2, 3, 4, 5]
+
+
+def test_full_width_weights_are_counted():
+    """A weight typed ２ is read as 2 and counted, as rating cells are."""
+    df = base(n=6, seed=3).assign(w=["２", "1", "1", "1.5", "１.５", "1"])
+    s = sg.read_survey(df, columns=COLS, weight="w")
+    np.testing.assert_array_equal(s.weights, [2, 1, 1, 1.5, 1.5, 1])
+    assert s.quality.set_index(["column", "issue"])["count"][("w", "full_width_digits")] == 2

@@ -66,7 +66,7 @@ def _build(df, inst, opts: ReadOptions, fname: str, metadata: dict, line_offset:
     for c in opts.segments:
         seg[c] = segment_labels(seg[c], c, fname, ledger, line_offset)
     ledger.append(dict(source=fname, column="*", issue="no_usable_answer", count=_no_answer(data, len(df))))
-    sv = Survey(instrument=inst, data=data, ids=ids, segments=seg, weights=_weights(df, opts, fname, line_offset),
+    sv = Survey(instrument=inst, data=data, ids=ids, segments=seg, weights=_weights(df, opts, fname, line_offset, ledger),
                 strata=_design_labels(df, opts.strata, fname, line_offset, "strata"),
                 cluster=_design_labels(df, opts.cluster, fname, line_offset, "cluster"),
                 importance=_importance(df, inst, opts, fname, ledger, line_offset), extra=_frame_of(df, opts.keep),
@@ -239,13 +239,16 @@ def _ratings(df, vp: str, spec, inst, opts: ReadOptions, fname: str, ledger: lis
     return x
 
 
-def _weights(df, opts: ReadOptions, fname: str, line_offset: int) -> np.ndarray | None:
-    """Survey weights: finite non-negative numbers in every row, not all 0, whose sums do not overflow."""
+def _weights(df, opts: ReadOptions, fname: str, line_offset: int, ledger: list) -> np.ndarray | None:
+    """Survey weights: finite non-negative numbers in every row, not all 0, whose sums do not overflow
+    (full-width digits counted in the ledger, as in rating columns)."""
     if opts.weight is None:
         return None
     col = opts.weight
     require_column(df, col, fname, "weight")
-    w, _ = numbers(df[col], col, fname, Codes(), line_offset, decimal=opts.decimal or ".", codes_apply=False)
+    w, counts = numbers(df[col], col, fname, Codes(), line_offset, decimal=opts.decimal or ".", codes_apply=False)
+    if counts["full_width_digits"]:
+        ledger.append(dict(source=fname, column=col, issue="full_width_digits", count=counts["full_width_digits"]))
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
         r = int(np.flatnonzero(bad)[0])
