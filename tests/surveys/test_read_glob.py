@@ -96,3 +96,21 @@ def test_a_named_glob_survey_keeps_its_name(tmp_path, customers):
         customers.iloc[600 * k:600 * (k + 1)].to_csv(tmp_path / f"w{k}.csv", index=False)
     sv = sg.read_survey(str(tmp_path / "w*.csv"), name="all waves", **KW)
     assert sv.source == "all waves" and set(sv.quality["source"]) >= {"w0.csv", "w1.csv"}
+
+
+def test_a_segment_that_is_numbers_in_one_file_and_text_in_another_is_one_segment(tmp_path):
+    """Branch 1 in a.csv (numbers) and "1" in b.csv (text, beside "x"): one segment "1", counted in a.csv."""
+    rng = np.random.default_rng(0)
+
+    def frame(br):
+        return pd.DataFrame({"rid": [1, 2, 3, 4], "br": br,
+                             **{f"{v}{j}": rng.integers(1, 8, 4) for v in "EP" for j in range(1, 23)}})
+
+    frame([1, 1, 2, 2]).to_csv(tmp_path / "a.csv", index=False)
+    frame(["1", "1", "x", "x"]).to_csv(tmp_path / "b.csv", index=False)
+    s = sg.read_survey(str(tmp_path / "*.csv"), columns={"expected": "E{item}", "perceived": "P{item}"}, id="rid",
+                       segments=["br"])
+    assert s.segments["br"].tolist() == ["1", "1", "2", "2", "1", "1", "x", "x"]
+    q = s.quality.set_index(["source", "column", "issue"])["count"]
+    assert q[("a.csv", "br", "segment_normalised")] == 4
+    assert sorted(sg.analyze(s, by="br").gaps["br"].unique()) == ["1", "2", "x"]

@@ -186,7 +186,7 @@ def segment_labels(s: pd.Series, col: str, fname: str, ledger: list, line_offset
             new[k], issue[k] = ((np.nan, "missing") if not t else (np.nan, "missing_text") if t.casefold() in NA_TEXT
                                 else (t, "segment_normalised" if t != v else None))
         elif kind == "number" and mixed:
-            new[k], issue[k] = _id_like_text(v), "segment_normalised"
+            new[k], issue[k] = id_like_text(v), "segment_normalised"
         elif kind == "other":
             r = int(np.flatnonzero(codes == k)[0])
             raise DataError(f"{where(file=fname, column=col, row=r + 1 + line_offset, value=v)}: segment values must be "
@@ -213,7 +213,7 @@ def _label_kind(v) -> str:
     return "value"          # dates, booleans, Decimal ...: kept as they are
 
 
-def _id_like_text(v) -> str:
+def id_like_text(v) -> str:
     return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else show(v)
 
 

@@ -9,9 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+import pandas as pd
+
 from ..errors import ConfigError, DataError, short
 from ..model.instruments import SERVQUAL22, as_instrument
-from .eager import read_eager
+from .eager import id_like_text, read_eager
 from .lazy import read_dask_survey, wants_dask
 from .options import ReadOptions
 from .pieces import PARQUET_SUFFIXES, is_pattern
@@ -148,6 +150,22 @@ def glob_matches(source) -> list[str] | None:
     return sorted(f for f in _glob.glob(str(source), recursive=True) if Path(f).is_file())
 
 
+def _segments_as_text(parts: list, col: str) -> None:
+    """A segment column that is numbers in some files and text in others becomes text in all of them, as
+    within one file (``1`` and ``"1"`` are one segment ``"1"``), each rewritten cell counted as
+    ``segment_normalised`` in its file's ledger."""
+    numeric = [pd.api.types.is_numeric_dtype(p.segments[col]) and not pd.api.types.is_bool_dtype(p.segments[col])
+               for p in parts]
+    if all(numeric) or not any(numeric):
+        return
+    for p, num in zip(parts, numeric):
+        if num:
+            s = p.segments[col]
+            p.segments[col] = s.astype(object).map(lambda v: v if pd.isna(v) else id_like_text(v))
+            p.ledger.append(dict(source=str(p.source), column=col, issue="segment_normalised",
+                                 count=int(s.notna().sum())))
+
+
 def _read_stacked(pattern, files: list[str], inst, opts: ReadOptions, engine: str) -> Survey:
     """Every file of a glob read in memory as one survey of stacked rows, with a segment ``file`` (the
     path below the files' common folder); Dask takes only Parquet files."""
@@ -162,6 +180,8 @@ def _read_stacked(pattern, files: list[str], inst, opts: ReadOptions, engine: st
     top = os.path.commonpath([str(Path(f).resolve().parent) for f in files])
     labels = [Path(os.path.relpath(Path(f).resolve(), top)).as_posix() for f in files]
     parts = [read_eager([f], inst, replace(opts, name=None)) for f in files]   # the ledger names each file
+    for c in opts.segments:
+        _segments_as_text(parts, c)
     out = stack(parts, labels, column="file")
     if opts.name:
         out.source = opts.name
