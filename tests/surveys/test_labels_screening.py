@@ -211,3 +211,14 @@ def test_an_answer_that_gives_no_rating_gets_missing_as_the_fix():
     s = sg.read_survey(df, FIVE, columns={"expected": "E{item}", "perceived": "P{item}"}, missing=["不适用"])
     assert np.isnan(s.data["perceived"][3, 1])
     assert s.quality.set_index(["column", "issue"])["count"][("P2", "missing_code")] == 1
+
+
+def test_labels_and_ratings_with_units_in_one_column():
+    """'5分' and '非常同意' side by side: the label is converted and the rating with its unit read, each counted
+    (the '5分' was refused as an unknown answer label)."""
+    df, want = _labelled(ZH5)
+    df.loc[2, "E1"], want[2, 0] = "4分", 4
+    s = sg.read_survey(df, FIVE, columns={"expected": "E{item}", "perceived": "P{item}"})
+    np.testing.assert_array_equal(s.data["expected"][:, :3], want[:, :3])         # item 4 is reverse-scored
+    q = s.quality.set_index(["column", "issue"])["count"]
+    assert q[("E1", "number_in_text")] == 1 and q[("E1", "scale_label")] == 9

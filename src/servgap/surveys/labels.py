@@ -11,6 +11,8 @@ seen and the set that almost matched; each converted cell is counted in the ledg
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
@@ -91,6 +93,14 @@ def _is_number(v) -> bool:
     return True
 
 
+_NUM = r"\d+(?:\.\d+)?"
+#: One number with a unit or its label around it (after NFKC: full-width brackets are ASCII): a rating
+#: in another form (`servgap.surveys.values`), never an answer label by itself.
+IN_TEXT = re.compile(rf"^(?:\(\s*)?(?P<a>{_NUM})\s*(?:\)\s*)?(?:分|points?|pts?\.?|stars?|星|颗星)?$"
+                     rf"|^(?P<b>{_NUM})\s*(?:[-–—:.、)]\s*|\s+)(?P<lab1>[^\d()]+)$"
+                     rf"|^(?P<lab2>[^\d()]+?)\s*\(\s*(?P<c>{_NUM})\s*\)$", re.IGNORECASE)
+
+
 #: Texts that read as "not available" (pandas' NA strings): never answer labels, left to the numeric check.
 NA_TEXTS = frozenset(s.casefold() for s in ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
                                             "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a",
@@ -110,7 +120,8 @@ def text_labels(df: pd.DataFrame, cols: list[str], missing) -> dict[str, tuple[s
             if not isinstance(v, str):        # only text can be a label (and Decimal('sNaN') cannot even be compared)
                 continue
             t = v.strip()
-            if not t or t in codes or t.casefold() in NA_TEXTS or _is_number(t):
+            if not t or t in codes or t.casefold() in NA_TEXTS or _is_number(t) or \
+                    IN_TEXT.match(unicodedata.normalize("NFKC", t)):
                 continue
             key = squash(t)
             if key not in seen:

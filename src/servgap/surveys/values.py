@@ -32,16 +32,11 @@ import pandas as pd
 
 from ..errors import ConfigError, DataError, show, short, where
 from .headers import squash
-from .labels import NA_TEXTS, label_points, label_sets
+from .labels import IN_TEXT, NA_TEXTS, label_points, label_sets
 
 #: Undeclared text read as "no value" and counted as ``missing_text`` (pandas' NA strings, any case).
 NA_TEXT = NA_TEXTS
 ISSUES = ("missing_code", "missing", "missing_text", "full_width_digits", "number_in_text")
-_NUM = r"\d+(?:\.\d+)?"
-#: One number with a unit or its label around it (after NFKC: full-width brackets are ASCII).
-IN_TEXT = re.compile(rf"^(?:\(\s*)?(?P<a>{_NUM})\s*(?:\)\s*)?(?:分|points?|pts?\.?|stars?|星|颗星)?$"
-                     rf"|^(?P<b>{_NUM})\s*(?:[-–—:.、)]\s*|\s+)(?P<lab1>[^\d()]+)$"
-                     rf"|^(?P<lab2>[^\d()]+?)\s*\(\s*(?P<c>{_NUM})\s*\)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
