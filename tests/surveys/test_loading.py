@@ -106,6 +106,25 @@ def test_two_files_joined_by_id(cust_df):
 
 
 
+
+def test_long_layout_strips_ids_and_segments_like_the_wide_one(cust_df):
+    """' 1' and '1' are one respondent, 'B ' and 'B' one segment, in a long table too (they were a phantom
+    respondent and a "several values" refusal); each rewrite is counted."""
+    long = cust_df.melt(id_vars=["id", "branch"], var_name="col", value_name="score")
+    long["type"], long["q"] = long["col"].str[0], long["col"].str[1:].astype(int)
+    long = long.drop(columns="col").astype({"id": str})
+    first = long["id"] == long["id"].iloc[0]
+    long.loc[first & (long["q"] == 3), "id"] = " " + long["id"].iloc[0]
+    long.loc[first & (long["q"] == 5), "branch"] = long["branch"].iloc[0] + " "
+    kw = dict(layout="long", columns={"expected": "E", "perceived": "P"}, id="id", segments="branch",
+              long_columns={"item": "q", "viewpoint": "type", "value": "score"})
+    s = sg.read_survey(long, **kw)
+    ref = sg.read_survey(long.assign(id=long["id"].str.strip(), branch=long["branch"].str.strip()), **kw)
+    assert s.n == ref.n == len(cust_df)
+    np.testing.assert_array_equal(s.data["expected"], ref.data["expected"])
+    q = s.quality.set_index(["column", "issue"])["count"]
+    assert q[("id", "id_normalised")] == 1 and q[("branch", "segment_normalised")] == 1
+
 def test_a_column_in_both_joined_files_must_agree(cust_df):
     """The join keeps one value per column: a column both files hold with other values for one respondent is
     refused (it was the first file's value, silently); equal values (a segment in both) are fine."""

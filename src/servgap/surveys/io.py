@@ -276,15 +276,34 @@ def _item_codes(values: pd.Series, item_ids, name: str, column: str) -> pd.Serie
     return out
 
 
+def _stripped(df: pd.DataFrame, cols: list, id: str, name: str, ledger) -> pd.DataFrame:
+    out = None
+    for c in cols:
+        raw = df[c]
+        new = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
+        changed = (new != raw) & raw.notna()
+        if changed.any():
+            out = df.copy() if out is None else out
+            out[c] = new
+            if ledger is not None:
+                who = df.loc[changed.to_numpy(), id].map(lambda v: v.strip() if isinstance(v, str) else v)
+                ledger.append(dict(source=name, column=c, count=int(who.nunique()),
+                                   issue="id_normalised" if c == id else "segment_normalised"))
+    return df if out is None else out
+
+
 def long_to_wide(df: pd.DataFrame, *, id: str, item: str, viewpoint: str, value: str,
-                 codes: dict[str, str], keep: list[str], name: str, item_ids=None) -> pd.DataFrame:
+                 codes: dict[str, str], keep: list[str], name: str, item_ids=None, ledger=None) -> pd.DataFrame:
     """Pivot a long table (respondent, item, viewpoint, value) to one row per respondent.
 
     Wide columns are named ``"<viewpoint>:<item>"``; columns in ``keep`` (segments,
     weights, ...) must be constant within a respondent. Item codes are matched to
     ``item_ids`` (the instrument's) by text or by number (``"01"`` is item ``"1"``); a code
-    that is neither is refused, never dropped.
+    that is neither is refused, never dropped. Text ids and ``keep`` values are stripped of
+    surrounding spaces first (``" r0"`` is respondent ``"r0"``), each respondent whose id or
+    value changed counted in ``ledger`` (``id_normalised``, ``segment_normalised``).
     """
+    df = _stripped(df, [id, *keep], id, name, ledger)
     for col in (id, item, viewpoint, value, *keep):
         if col not in df.columns:
             raise ColumnError(f"{where(file=name, column=col)}: not in the long table; "

@@ -201,13 +201,14 @@ def check_used(df: pd.DataFrame, meta: dict, used, name: str) -> None:
                             "the workbook in Excel (or LibreOffice), let it calculate and save it, or export CSV.")
 
 
-def _long(df, opts, keep_cols, name, item_ids):
+def _long(df, opts, keep_cols, name, item_ids, ledger):
     lc = {"id": "id", "item": "item", "viewpoint": "viewpoint", "value": "value", **(opts.long_columns or {})}
     if opts.id is not None:
         lc["id"] = opts.id
     codes = {vp: (spec if isinstance(spec, str) else vp) for vp, spec in opts.columns.items()}
     return long_to_wide(df, id=lc["id"], item=lc["item"], viewpoint=lc["viewpoint"], value=lc["value"],
-                        codes=codes, keep=[c for c in keep_cols if c in df.columns], name=name, item_ids=item_ids)
+                        codes=codes, keep=[c for c in keep_cols if c in df.columns], name=name, item_ids=item_ids,
+                        ledger=ledger)
 
 
 def prepare_frame(sources, opts, keep_cols: list[str], ledger: list, used=(), item_ids=None):
@@ -229,7 +230,7 @@ def prepare_frame(sources, opts, keep_cols: list[str], ledger: list, used=(), it
             df, meta = apply_platform(df, meta, name, opts.platform)
             merge_metadata(metadata, meta)
             if opts.layout == "long":
-                df = _long(df, opts, keep_cols, name, item_ids)
+                df = _long(df, opts, keep_cols, name, item_ids, ledger)
             frames.append((df, name))
     if len(frames) == 1:
         return frames[0][0], frames[0][1], metadata, metadata.get("header_lines", 0) + metadata.get("title_rows", 0)
