@@ -201,3 +201,20 @@ def test_a_saved_result_renders_its_causes_in_either_language(tmp_path):
     (tmp_path / "old.json").write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"holds the 'causes' table in English only"):
         sg.read_results(tmp_path / "old.json").causes(lang="zh")
+
+
+def test_read_results_from_an_open_file_object(tmp_path):
+    """read_results reads what to_json writes into a text or binary stream; other targets are a ConfigError."""
+    import io
+
+    import servgap as sg
+    from servgap.errors import ConfigError
+
+    res = small_result()
+    text = io.StringIO()
+    res.to_json(text)
+    for stream in (io.StringIO(text.getvalue()), io.BytesIO(text.getvalue().encode("utf-8"))):
+        back = sg.read_results(stream)
+        pd.testing.assert_frame_equal(back.items, res.items)
+    with pytest.raises(ConfigError, match=r"Cannot read results from 123 \(int\): give a file path"):
+        sg.read_results(123)

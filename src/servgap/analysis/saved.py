@@ -169,6 +169,8 @@ def from_dict(data: dict) -> SavedAnalysis:
 def read_results(path) -> SavedAnalysis:
     """Read a results file written by `servgap.GapAnalysis.to_json` (see `from_dict`).
 
+    ``path`` is a file path or an open text or binary file object (as `to_json` writes into).
+
     Examples
     --------
     >>> import servgap as sg, tempfile, os
@@ -179,7 +181,14 @@ def read_results(path) -> SavedAnalysis:
     True
     """
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if hasattr(path, "read"):
+            text = path.read()
+            data = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+        elif isinstance(path, (str, Path)) or hasattr(path, "__fspath__"):
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        else:
+            raise ConfigError(f"Cannot read results from {short(repr(path), 60)} ({type(path).__name__}): give a "
+                              "file path or an open file object.")
     except json.JSONDecodeError as exc:
         raise ConfigError(f"file {str(path)!r} is not valid JSON ({exc.msg} at line {exc.lineno}).") from None
     except UnicodeDecodeError:
