@@ -91,7 +91,7 @@ def overall_scores(dim_scores: np.ndarray, importance: np.ndarray | None, counts
     exact = None if counts is None else integer_fractions(dim_scores, counts)
     if exact is not None and exact[2].any():
         num, L, rows = exact
-        out = rational_overall(num, L, ok & rows[:, None] if not rows.all() else ok, importance)
+        out = rational_overall(num, L, ok & rows[:, None], importance)
         if out is not None:
             if rows.all():
                 return (*out, ~enough)
@@ -135,8 +135,7 @@ def integer_fractions(dim_scores: np.ndarray, counts: np.ndarray):
     with np.errstate(invalid="ignore"):
         s = np.rint(np.where(ok, dim_scores * k, 0.0))
     rows = ((np.abs(s) < EXACT) & (np.where(ok, s / np.maximum(k, 1), 0.0) == np.where(ok, dim_scores, 0.0))).all(1)
-    if not rows.all():
-        s[~rows] = 0.0
+    s[~rows] = 0.0
     kept = k[ok & rows[:, None]]
     L = math.lcm(*np.unique(kept).tolist()) if kept.size else 1
     num = s.astype(np.int64) * (L // np.maximum(k, 1))

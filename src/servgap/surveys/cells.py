@@ -66,7 +66,6 @@ def resolve_mapping(df: pd.DataFrame, meta: dict, inst, opts: ReadOptions, fname
     return replace(opts, columns=columns, importance=importance)
 
 
-
 def _warn_unplaced(sugg, inst, fname: str) -> None:
     """Question columns left unplaced although their wording or markers name an item or a viewpoint —
     half an instrument's worth or more — are likely a viewpoint lost: say so."""

@@ -51,12 +51,12 @@ def _common_chinese(chars) -> bool:
     wide = {ch for ch in chars if not ch.isascii()}
     if not any("\u4e00" <= ch <= "\u9fff" for ch in wide):
         return False
-    return sum(_decodes_as(ch, "gb2312") for ch in wide) >= 0.8 * len(wide)
+    return sum(_in_gb2312(ch) for ch in wide) >= 0.8 * len(wide)
 
 
-def _decodes_as(ch: str, enc: str) -> bool:
+def _in_gb2312(ch: str) -> bool:
     try:
-        ch.encode(enc)
+        ch.encode("gb2312")
     except UnicodeEncodeError:
         return False
     return True
@@ -111,13 +111,13 @@ def _decodes(data: bytes, enc: str) -> bool:
         return False
 
 
-
 def _latin_text(raw: bytes) -> bool:
     """Whether bytes read as cp1252 text whose non-ASCII characters are nearly all letters (é, ü, ß …)."""
     if not _decodes(raw, "cp1252"):
         return False
     wide = [ch for ch in raw.decode("cp1252") if not ch.isascii()]
     return bool(wide) and sum(ch.isalpha() for ch in wide) >= 0.8 * len(wide)
+
 
 def _advice(raw_line: bytes, enc: str, earlier_utf8: bool) -> str:
     """What to do about a line that ``enc`` cannot decode (never the encoding that just failed)."""
@@ -139,5 +139,6 @@ def _advice(raw_line: bytes, enc: str, earlier_utf8: bool) -> str:
         return (f"It may be a Chinese Windows export: try encoding={options[0]!r}"
                 f"{' (or ' + repr(options[1]) + ')' if len(options) > 1 else ''}, or encoding=\"auto\" to detect it.")
     return "Give the file's encoding with encoding=..., or encoding=\"auto\" to detect it."
+
 
 __all__ = ["chinese_windows_text", "undecodable"]

@@ -277,19 +277,18 @@ def _item_codes(values: pd.Series, item_ids, name: str, column: str) -> pd.Serie
 
 
 def _stripped(df: pd.DataFrame, cols: list, id: str, name: str, ledger) -> pd.DataFrame:
-    out = None
+    """``df`` with the text of ``cols`` (``id`` first) stripped; each respondent whose value changed counted."""
+    out = df
     for c in cols:
-        raw = df[c]
-        new = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
-        changed = (new != raw) & raw.notna()
+        new = out[c].map(lambda v: v.strip() if isinstance(v, str) else v)
+        changed = ((new != out[c]) & out[c].notna()).to_numpy()
         if changed.any():
-            out = df.copy() if out is None else out
+            out = out.copy() if out is df else out
             out[c] = new
-            if ledger is not None:
-                who = df.loc[changed.to_numpy(), id].map(lambda v: v.strip() if isinstance(v, str) else v)
-                ledger.append(dict(source=name, column=c, count=int(who.nunique()),
+            if ledger is not None:            # out[id] is already stripped: one count per respondent
+                ledger.append(dict(source=name, column=c, count=int(out.loc[changed, id].nunique()),
                                    issue="id_normalised" if c == id else "segment_normalised"))
-    return df if out is None else out
+    return out
 
 
 def long_to_wide(df: pd.DataFrame, *, id: str, item: str, viewpoint: str, value: str,

@@ -205,12 +205,12 @@ def _check_known(keys: set, mapping: Mapping, seen: dict, fname: str, what: str,
     if not unknown:
         return
     col, row, value = seen[unknown[0]]
-    nothing = [str(seen[k][2]).strip() for k in unknown if k in no_rating_words()]
+    nothing = [k for k in unknown if k in no_rating_words()]
     if nothing:
-        col, row, value = next(seen[k] for k in unknown if k in no_rating_words())
+        col, row, value = seen[nothing[0]]
         raise DataError(f"{where(file=fname, column=col, row=row + 1 + line_offset, value=value)}: an answer that "
-                        f"gives no rating. Declare such answers missing: missing={nothing!r} (they are counted "
-                        "as missing_code).")
+                        f"gives no rating. Declare such answers missing: "
+                        f"missing={[str(seen[k][2]).strip() for k in nothing]!r} (they are counted as missing_code).")
     lacking = ", ".join(repr(str(seen[k][2]).strip()) for k in seen if k in lacks)
     head = f" {source} has no label {value!r}." if source else " not a number, nor a known answer label."
     raise DataError(f"{where(file=fname, column=col, row=row + 1 + line_offset, value=value)}:{head} Labels seen in "

@@ -78,7 +78,6 @@ def resolve_columns(spec, keys: list[str], placeholder: str, df_cols, name: str,
     return cols
 
 
-
 def _zero_padded(cols: list[str], spec: str, keys, placeholder: str, df_cols) -> list[str]:
     """``E{item}`` names ``E01`` … ``E22`` when the file pads item numbers (and ``E1`` is not there)."""
     have = set(map(str, df_cols))
@@ -89,6 +88,7 @@ def _zero_padded(cols: list[str], spec: str, keys, placeholder: str, df_cols) ->
         if all(c in have for c in padded):
             return padded
     return cols
+
 
 def _case_insensitive(cols: list[str], df_cols, name: str, what: str) -> list[str]:
     """``cols`` with each name that is not a column replaced by the one column equal to it but for case and
@@ -251,7 +251,7 @@ def prepare_frame(sources, opts, keep_cols: list[str], ledger: list, used=(), it
             raise DataError(f"{where(file=name, column=id)}: no respondent id is also in {short(indexed[0][1])!r} "
                             f"(e.g. {show(df.index[0])} here, {show(joined.index[0])} there), so nothing can be "
                             "joined; check that both files use the same ids (and the same id column).")
-        _same_where_both(joined, df, indexed[0][1], name, id)
+        _same_where_both(joined, df, indexed[0][1], name)
         joined = joined.combine_first(df)
     all_ids = joined.index
     for df, name in indexed:
@@ -261,7 +261,7 @@ def prepare_frame(sources, opts, keep_cols: list[str], ledger: list, used=(), it
     return joined.reset_index(), names, metadata, 0
 
 
-def _same_where_both(a: pd.DataFrame, b: pd.DataFrame, a_name: str, b_name: str, id: str) -> None:
+def _same_where_both(a: pd.DataFrame, b: pd.DataFrame, a_name: str, b_name: str) -> None:
     """Refuse a column both sources hold with different values for one respondent (the join would keep
     one silently); equal values (a segment in both files) are fine."""
     both = a.index.intersection(b.index)
@@ -322,23 +322,22 @@ def _increasing(ids: pd.Series) -> bool:
     return bool((a[1:] > a[:-1]).all())
 
 
-
 @lru_cache(maxsize=1)
-def _summary_words() -> list:
-    """The summary-row labels as written (合计, Total, TOTAL, total …): one hashed lookup per id."""
-    return sorted({f(str(w)) for w in spec()["summary_rows"] for f in (str.lower, str.title, str.upper)})
+def _summary_words() -> frozenset:
+    """The summary-row labels (合计, 平均, total …), case-folded."""
+    return frozenset(str(w).casefold() for w in spec()["summary_rows"])
 
 
 def _summary_rows(ids: pd.Series) -> np.ndarray:
-    """Ids that are a summary label, as written or with punctuation and a bracket around it (``合计：``,
-    ``Total:``, ``平均值（分）``); ids holding a digit are never one (the usual case, checked first)."""
-    hit = np.array(ids.isin(_summary_words()).to_numpy())
+    """Ids that are a summary label in any case, alone or with punctuation and a bracket around it
+    (``合计``, ``Total:``, ``平均值（分）``); ids holding a digit are never one (the usual case, checked first)."""
+    hit = np.zeros(len(ids), bool)
     text = ids.astype(str)
-    maybe = ~text.str.contains(r"\d", regex=True).to_numpy() & ~hit
+    maybe = ~text.str.contains(r"\d", regex=True).to_numpy()
     if maybe.any():
         core = (text[maybe].map(lambda v: unicodedata.normalize("NFKC", v)).str.replace(r"\(.*\)\s*$", "", regex=True)
                 .str.strip(" :：.。-—_*#").str.strip().str.casefold())
-        hit[np.flatnonzero(maybe)] = core.isin({str(w).casefold() for w in spec()["summary_rows"]}).to_numpy()
+        hit[np.flatnonzero(maybe)] = core.isin(_summary_words()).to_numpy()
     return hit
 
 
